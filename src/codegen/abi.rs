@@ -1,0 +1,81 @@
+//! The calling convention between JIT code and the runtime.
+//!
+//! Every compiled function takes a pointer to an [`ExecCtx`] as a hidden
+//! first argument. A runtime error (division by zero, stack overflow, ...)
+//! is recorded in the context and the function returns zeros; every caller
+//! checks `err_kind` after each call and returns in turn, so the error
+//! reaches the entry point without signals or unwinding.
+
+use std::mem::offset_of;
+
+/// Per-execution state shared with JIT code. One lives on the Rust stack
+/// of each `execute`/`call`; nested executions (host callbacks) get their own.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct ExecCtx {
+    /// An [`ErrKind`] value; 0 while no error happened.
+    pub err_kind: u32,
+    /// Which function failed: the manager's function-table slot, or
+    /// [`INIT_FUNC_ID`] for top-level code.
+    pub err_func: u32,
+    /// Source line of the failure.
+    pub err_line: u32,
+    pub reserved: u32,
+    /// JIT code whose stack pointer is below this address reports a stack
+    /// overflow instead of growing further.
+    pub stack_limit: usize,
+}
+
+pub(crate) const CTX_ERR_KIND: i32 = offset_of!(ExecCtx, err_kind) as i32;
+pub(crate) const CTX_ERR_FUNC: i32 = offset_of!(ExecCtx, err_func) as i32;
+pub(crate) const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;
+pub(crate) const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
+
+/// `err_func` for a unit's top-level code.
+pub(crate) const INIT_FUNC_ID: u32 = u32::MAX;
+
+/// What went wrong, as JIT code records it.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrKind {
+    DivisionByZero = 1,
+    NegativeExponent = 2,
+    StackOverflow = 3,
+}
+
+impl ErrKind {
+    pub fn from_code(code: u32) -> Option<ErrKind> {
+        Some(match code {
+            1 => ErrKind::DivisionByZero,
+            2 => ErrKind::NegativeExponent,
+            3 => ErrKind::StackOverflow,
+            _ => return None,
+        })
+    }
+
+    /// The words language.md requires in the message.
+    pub fn words(self) -> &'static str {
+        match self {
+            ErrKind::DivisionByZero => "division by zero",
+            ErrKind::NegativeExponent => "negative exponent",
+            ErrKind::StackOverflow => "stack overflow",
+        }
+    }
+}
+
+/// Addresses of the runtime functions JIT code calls. They are called by
+/// address (never by symbol), so no symbol resolution can fail.
+#[derive(Clone, Copy, Debug)]
+pub struct Helpers {
+    /// `extern "C" fn(f64, f64) -> f64`: `pow`.
+    pub fpow: usize,
+    /// `extern "C" fn(f64, f64) -> f64`: remainder with the dividend's sign.
+    pub fmod: usize,
+    /// `extern "C" fn(i64, i64) -> i64`: wrapping power, exponent >= 0.
+    pub ipow: usize,
+}
+
+/// The signature of an entry trampoline: `(ctx, args, result)`. Each
+/// argument and the result occupy one 8-byte slot: integers sign-extended,
+/// bools 0/1, floats as their bits (f32 in the low half).
+pub type Trampoline = unsafe extern "C" fn(*mut ExecCtx, *const u64, *mut u64);

@@ -1,0 +1,187 @@
+//! MIR to native code with Cranelift.
+//!
+//! One validated MIR module becomes one `JITModule` (code is freed a whole
+//! module at a time). Calls between MIR functions go through the manager's
+//! function table — an indirect call through a slot whose address is a
+//! constant in the code — so redefining a function reaches old callers.
+//! Each function also gets an entry trampoline with a uniform signature,
+//! which the runtime uses to call it with arguments from an array.
+
+pub mod abi;
+mod function;
+pub mod isa;
+mod trampoline;
+
+use std::fmt;
+
+use cranelift_codegen::ir::{self, AbiParam};
+use cranelift_codegen::isa::CallConv;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Module as _, default_libcall_names};
+
+use crate::mir::{self, Signature, Ty};
+pub use abi::{ExecCtx, Helpers, Trampoline};
+
+#[derive(Debug)]
+pub enum CodegenError {
+    /// The host could not be targeted (unsupported CPU, bad setting).
+    Target(String),
+    /// A name the module uses was not provided (validation should have
+    /// caught it).
+    Unresolved(String),
+    /// Cranelift rejected the function: a bug in rtjit.
+    Backend { function: String, message: String },
+}
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodegenError::Target(m) => write!(f, "code generation unavailable: {m}"),
+            CodegenError::Unresolved(m) => write!(f, "code generation: unresolved {m}"),
+            CodegenError::Backend { function, message } => {
+                write!(f, "code generation failed for `{function}`: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+/// Where the names a module uses live, as the runtime lays them out.
+pub trait Layout {
+    /// The function-table slot a call to `name` loads its target from,
+    /// and the callee's signature.
+    fn function_slot(&self, name: &str) -> Option<(usize, Signature)>;
+    /// The address of a global's 8-byte cell and its type.
+    fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
+    /// The id runtime errors report for the function `name` (its slot).
+    fn function_id(&self, name: &str) -> u32;
+}
+
+pub struct CompiledFn {
+    /// Native code with the JIT calling convention (`ctx` first).
+    pub code: usize,
+    /// The entry trampoline.
+    pub entry: Trampoline,
+}
+
+/// A compiled unit: the code's owner and where each function starts.
+pub struct CompiledModule {
+    pub jit: JITModule,
+    /// In the order of `mir::Module::functions`.
+    pub functions: Vec<CompiledFn>,
+    pub init: Option<CompiledFn>,
+}
+
+impl CompiledModule {
+    /// Frees the code.
+    ///
+    /// # Safety
+    /// No code of this module may be running or be called afterwards.
+    pub unsafe fn free(self) {
+        // SAFETY: forwarded from the caller's guarantee.
+        unsafe { self.jit.free_memory() };
+    }
+}
+
+pub fn clif_type(t: Ty) -> ir::Type {
+    match t {
+        Ty::I8 | Ty::Bool => ir::types::I8,
+        Ty::I16 => ir::types::I16,
+        Ty::I32 => ir::types::I32,
+        Ty::I64 | Ty::Ptr => ir::types::I64,
+        Ty::F32 => ir::types::F32,
+        Ty::F64 => ir::types::F64,
+    }
+}
+
+/// The native signature of a MIR function: the context pointer, then the
+/// parameters.
+pub fn clif_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
+    let mut s = ir::Signature::new(call_conv);
+    s.params.push(AbiParam::new(ir::types::I64));
+    s.params.extend(sig.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    if let Some(r) = sig.ret {
+        s.returns.push(AbiParam::new(clif_type(r)));
+    }
+    s
+}
+
+/// Compiles a validated module. `opt_level` is 0..=3 (see [`isa`]).
+pub fn compile(
+    module: &mir::Module,
+    layout: &dyn Layout,
+    helpers: &Helpers,
+    opt_level: u8,
+) -> Result<CompiledModule, CodegenError> {
+    let isa = isa::isa_for(opt_level)?;
+    let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    match compile_into(&mut jit, module, layout, helpers) {
+        Ok((functions, init)) => Ok(CompiledModule { jit, functions, init }),
+        Err(e) => {
+            // SAFETY: nothing of this module was finalized or handed out.
+            unsafe { jit.free_memory() };
+            Err(e)
+        }
+    }
+}
+
+type Compiled = (Vec<CompiledFn>, Option<CompiledFn>);
+
+fn compile_into(
+    jit: &mut JITModule,
+    module: &mir::Module,
+    layout: &dyn Layout,
+    helpers: &Helpers,
+) -> Result<Compiled, CodegenError> {
+    let mut ctx = jit.make_context();
+    let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
+    let mut ids = Vec::new();
+    let all: Vec<(&mir::Function, u32)> = module
+        .functions
+        .iter()
+        .map(|f| (f, layout.function_id(&f.name)))
+        .chain(module.init.iter().map(|f| (f, abi::INIT_FUNC_ID)))
+        .collect();
+    for (f, func_id) in &all {
+        let backend = |e: String| CodegenError::Backend { function: f.name.clone(), message: e };
+        let sig = clif_signature(&f.sig, jit.isa().default_call_conv());
+        let id = jit.declare_anonymous_function(&sig).map_err(|e| backend(e.to_string()))?;
+        jit.clear_context(&mut ctx);
+        ctx.func.signature = sig;
+        function::translate(&mut ctx.func, &mut fbc, f, *func_id, layout, helpers, jit.isa())?;
+        jit.define_function(id, &mut ctx).map_err(|e| backend(format_module_error(e)))?;
+
+        let tramp_sig = trampoline::signature(jit.isa().default_call_conv());
+        let tid = jit.declare_anonymous_function(&tramp_sig).map_err(|e| backend(e.to_string()))?;
+        jit.clear_context(&mut ctx);
+        ctx.func.signature = tramp_sig;
+        let callee = jit.declare_func_in_func(id, &mut ctx.func);
+        trampoline::translate(&mut ctx.func, &mut fbc, &f.sig, callee, jit.isa());
+        jit.define_function(tid, &mut ctx).map_err(|e| backend(format_module_error(e)))?;
+        ids.push((id, tid));
+    }
+    jit.finalize_definitions()
+        .map_err(|e| CodegenError::Backend { function: "<module>".into(), message: e.to_string() })?;
+    let mut compiled: Vec<CompiledFn> = ids
+        .into_iter()
+        .map(|(id, tid)| {
+            let entry_ptr = jit.get_finalized_function(tid);
+            // SAFETY: `tid` was defined above with exactly the trampoline
+            // signature, which matches `Trampoline` under the host C ABI.
+            let entry = unsafe { std::mem::transmute::<*const u8, Trampoline>(entry_ptr) };
+            CompiledFn { code: jit.get_finalized_function(id) as usize, entry }
+        })
+        .collect();
+    let init = if module.init.is_some() { compiled.pop() } else { None };
+    Ok((compiled, init))
+}
+
+fn format_module_error(e: cranelift_module::ModuleError) -> String {
+    match e {
+        cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(errors)) => {
+            format!("verifier: {errors}")
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,56 @@
+//! The library's error type. Each stage has its own error (`LangError`,
+//! `MirError`, `CodegenError`); the runtime turns them into this, and the
+//! FFI layer turns this into a status code and a last-error message, once.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The handle is 0, was never issued, or was cleaned up.
+    InvalidHandle,
+    /// A NULL pointer, bad UTF-8, a value out of range.
+    InvalidArgument(String),
+    /// Syntax, type or MIR validation error, rendered with its position.
+    Compile(String),
+    /// No function (or global) of that name.
+    NotFound(String),
+    /// Wrong argument count or types for this call.
+    Signature(String),
+    /// An error raised while JIT code ran (division by zero, ...).
+    Runtime(String),
+    /// Not available in this build (the LLVM backend).
+    Unsupported(String),
+    /// A file could not be read.
+    Io(String),
+    /// A bug in rtjit: an invariant did not hold or a panic was caught.
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidHandle => f.write_str("invalid handle: 0, never issued, or already cleaned up"),
+            Error::InvalidArgument(m)
+            | Error::Compile(m)
+            | Error::NotFound(m)
+            | Error::Signature(m)
+            | Error::Runtime(m)
+            | Error::Unsupported(m)
+            | Error::Io(m) => f.write_str(m),
+            Error::Internal(m) => write!(f, "internal error (please report): {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<crate::codegen::CodegenError> for Error {
+    fn from(e: crate::codegen::CodegenError) -> Self {
+        match e {
+            crate::codegen::CodegenError::Target(m) => Error::Unsupported(m),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Compiling code into a manager (functions 8-10 and 15 of c-api.md).
+
+use std::ffi::c_char;
+
+use super::boundary::{ffi_guard, try_manager, try_str};
+use super::types::*;
+use super::values::write_value;
+use crate::error::Error;
+use crate::runtime::SOURCE_INPUT;
+
+/// Compiles one unit of source code (docs/language.md) into the manager and
+/// runs its top-level statements.
+///
+/// `source` is a NUL-terminated UTF-8 string, borrowed for the call.
+/// Returns RT_OK; RT_ERR_COMPILE with a message like
+/// `<source>:3:7: expected ':' after condition`; RT_ERR_RUNTIME if the
+/// top-level statements fail; RT_ERR_INVALID_HANDLE or
+/// RT_ERR_INVALID_ARGUMENT (NULL or bad UTF-8). A unit that fails changes
+/// nothing in the manager.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_compile_source(h: i64, source: *const c_char) -> i32 {
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let source = try_str!(source);
+        manager.compile_source(source, SOURCE_INPUT)?;
+        Ok(RT_OK)
+    })
+}
+
+/// Compiles one MIR text blob (docs/mir.md) of `len` bytes at `data`,
+/// borrowed for the call.
+///
+/// In this version MIR input is not supported yet: the call validates its
+/// arguments and returns RT_ERR_UNSUPPORTED (RT_ERR_INVALID_HANDLE or
+/// RT_ERR_INVALID_ARGUMENT for bad arguments).
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_compile_mir(h: i64, data: *const u8, len: usize) -> i32 {
+    ffi_guard!({
+        let _manager = try_manager!(h);
+        if data.is_null() && len > 0 {
+            return Err(Error::InvalidArgument("`data` is NULL".into()));
+        }
+        Err(Error::Unsupported("MIR input is not supported by this version of rtjit yet".into()))
+    })
+}
+
+/// Reads the file at `path` (NUL-terminated UTF-8, borrowed) and compiles
+/// it: a file whose first line is the MIR version line (`mir 1`) is MIR,
+/// anything else is source code. Compile errors name the file:
+/// `path:3:7: ...`.
+///
+/// Returns RT_OK; RT_ERR_IO if the file cannot be read; RT_ERR_COMPILE,
+/// RT_ERR_RUNTIME as for rt_exec_manager_compile_source;
+/// RT_ERR_UNSUPPORTED for a MIR file in this version.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_compile_file(h: i64, path: *const c_char) -> i32 {
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let path = try_str!(path);
+        manager.compile_file(path)?;
+        Ok(RT_OK)
+    })
+}
+
+/// Compiles a unit like rt_exec_manager_compile_source, runs it, and
+/// stores the value of its last top-level statement in `*result` (a REPL):
+/// an expression's value; for a declaration or assignment, the value
+/// assigned; RT_TYPE_VOID otherwise.
+///
+/// `result` may be NULL to discard the value. A RT_TYPE_TEXT result is a
+/// new string the caller frees with rt_string_free. On failure `*result`
+/// is set to RT_TYPE_VOID. Returns the same codes as compile_source.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *mut RtValue) -> i32 {
+    // SAFETY: `result` is NULL or points to writable storage for an rt_value.
+    unsafe { write_value(result, RtValue::void()) };
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let source = try_str!(source);
+        let value = manager.compile_source(source, SOURCE_INPUT)?;
+        // SAFETY: as above.
+        unsafe { write_value(result, super::values::to_rt_value(&value)?) };
+        Ok(RT_OK)
+    })
+}

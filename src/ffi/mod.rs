@@ -1,0 +1,16 @@
+//! The C ABI: the only module with `extern "C"` exports, raw pointers and
+//! handles. Every export follows the pattern in [`boundary`]; the header
+//! `include/rtjit.h` is generated from these files by cbindgen, in the
+//! order of the modules below (which follows c-api.md).
+
+pub mod boundary;
+pub mod handles;
+pub mod last_error;
+pub mod values;
+
+pub mod types;
+pub mod managers;
+pub mod compile;
+pub mod calls;
+pub mod introspect;
+pub mod errors;

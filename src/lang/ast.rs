@@ -1,0 +1,170 @@
+//! The syntax tree of one compile unit, as the parser builds it (untyped).
+
+use super::token::Pos;
+
+/// A type written in the source (`x: f64`, `-> text`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeName {
+    I64,
+    F64,
+    Bool,
+    Text,
+}
+
+impl TypeName {
+    pub fn from_word(word: &str) -> Option<TypeName> {
+        Some(match word {
+            "i64" => TypeName::I64,
+            "f64" => TypeName::F64,
+            "bool" => TypeName::Bool,
+            "text" => TypeName::Text,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Fn(FnDef),
+    Extern(ExternDecl),
+    Stmt(Stmt),
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub ty: Option<TypeName>,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    pub name: String,
+    pub pos: Pos,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeName>,
+    pub body: Vec<Stmt>,
+}
+
+/// `extern fn name(x: i64) -> i64`: a host function the unit calls.
+#[derive(Clone, Debug)]
+pub struct ExternDecl {
+    pub name: String,
+    pub pos: Pos,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeName>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `val name[: T] = value` (mutable: false) or `var ...` (mutable: true)
+    Let {
+        mutable: bool,
+        name: String,
+        ty: Option<TypeName>,
+        value: Expr,
+    },
+    /// `name = value`, or `name op= value` when `op` is set.
+    Assign {
+        name: String,
+        op: Option<BinOp>,
+        value: Expr,
+    },
+    If {
+        branches: Vec<(Expr, Vec<Stmt>)>,
+        else_body: Option<Vec<Stmt>>,
+    },
+    While {
+        cond: Expr,
+        body: Vec<Stmt>,
+    },
+    For {
+        var: String,
+        start: Expr,
+        end: Expr,
+        inclusive: bool,
+        body: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Expr(Expr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::Pow => "^",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+    Name(String),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call { name: String, args: Vec<Expr> },
+}

@@ -1,0 +1,626 @@
+//! Tokens to syntax tree: recursive descent with one token of lookahead
+//! (two for `name =`).
+//!
+//! Invariant: the parser never panics and never overflows the stack, whatever
+//! the input: recursion is bounded by `MAX_DEPTH`, and every error is a
+//! `LangError` at the token that was unexpected.
+
+use super::ast::*;
+use super::error::{LangError, LangResult};
+use super::lexer::lex;
+use super::token::{Pos, Tok, Token};
+
+/// Deepest nesting of expressions and blocks the parser accepts. Keeps the
+/// later recursive passes (checker, lowering) well inside a small stack.
+pub(crate) const MAX_DEPTH: u32 = 500;
+
+pub fn parse(source: &str) -> LangResult<Unit> {
+    let tokens = lex(source)?;
+    Parser { tokens, at: 0, depth: 0 }.unit()
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    depth: u32,
+}
+
+impl Parser {
+    fn tok(&self) -> &Tok {
+        &self.tokens[self.at.min(self.tokens.len() - 1)].tok
+    }
+
+    fn tok_at(&self, ahead: usize) -> &Tok {
+        &self.tokens[(self.at + ahead).min(self.tokens.len() - 1)].tok
+    }
+
+    fn pos(&self) -> Pos {
+        self.tokens[self.at.min(self.tokens.len() - 1)].pos
+    }
+
+    fn advance(&mut self) -> Token {
+        let t = self.tokens[self.at.min(self.tokens.len() - 1)].clone();
+        if self.at < self.tokens.len() - 1 {
+            self.at += 1;
+        }
+        t
+    }
+
+    fn eat(&mut self, tok: &Tok) -> bool {
+        if self.tok() == tok {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn unexpected(&self, expected: &str) -> LangError {
+        let found = self.tok();
+        let message = match found {
+            Tok::Indent => format!("{expected}, found an unexpected indented block"),
+            _ => format!("{expected}, found {found}"),
+        };
+        LangError::syntax(self.pos(), message)
+    }
+
+    fn expect(&mut self, tok: Tok, expected: &str) -> LangResult<Token> {
+        if *self.tok() == tok { Ok(self.advance()) } else { Err(self.unexpected(expected)) }
+    }
+
+    fn ident(&mut self, expected: &str) -> LangResult<(String, Pos)> {
+        match self.tok().clone() {
+            Tok::Ident(name) => {
+                let pos = self.advance().pos;
+                Ok((name, pos))
+            }
+            _ => Err(self.unexpected(expected)),
+        }
+    }
+
+    fn enter(&mut self) -> LangResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(LangError::syntax(
+                self.pos(),
+                format!("nesting too deep (more than {MAX_DEPTH} levels of expressions or blocks)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn unit(mut self) -> LangResult<Unit> {
+        let mut items = Vec::new();
+        loop {
+            match self.tok() {
+                Tok::Eof => break,
+                Tok::Newline => {
+                    self.advance();
+                }
+                Tok::Fn => items.push(Item::Fn(self.fn_def()?)),
+                Tok::Extern => items.push(Item::Extern(self.extern_decl()?)),
+                _ => items.push(Item::Stmt(self.stmt()?)),
+            }
+        }
+        Ok(Unit { items })
+    }
+
+    fn params(&mut self) -> LangResult<Vec<Param>> {
+        self.expect(Tok::LParen, "expected '(' after the function name")?;
+        let mut params = Vec::new();
+        if !self.eat(&Tok::RParen) {
+            loop {
+                let (name, pos) = self.ident("expected a parameter name")?;
+                let ty = if self.eat(&Tok::Colon) { Some(self.type_name()?) } else { None };
+                params.push(Param { name, ty, pos });
+                if self.eat(&Tok::Comma) {
+                    continue;
+                }
+                self.expect(Tok::RParen, "expected ',' or ')' after a parameter")?;
+                break;
+            }
+        }
+        Ok(params)
+    }
+
+    fn type_name(&mut self) -> LangResult<TypeName> {
+        match self.tok().clone() {
+            Tok::Ident(word) => match TypeName::from_word(&word) {
+                Some(t) => {
+                    self.advance();
+                    Ok(t)
+                }
+                None => Err(LangError::syntax(
+                    self.pos(),
+                    format!("unknown type `{word}` (expected i64, f64, bool or text)"),
+                )),
+            },
+            _ => Err(self.unexpected("expected a type (i64, f64, bool or text)")),
+        }
+    }
+
+    fn ret_type(&mut self) -> LangResult<Option<TypeName>> {
+        if self.eat(&Tok::Arrow) { Ok(Some(self.type_name()?)) } else { Ok(None) }
+    }
+
+    fn fn_def(&mut self) -> LangResult<FnDef> {
+        let pos = self.advance().pos;
+        let (name, _) = self.ident("expected a function name after `fn`")?;
+        let params = self.params()?;
+        let ret = self.ret_type()?;
+        self.expect(Tok::Colon, "expected ':' before the function body")?;
+        let body = self.block()?;
+        Ok(FnDef { name, pos, params, ret, body })
+    }
+
+    fn extern_decl(&mut self) -> LangResult<ExternDecl> {
+        let pos = self.advance().pos;
+        self.expect(Tok::Fn, "expected `fn` after `extern`")?;
+        let (name, _) = self.ident("expected a function name after `extern fn`")?;
+        let params = self.params()?;
+        let ret = self.ret_type()?;
+        self.end_of_line("after an extern declaration")?;
+        Ok(ExternDecl { name, pos, params, ret })
+    }
+
+    fn end_of_line(&mut self, context: &str) -> LangResult<()> {
+        match self.tok() {
+            Tok::Newline => {
+                self.advance();
+                Ok(())
+            }
+            Tok::Eof | Tok::Dedent => Ok(()),
+            _ => Err(self.unexpected(&format!("expected end of line {context}"))),
+        }
+    }
+
+    /// After a `:`: either an indented block on the next lines, or one simple
+    /// statement on the same line.
+    fn block(&mut self) -> LangResult<Vec<Stmt>> {
+        self.enter()?;
+        let result = self.block_inner();
+        self.leave();
+        result
+    }
+
+    fn block_inner(&mut self) -> LangResult<Vec<Stmt>> {
+        if self.eat(&Tok::Newline) {
+            if *self.tok() != Tok::Indent {
+                return Err(self.unexpected("expected an indented block after ':'"));
+            }
+            self.advance();
+            let mut body = Vec::new();
+            loop {
+                match self.tok() {
+                    Tok::Dedent => {
+                        self.advance();
+                        break;
+                    }
+                    Tok::Eof => break,
+                    Tok::Newline => {
+                        self.advance();
+                    }
+                    Tok::Fn | Tok::Extern => {
+                        return Err(LangError::syntax(
+                            self.pos(),
+                            "functions can only be defined at the top level of a unit",
+                        ));
+                    }
+                    _ => body.push(self.stmt()?),
+                }
+            }
+            Ok(body)
+        } else {
+            match self.tok() {
+                Tok::If | Tok::While | Tok::For | Tok::Fn | Tok::Extern => Err(LangError::syntax(
+                    self.pos(),
+                    "a block on the same line as its ':' holds one simple statement; put this on a new, indented line",
+                )),
+                Tok::Eof | Tok::Dedent => Err(self.unexpected("expected a statement or an indented block after ':'")),
+                _ => {
+                    let stmt = self.simple_stmt()?;
+                    self.end_of_line("after the statement")?;
+                    Ok(vec![stmt])
+                }
+            }
+        }
+    }
+
+    fn stmt(&mut self) -> LangResult<Stmt> {
+        let pos = self.pos();
+        match self.tok() {
+            Tok::If => self.if_stmt(),
+            Tok::While => {
+                self.advance();
+                let cond = self.expr()?;
+                self.expect(Tok::Colon, "expected ':' after the loop condition")?;
+                let body = self.block()?;
+                Ok(Stmt { kind: StmtKind::While { cond, body }, pos })
+            }
+            Tok::For => self.for_stmt(),
+            Tok::Elif | Tok::Else => Err(LangError::syntax(pos, format!("{} without a matching `if`", self.tok()))),
+            Tok::Indent => Err(LangError::syntax(pos, "unexpected indentation (no block was opened with ':')")),
+            _ => {
+                let stmt = self.simple_stmt()?;
+                self.end_of_line("after the statement")?;
+                Ok(stmt)
+            }
+        }
+    }
+
+    fn if_stmt(&mut self) -> LangResult<Stmt> {
+        let pos = self.advance().pos;
+        let mut branches = Vec::new();
+        let cond = self.expr()?;
+        self.expect(Tok::Colon, "expected ':' after condition")?;
+        branches.push((cond, self.block()?));
+        let mut else_body = None;
+        loop {
+            match self.tok() {
+                Tok::Elif => {
+                    self.advance();
+                    let cond = self.expr()?;
+                    self.expect(Tok::Colon, "expected ':' after condition")?;
+                    branches.push((cond, self.block()?));
+                }
+                Tok::Else => {
+                    self.advance();
+                    self.expect(Tok::Colon, "expected ':' after `else`")?;
+                    else_body = Some(self.block()?);
+                    break;
+                }
+                _ => break,
+            }
+        }
+        Ok(Stmt { kind: StmtKind::If { branches, else_body }, pos })
+    }
+
+    fn for_stmt(&mut self) -> LangResult<Stmt> {
+        let pos = self.advance().pos;
+        let (var, _) = self.ident("expected a loop variable after `for`")?;
+        self.expect(Tok::In, "expected `in` after the loop variable")?;
+        let start = self.expr()?;
+        let inclusive = match self.tok() {
+            Tok::DotDot => false,
+            Tok::DotDotEq => true,
+            _ => return Err(self.unexpected("expected '..' or '..=' in the range")),
+        };
+        self.advance();
+        let end = self.expr()?;
+        self.expect(Tok::Colon, "expected ':' after the range")?;
+        let body = self.block()?;
+        Ok(Stmt { kind: StmtKind::For { var, start, end, inclusive, body }, pos })
+    }
+
+    fn simple_stmt(&mut self) -> LangResult<Stmt> {
+        let pos = self.pos();
+        let kind = match self.tok().clone() {
+            Tok::Val | Tok::Var => {
+                let mutable = *self.tok() == Tok::Var;
+                self.advance();
+                let (name, _) = self.ident("expected a name after `val`/`var`")?;
+                let ty = if self.eat(&Tok::Colon) { Some(self.type_name()?) } else { None };
+                self.expect(Tok::Assign, "expected '=' and a value in the declaration")?;
+                let value = self.expr()?;
+                StmtKind::Let { mutable, name, ty, value }
+            }
+            Tok::Return => {
+                self.advance();
+                match self.tok() {
+                    Tok::Newline | Tok::Eof | Tok::Dedent => StmtKind::Return(None),
+                    _ => StmtKind::Return(Some(self.expr()?)),
+                }
+            }
+            Tok::Break => {
+                self.advance();
+                StmtKind::Break
+            }
+            Tok::Continue => {
+                self.advance();
+                StmtKind::Continue
+            }
+            Tok::Ident(name) => {
+                let op = match self.tok_at(1) {
+                    Tok::Assign => Some(None),
+                    Tok::PlusAssign => Some(Some(BinOp::Add)),
+                    Tok::MinusAssign => Some(Some(BinOp::Sub)),
+                    Tok::StarAssign => Some(Some(BinOp::Mul)),
+                    Tok::SlashAssign => Some(Some(BinOp::Div)),
+                    Tok::PercentAssign => Some(Some(BinOp::Rem)),
+                    _ => None,
+                };
+                match op {
+                    Some(op) => {
+                        self.advance();
+                        self.advance();
+                        let value = self.expr()?;
+                        StmtKind::Assign { name, op, value }
+                    }
+                    None => StmtKind::Expr(self.expr()?),
+                }
+            }
+            _ => StmtKind::Expr(self.expr()?),
+        };
+        if matches!(
+            self.tok(),
+            Tok::Assign | Tok::PlusAssign | Tok::MinusAssign | Tok::StarAssign | Tok::SlashAssign | Tok::PercentAssign
+        ) {
+            return Err(LangError::syntax(self.pos(), "only a plain name can be assigned to"));
+        }
+        Ok(Stmt { kind, pos })
+    }
+
+    fn expr(&mut self) -> LangResult<Expr> {
+        self.enter()?;
+        let result = self.or_expr();
+        self.leave();
+        result
+    }
+
+    fn binary_chain(
+        &mut self,
+        next: fn(&mut Self) -> LangResult<Expr>,
+        op_of: fn(&Tok) -> Option<BinOp>,
+    ) -> LangResult<Expr> {
+        let mut lhs = next(self)?;
+        // A chain `a + b + c ...` builds a left-deep tree; its height counts
+        // against the depth limit like nesting does, since later passes recurse.
+        let mut height = 0;
+        while let Some(op) = op_of(self.tok()) {
+            let pos = self.advance().pos;
+            self.enter()?;
+            height += 1;
+            let rhs = next(self)?;
+            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), pos };
+        }
+        self.depth -= height;
+        Ok(lhs)
+    }
+
+    fn or_expr(&mut self) -> LangResult<Expr> {
+        self.binary_chain(Self::and_expr, |t| (*t == Tok::Or).then_some(BinOp::Or))
+    }
+
+    fn and_expr(&mut self) -> LangResult<Expr> {
+        self.binary_chain(Self::not_expr, |t| (*t == Tok::And).then_some(BinOp::And))
+    }
+
+    fn not_expr(&mut self) -> LangResult<Expr> {
+        if *self.tok() == Tok::Not {
+            let pos = self.advance().pos;
+            self.enter()?;
+            let operand = self.not_expr();
+            self.leave();
+            return Ok(Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(operand?)), pos });
+        }
+        self.cmp_expr()
+    }
+
+    fn cmp_expr(&mut self) -> LangResult<Expr> {
+        fn cmp_op(t: &Tok) -> Option<BinOp> {
+            Some(match t {
+                Tok::EqEq => BinOp::Eq,
+                Tok::NotEq => BinOp::Ne,
+                Tok::Lt => BinOp::Lt,
+                Tok::Le => BinOp::Le,
+                Tok::Gt => BinOp::Gt,
+                Tok::Ge => BinOp::Ge,
+                _ => return None,
+            })
+        }
+        let lhs = self.add_expr()?;
+        let Some(op) = cmp_op(self.tok()) else { return Ok(lhs) };
+        let pos = self.advance().pos;
+        let rhs = self.add_expr()?;
+        if cmp_op(self.tok()).is_some() {
+            return Err(LangError::syntax(self.pos(), "comparisons cannot be chained (write `a < b and b < c`)"));
+        }
+        Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), pos })
+    }
+
+    fn add_expr(&mut self) -> LangResult<Expr> {
+        self.binary_chain(Self::mul_expr, |t| match t {
+            Tok::Plus => Some(BinOp::Add),
+            Tok::Minus => Some(BinOp::Sub),
+            _ => None,
+        })
+    }
+
+    fn mul_expr(&mut self) -> LangResult<Expr> {
+        self.binary_chain(Self::unary, |t| match t {
+            Tok::Star => Some(BinOp::Mul),
+            Tok::Slash => Some(BinOp::Div),
+            Tok::Percent => Some(BinOp::Rem),
+            _ => None,
+        })
+    }
+
+    fn unary(&mut self) -> LangResult<Expr> {
+        if *self.tok() != Tok::Minus {
+            return self.power();
+        }
+        let pos = self.advance().pos;
+        // `-9223372036854775808` is i64::MIN although its magnitude is not an i64.
+        if let Tok::Int { value, bit_pattern: false } = *self.tok() {
+            if value == 1u64 << 63 && *self.tok_at(1) != Tok::Caret {
+                self.advance();
+                return Ok(Expr { kind: ExprKind::Int(i64::MIN), pos });
+            }
+        }
+        self.enter()?;
+        let operand = self.unary();
+        self.leave();
+        Ok(Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(operand?)), pos })
+    }
+
+    /// `primary ['^' exponent]`, where the exponent may carry unary minus
+    /// signs and is itself a power: `2^3^2 == 2^(3^2)`, `2.0^-1 == 0.5`.
+    fn power(&mut self) -> LangResult<Expr> {
+        let base = self.primary()?;
+        if *self.tok() != Tok::Caret {
+            return Ok(base);
+        }
+        let pos = self.advance().pos;
+        self.enter()?;
+        let exponent = self.exponent();
+        self.leave();
+        Ok(Expr { kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exponent?)), pos })
+    }
+
+    fn exponent(&mut self) -> LangResult<Expr> {
+        if *self.tok() == Tok::Minus {
+            return self.unary_in_exponent();
+        }
+        self.power()
+    }
+
+    fn unary_in_exponent(&mut self) -> LangResult<Expr> {
+        let pos = self.advance().pos;
+        self.enter()?;
+        let operand = self.exponent();
+        self.leave();
+        Ok(Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(operand?)), pos })
+    }
+
+    fn primary(&mut self) -> LangResult<Expr> {
+        let pos = self.pos();
+        let kind = match self.tok().clone() {
+            Tok::Int { value, bit_pattern } => {
+                if !bit_pattern && value > i64::MAX as u64 {
+                    return Err(LangError::syntax(pos, format!("integer literal {value} is out of range for i64")));
+                }
+                self.advance();
+                ExprKind::Int(value as i64)
+            }
+            Tok::Float(v) => {
+                self.advance();
+                ExprKind::Float(v)
+            }
+            Tok::Str(s) => {
+                self.advance();
+                ExprKind::Str(s)
+            }
+            Tok::True => {
+                self.advance();
+                ExprKind::Bool(true)
+            }
+            Tok::False => {
+                self.advance();
+                ExprKind::Bool(false)
+            }
+            Tok::Ident(name) => {
+                self.advance();
+                if *self.tok() == Tok::LParen {
+                    self.advance();
+                    let mut args = Vec::new();
+                    if !self.eat(&Tok::RParen) {
+                        loop {
+                            args.push(self.expr()?);
+                            if self.eat(&Tok::Comma) {
+                                continue;
+                            }
+                            self.expect(Tok::RParen, "expected ',' or ')' in the argument list")?;
+                            break;
+                        }
+                    }
+                    ExprKind::Call { name, args }
+                } else {
+                    ExprKind::Name(name)
+                }
+            }
+            Tok::LParen => {
+                self.advance();
+                let inner = self.expr()?;
+                self.expect(Tok::RParen, "expected ')' to close '('")?;
+                return Ok(inner);
+            }
+            _ => return Err(self.unexpected("expected an expression")),
+        };
+        Ok(Expr { kind, pos })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr_of(src: &str) -> Expr {
+        let unit = parse(src).unwrap();
+        match unit.items.into_iter().next() {
+            Some(Item::Stmt(Stmt { kind: StmtKind::Expr(e), .. })) => e,
+            other => panic!("not an expression statement: {other:?}"),
+        }
+    }
+
+    fn show(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Int(v) => v.to_string(),
+            ExprKind::Float(v) => format!("{v:?}"),
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Name(n) => n.clone(),
+            ExprKind::Unary(UnOp::Neg, x) => format!("(-{})", show(x)),
+            ExprKind::Unary(UnOp::Not, x) => format!("(not {})", show(x)),
+            ExprKind::Binary(op, a, b) => format!("({} {} {})", show(a), op.symbol(), show(b)),
+            ExprKind::Call { name, args } => {
+                format!("{name}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        assert_eq!(show(&expr_of("-2^2")), "(-(2 ^ 2))");
+        assert_eq!(show(&expr_of("2^3^2")), "(2 ^ (3 ^ 2))");
+        assert_eq!(show(&expr_of("2.0^-1")), "(2.0 ^ (-1))");
+        assert_eq!(show(&expr_of("x^2 + 2*x + 1")), "(((x ^ 2) + (2 * x)) + 1)");
+        assert_eq!(show(&expr_of("not a == b or c and d")), "((not (a == b)) or (c and d))");
+        assert_eq!(show(&expr_of("-9223372036854775808")), "-9223372036854775808");
+        assert_eq!(show(&expr_of("f(1, g(2))")), "f(1, g(2))");
+    }
+
+    #[test]
+    fn chained_comparison_is_an_error() {
+        let e = parse("a < b < c").unwrap_err();
+        assert!(e.message.contains("chained"), "{e}");
+    }
+
+    #[test]
+    fn inline_and_block_bodies() {
+        let unit = parse("fn f(x): x^2 + 2*x + 1\nfn g(n):\n    if n < 2: return n\n    else: return 0\n").unwrap();
+        assert_eq!(unit.items.len(), 2);
+    }
+
+    #[test]
+    fn error_positions() {
+        let e = parse("fn f(x):\n    if x\n        return 1\n").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.col), (2, 9));
+        assert!(e.message.contains("expected ':' after condition"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&src).unwrap_err().message.contains("nesting too deep"));
+        let src = format!("{}1", "-".repeat(100_000));
+        assert!(parse(&src).is_err());
+        let src = format!("{}1", "not ".repeat(100_000));
+        assert!(parse(&src).is_err());
+        let src = format!("1{}", "^1".repeat(100_000));
+        assert!(parse(&src).is_err());
+        let src = format!("1{}", "+1".repeat(100_000));
+        assert!(parse(&src).is_err());
+        let src = format!("1{}", "+1".repeat(400));
+        assert!(parse(&src).is_ok());
+    }
+
+    #[test]
+    fn literal_range() {
+        assert!(parse("9223372036854775808").is_err());
+        assert!(parse("0xFFFFFFFFFFFFFFFF").is_ok());
+    }
+}

@@ -1,0 +1,339 @@
+//! The MIR data structures: typed functions made of basic blocks over
+//! mutable, typed locals (not SSA: codegen builds SSA form).
+//!
+//! Both front ends produce this: the source language's lowering and (with
+//! its text form) host compilers. Instructions carry the source line they
+//! came from, which runtime error messages report.
+
+use std::fmt;
+
+/// A MIR value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    I8,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    /// Pointer-sized integer.
+    Ptr,
+    /// `true`/`false`, stored as one byte holding 0 or 1.
+    Bool,
+}
+
+impl Ty {
+    pub fn is_int(self) -> bool {
+        matches!(self, Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Ptr)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, Ty::F32 | Ty::F64)
+    }
+
+    /// Width in bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            Ty::Bool | Ty::I8 => 8,
+            Ty::I16 => 16,
+            Ty::I32 | Ty::F32 => 32,
+            Ty::I64 | Ty::F64 | Ty::Ptr => 64,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::I8 => "i8",
+            Ty::I16 => "i16",
+            Ty::I32 => "i32",
+            Ty::I64 => "i64",
+            Ty::F32 => "f32",
+            Ty::F64 => "f64",
+            Ty::Ptr => "ptr",
+            Ty::Bool => "bool",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Ty> {
+        Some(match name {
+            "i8" => Ty::I8,
+            "i16" => Ty::I16,
+            "i32" => Ty::I32,
+            "i64" => Ty::I64,
+            "f32" => Ty::F32,
+            "f64" => Ty::F64,
+            "ptr" => Ty::Ptr,
+            "bool" => Ty::Bool,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A function type: `fn(i64, f64) -> f64`, `fn() -> void`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Signature {
+    pub params: Vec<Ty>,
+    pub ret: Option<Ty>,
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("fn(")?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(p.name())?;
+        }
+        match self.ret {
+            Some(t) => write!(f, ") -> {t}"),
+            None => f.write_str(") -> void"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Local(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Const {
+    /// An integer of the given integer type (or `Bool`, 0/1); the value is
+    /// truncated to the type's width.
+    Int(i64, Ty),
+    F32(f32),
+    F64(f64),
+}
+
+impl Const {
+    pub fn ty(self) -> Ty {
+        match self {
+            Const::Int(_, t) => t,
+            Const::F32(_) => Ty::F32,
+            Const::F64(_) => Ty::F64,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Operand {
+    Local(Local),
+    Const(Const),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// Integer (wrapping) or float negation.
+    Neg,
+    /// Boolean not, or bitwise not of an integer.
+    Not,
+    /// Absolute value (integers wrap: `abs(MIN) == MIN`).
+    Abs,
+    Sqrt,
+    Floor,
+    Ceil,
+    /// Round toward zero (floats).
+    Trunc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    /// Signed integer division (checked: zero is a runtime error, `MIN / -1`
+    /// wraps) or float division.
+    Div,
+    /// Signed remainder with the dividend's sign (checked like `Div`; `% -1`
+    /// is 0), or float remainder (`fmod`).
+    Rem,
+    UDiv,
+    URem,
+    /// Integer power (checked: a negative exponent is a runtime error;
+    /// wraps on overflow) or float `pow`.
+    Pow,
+    And,
+    Or,
+    Xor,
+    Shl,
+    /// Arithmetic shift right.
+    Shr,
+    /// Logical shift right.
+    UShr,
+    Min,
+    Max,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    /// Signed (integers) or ordered (floats) comparisons.
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    ULt,
+    ULe,
+    UGt,
+    UGe,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvOp {
+    /// Sign-extend to a wider integer.
+    Sext,
+    /// Zero-extend to a wider integer (also bool to integer).
+    Zext,
+    /// Keep the low bits (narrower integer).
+    Trunc,
+    /// Signed integer to float.
+    SIntToFloat,
+    UIntToFloat,
+    /// Float to signed integer, toward zero, saturating; NaN gives 0.
+    FloatToSInt,
+    FloatToUInt,
+    FPromote,
+    FDemote,
+    /// Reinterpret the bits (same width).
+    Bitcast,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstKind {
+    Copy {
+        dst: Local,
+        src: Operand,
+    },
+    Unary {
+        dst: Local,
+        op: UnOp,
+        src: Operand,
+    },
+    Binary {
+        dst: Local,
+        op: BinOp,
+        a: Operand,
+        b: Operand,
+    },
+    Cmp {
+        dst: Local,
+        op: CmpOp,
+        a: Operand,
+        b: Operand,
+    },
+    Convert {
+        dst: Local,
+        op: ConvOp,
+        src: Operand,
+    },
+    Select {
+        dst: Local,
+        cond: Operand,
+        a: Operand,
+        b: Operand,
+    },
+    /// Call a MIR function by name (this module or the manager).
+    Call {
+        dst: Option<Local>,
+        callee: String,
+        args: Vec<Operand>,
+    },
+    GlobalGet {
+        dst: Local,
+        name: String,
+    },
+    GlobalSet {
+        name: String,
+        src: Operand,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inst {
+    pub kind: InstKind,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Terminator {
+    Jump(BlockId),
+    Branch {
+        cond: Operand,
+        then_block: BlockId,
+        else_block: BlockId,
+    },
+    /// Multi-way branch on an integer: the first case equal to the value, or
+    /// `default`.
+    Switch {
+        value: Operand,
+        cases: Vec<(i64, BlockId)>,
+        default: BlockId,
+    },
+    Return(Option<Operand>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub label: String,
+    pub insts: Vec<Inst>,
+    pub term: Terminator,
+    pub term_line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalDecl {
+    pub name: String,
+    pub ty: Ty,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub sig: Signature,
+    /// The first `sig.params.len()` locals are the parameters, in order.
+    pub locals: Vec<LocalDecl>,
+    /// The first block is the entry.
+    pub blocks: Vec<Block>,
+    pub line: u32,
+}
+
+/// A global variable a module declares; it lives in the manager.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GlobalDecl {
+    pub name: String,
+    pub ty: Ty,
+    pub mutable: bool,
+    pub line: u32,
+}
+
+/// One compile unit.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Module {
+    pub functions: Vec<Function>,
+    /// Top-level code, run once after the unit is installed; its return
+    /// value is the unit's value (`eval`).
+    pub init: Option<Function>,
+    pub globals: Vec<GlobalDecl>,
+}
+
+impl Function {
+    pub fn local_ty(&self, l: Local) -> Option<Ty> {
+        self.locals.get(l.0 as usize).map(|d| d.ty)
+    }
+
+    pub fn operand_ty(&self, op: &Operand) -> Option<Ty> {
+        match op {
+            Operand::Local(l) => self.local_ty(*l),
+            Operand::Const(c) => Some(c.ty()),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! MIR: the typed, non-SSA intermediate representation both front ends
+//! produce and codegen consumes. `data` holds the structures, `validate`
+//! checks a module before codegen may see it.
+
+pub mod data;
+pub mod validate;
+
+pub use data::*;
+pub use validate::{MirEnv, MirError, NoEnv, validate};

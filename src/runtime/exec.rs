@@ -1,0 +1,42 @@
+//! Running JIT code: one execution context per call, and the translation
+//! of a recorded error into a message.
+
+use crate::codegen::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
+use crate::error::Error;
+
+/// What JIT code recorded when it stopped with an error.
+#[derive(Clone, Copy, Debug)]
+pub struct Fault {
+    pub kind: u32,
+    pub func: u32,
+    pub line: u32,
+}
+
+/// Calls `entry` with arguments in 8-byte slots; returns the result slot.
+///
+/// # Safety
+/// `entry` must be a live trampoline whose function takes `args.len()`
+/// parameters, and its code must stay alive for the whole call.
+pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
+    let mut ctx = ExecCtx { stack_limit: crate::stack::jit_limit(), ..ExecCtx::default() };
+    let mut result = 0u64;
+    // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
+    unsafe { entry(&mut ctx, args.as_ptr(), &mut result) };
+    if ctx.err_kind != 0 {
+        return Err(Fault { kind: ctx.err_kind, func: ctx.err_func, line: ctx.err_line });
+    }
+    Ok(result)
+}
+
+/// `division by zero in g at line 3`; `name_of` maps a function id to its name.
+pub fn fault_error(fault: Fault, name_of: impl FnOnce(u32) -> Option<String>) -> Error {
+    let place = if fault.func == INIT_FUNC_ID {
+        "top-level code".to_string()
+    } else {
+        name_of(fault.func).unwrap_or_else(|| format!("function #{}", fault.func))
+    };
+    match ErrKind::from_code(fault.kind) {
+        Some(kind) => Error::Runtime(format!("{} in {place} at line {}", kind.words(), fault.line)),
+        None => Error::Internal(format!("unknown runtime error code {} in {place}", fault.kind)),
+    }
+}

@@ -1,0 +1,61 @@
+//! Values crossing between the host and JIT code.
+
+use std::fmt;
+
+use crate::mir::Ty;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Void,
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Void => "void",
+            Value::I64(_) => "i64",
+            Value::F64(_) => "f64",
+            Value::Bool(_) => "bool",
+        }
+    }
+
+    /// The 8-byte slot an entry trampoline reads for a parameter of type
+    /// `ty`, or `None` when this value cannot be passed as one.
+    /// An i64 is promoted where a float is expected.
+    pub fn to_slot(&self, ty: Ty) -> Option<u64> {
+        Some(match (self, ty) {
+            (Value::I64(v), t) if t.is_int() => *v as u64,
+            (Value::I64(v), Ty::F64) => (*v as f64).to_bits(),
+            (Value::I64(v), Ty::F32) => u64::from((*v as f32).to_bits()),
+            (Value::F64(v), Ty::F64) => v.to_bits(),
+            (Value::F64(v), Ty::F32) => u64::from((*v as f32).to_bits()),
+            (Value::Bool(b), Ty::Bool) => u64::from(*b),
+            _ => return None,
+        })
+    }
+
+    /// The value a trampoline stored in its result slot for type `ty`.
+    pub fn from_slot(raw: u64, ty: Option<Ty>) -> Value {
+        match ty {
+            None => Value::Void,
+            Some(Ty::F64) => Value::F64(f64::from_bits(raw)),
+            Some(Ty::F32) => Value::F64(f64::from(f32::from_bits(raw as u32))),
+            Some(Ty::Bool) => Value::Bool(raw & 0xff != 0),
+            Some(_) => Value::I64(raw as i64),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Void => f.write_str("void"),
+            Value::I64(v) => write!(f, "{v}"),
+            Value::F64(v) => write!(f, "{v:?}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
