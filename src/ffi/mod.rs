@@ -3,6 +3,11 @@
 //! `include/rtjit.h` is generated from these files by cbindgen, in the
 //! order of the modules below (which follows c-api.md).
 
+// The exports take raw pointers from C, where `unsafe fn` means nothing;
+// the contract for each pointer is in the function's header comment, and
+// each dereference has its own SAFETY note (as in rustls-ffi).
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 pub mod boundary;
 pub mod handles;
 pub mod last_error;

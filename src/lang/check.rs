@@ -447,7 +447,7 @@ impl<'a> Checker<'a> {
     /// `trailing` is `None` when the body does not end in an expression
     /// statement, `Some(None)` when its type is not known yet.
     fn result_type(&self, trailing: Option<Ty>) -> Ty {
-        let bare = self.returns.iter().any(|r| *r == Some(Type::Void));
+        let bare = self.returns.contains(&Some(Type::Void));
         let mut values: Vec<Ty> = self.returns.iter().copied().filter(|r| *r != Some(Type::Void)).collect();
         match trailing {
             Some(Some(Type::Void)) | None => {}
@@ -978,11 +978,7 @@ impl<'a> Checker<'a> {
                 for (x, _) in &xs {
                     match x.ty {
                         Some(t) if !is_numeric(t) => return Err(bad(t, "numbers")),
-                        Some(Type::F64) => {
-                            if common.is_some() {
-                                common = Some(Type::F64)
-                            }
-                        }
+                        Some(Type::F64) if common.is_some() => common = Some(Type::F64),
                         None => common = None,
                         _ => {}
                     }

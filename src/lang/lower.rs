@@ -329,10 +329,7 @@ impl Lower {
     fn expr_effect(&mut self, e: &TExpr) -> LangResult<()> {
         if let TExprKind::Call(name, args) = &e.kind {
             let args = self.operands(args)?;
-            let dst = match mir_ty(e.ty, e.line)? {
-                Some(t) => Some(self.temp(t)),
-                None => None,
-            };
+            let dst = mir_ty(e.ty, e.line)?.map(|t| self.temp(t));
             self.emit(InstKind::Call { dst, callee: name.clone(), args }, e.line);
             return Ok(());
         }

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const CHUNK: usize = 256;
 
 #[derive(Default)]
+// The boxes are the point: a chunk must not move when the Vec grows.
+#[allow(clippy::vec_box)]
 pub struct Slots {
     chunks: Vec<Box<[AtomicU64; CHUNK]>>,
     len: usize,
