@@ -275,8 +275,6 @@ struct Checker<'a> {
     /// The type of the last statement checked, when it was an expression
     /// statement (the body's trailing expression, once the body is done).
     last_expr_ty: Option<Ty>,
-    callees: BTreeSet<String>,
-    globals_used: BTreeSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -296,8 +294,6 @@ impl<'a> Checker<'a> {
             block_depth: 0,
             returns: Vec::new(),
             last_expr_ty: None,
-            callees: BTreeSet::new(),
-            globals_used: BTreeSet::new(),
         }
     }
 
@@ -391,8 +387,6 @@ impl<'a> Checker<'a> {
             sig: Sig { params: Vec::new(), ret: result_ty },
             locals: std::mem::take(&mut self.locals),
             body,
-            callees: std::mem::take(&mut self.callees),
-            globals_used: std::mem::take(&mut self.globals_used),
         })
     }
 
@@ -508,8 +502,6 @@ impl<'a> Checker<'a> {
             sig: Sig { params, ret },
             locals: std::mem::take(&mut self.locals),
             body,
-            callees: std::mem::take(&mut self.callees),
-            globals_used: std::mem::take(&mut self.globals_used),
         })
     }
 
@@ -546,7 +538,6 @@ impl<'a> Checker<'a> {
                 check_decl_name(name, s.pos, "a variable")?;
                 if !self.in_function && self.block_depth == 0 {
                     self.declare_global(name, want, *mutable, s.pos)?;
-                    self.globals_used.insert(name.clone());
                     TStmtKind::SetGlobal(name.clone(), e)
                 } else {
                     let id = self.new_local(name, want, *mutable);
@@ -720,10 +711,7 @@ impl<'a> Checker<'a> {
             Some(op) => {
                 let current = match target {
                     Target::Local(id) => Self::ex(ty, line, TExprKind::Local(id)),
-                    Target::Global => {
-                        self.globals_used.insert(name.to_string());
-                        Self::ex(ty, line, TExprKind::Global(name.to_string()))
-                    }
+                    Target::Global => Self::ex(ty, line, TExprKind::Global(name.to_string())),
                 };
                 self.binary(op, current, x, pos)?
             }
@@ -731,10 +719,7 @@ impl<'a> Checker<'a> {
         let e = self.coerce(rhs, ty, value.pos, || format!("the value assigned to `{name}`"))?;
         Ok(match target {
             Target::Local(id) => TStmtKind::SetLocal(id, e),
-            Target::Global => {
-                self.globals_used.insert(name.to_string());
-                TStmtKind::SetGlobal(name.to_string(), e)
-            }
+            Target::Global => TStmtKind::SetGlobal(name.to_string(), e),
         })
     }
 
@@ -764,7 +749,6 @@ impl<'a> Checker<'a> {
                 if let Some(id) = self.lookup_local(name) {
                     Self::ex(Some(self.locals[id as usize].ty), line, TExprKind::Local(id))
                 } else if let Some((ty, _)) = self.lookup_global(name) {
-                    self.globals_used.insert(name.clone());
                     Self::ex(ty, line, TExprKind::Global(name.clone()))
                 } else if self.fns.contains_key(name)
                     || self.env.function(name).is_some()
@@ -933,7 +917,6 @@ impl<'a> Checker<'a> {
                 ),
             ));
         }
-        self.callees.insert(name.to_string());
         Ok(Self::ex(ret, line, TExprKind::Call(name.to_string(), targs)))
     }
 
@@ -1069,4 +1052,74 @@ fn stack_ok() -> bool {
 
 fn too_deep(pos: Pos) -> LangError {
     LangError::typ(pos, "program nested too deeply to compile on this thread's stack")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse;
+
+    fn check_src(src: &str) -> LangResult<TypedUnit> {
+        check(&parse(src)?, &EmptyEnv)
+    }
+
+    fn ret_of(src: &str, name: &str) -> Type {
+        let unit = check_src(src).unwrap();
+        unit.functions.iter().find(|f| f.name == name).unwrap().sig.ret
+    }
+
+    #[test]
+    fn infers_recursive_and_mutually_recursive_returns() {
+        let fib = "fn fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n";
+        assert_eq!(ret_of(fib, "fib"), Type::I64);
+        let even_odd = "fn even(n):\n    if n == 0: return true\n    return odd(n - 1)\nfn odd(n):\n    if n == 0: return false\n    return even(n - 1)\n";
+        assert_eq!(ret_of(even_odd, "odd"), Type::Bool);
+        // i64 and f64 returns join to f64, also through recursion.
+        let halve = "fn h(n):\n    if n == 0: return 1\n    return h(n - 1) * 0.5\n";
+        assert_eq!(ret_of(halve, "h"), Type::F64);
+    }
+
+    #[test]
+    fn uninferable_recursion_asks_for_an_annotation() {
+        let e = check_src("fn r(n): r(n + 1) + 1").unwrap_err();
+        assert!(e.message.contains("return type"), "{e}");
+    }
+
+    #[test]
+    fn no_implicit_conversions_but_promotion() {
+        assert!(check_src("if 1:\n    2\n").unwrap_err().message.contains("must be bool"));
+        assert!(check_src("val x = 1 + 2.5").is_ok());
+        assert!(check_src("fn f(x: f64): x\nval y = f(3)").is_ok());
+        let e = check_src("var x = 1\nx = 2.5").unwrap_err();
+        assert!(e.message.contains("must be i64, found f64"), "{e}");
+    }
+
+    #[test]
+    fn reports_the_first_error_by_position() {
+        let e = check_src("fn a(): b()\nfn c(): undefined_thing\n").unwrap_err();
+        assert_eq!(e.pos.line, 1, "{e}");
+    }
+
+    #[test]
+    fn suggestions() {
+        let e = check_src("fn fib(n): n\nval x = fibb(3)").unwrap_err();
+        assert!(e.message.contains("did you mean `fib`"), "{e}");
+        assert_eq!(suggest("totally_different", ["fib"]), None);
+    }
+
+    #[test]
+    fn must_return_on_every_path() {
+        let e = check_src("fn f(x):\n    if x > 0:\n        return 1\n").unwrap_err();
+        assert!(e.message.contains("without returning"), "{e}");
+        assert!(check_src("fn f(x):\n    if x > 0:\n        return 1\n    else:\n        return 2\n").is_ok());
+    }
+
+    #[test]
+    fn top_level_globals_and_function_locals() {
+        let unit = check_src("timeout = 30 * 60\nfn f(): timeout + 1\n").unwrap();
+        assert_eq!(unit.globals.len(), 1);
+        assert_eq!(unit.init.sig.ret, Type::I64);
+        let e = check_src("fn f():\n    y = 3\n").unwrap_err();
+        assert!(e.message.contains("unknown name `y`"), "{e}");
+    }
 }

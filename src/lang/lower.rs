@@ -14,13 +14,14 @@ pub fn lower(unit: &TypedUnit) -> LangResult<mir::Module> {
     for f in &unit.functions {
         functions.push(lower_fn(f, &f.name)?);
     }
-    let init = lower_fn(&unit.init, INIT_NAME)?;
+    // A unit of only definitions has no top-level code to compile or run.
+    let init = if unit.init.body.is_empty() { None } else { Some(lower_fn(&unit.init, INIT_NAME)?) };
     let mut globals = Vec::with_capacity(unit.globals.len());
     for g in &unit.globals {
         let ty = mir_ty(g.ty, g.line)?.ok_or_else(|| LangError::typ(at(g.line), "a global needs a value"))?;
         globals.push(mir::GlobalDecl { name: g.name.clone(), ty, mutable: g.mutable, line: g.line });
     }
-    Ok(mir::Module { functions, init: Some(init), globals })
+    Ok(mir::Module { functions, init, globals })
 }
 
 fn at(line: u32) -> Pos {
@@ -34,10 +35,12 @@ pub fn mir_ty(t: Type, line: u32) -> LangResult<Option<Ty>> {
         Type::F64 => Ty::F64,
         Type::Bool => Ty::Bool,
         Type::Void => return Ok(None),
-        Type::Text => {
-            return Err(LangError::typ(at(line), "text values are not supported by this version of rtjit yet"));
-        }
+        Type::Text => return Err(text_unsupported(line)),
     }))
+}
+
+fn text_unsupported(line: u32) -> LangError {
+    LangError::typ(at(line), "text values are not supported by this version of rtjit yet")
 }
 
 fn value_ty(t: Type, line: u32) -> LangResult<Ty> {
@@ -346,10 +349,7 @@ impl Lower {
             TExprKind::Int(v) => Operand::Const(Const::Int(*v, Ty::I64)),
             TExprKind::Float(v) => Operand::Const(Const::F64(*v)),
             TExprKind::Bool(b) => Operand::Const(Const::Int(i64::from(*b), Ty::Bool)),
-            TExprKind::Str(_) => {
-                value_ty(Type::Text, line)?;
-                unreachable!("value_ty rejects text")
-            }
+            TExprKind::Str(_) => return Err(text_unsupported(line)),
             TExprKind::Local(id) => Operand::Local(Local(*id)),
             TExprKind::Global(name) => {
                 let t = self.temp(value_ty(e.ty, line)?);

@@ -2,7 +2,6 @@
 //! lowering to MIR needs. Every name is resolved (local slot, global, user
 //! function or built-in) and every implicit `i64 -> f64` promotion is explicit.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// A value type of the source language.
@@ -163,10 +162,6 @@ pub struct TFunction {
     /// The first `sig.params.len()` locals are the parameters.
     pub locals: Vec<LocalInfo>,
     pub body: Vec<TStmt>,
-    /// User functions this one calls (for the redefinition rule).
-    pub callees: BTreeSet<String>,
-    /// Globals this one reads or writes.
-    pub globals_used: BTreeSet<String>,
 }
 
 /// A global that a unit declares (or redeclares).

@@ -304,3 +304,75 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func(locals: Vec<Ty>, insts: Vec<InstKind>, term: Terminator, ret: Option<Ty>) -> Function {
+        Function {
+            name: "f".into(),
+            sig: Signature { params: vec![], ret },
+            locals: locals.into_iter().map(|ty| LocalDecl { name: String::new(), ty }).collect(),
+            blocks: vec![Block {
+                label: "entry".into(),
+                insts: insts.into_iter().map(|kind| Inst { kind, line: 7 }).collect(),
+                term,
+                term_line: 8,
+            }],
+            line: 1,
+        }
+    }
+
+    fn check(f: Function) -> Result<(), MirError> {
+        validate(&Module { functions: vec![f], init: None, globals: vec![] }, &NoEnv)
+    }
+
+    #[test]
+    fn accepts_a_well_typed_function() {
+        let f = func(
+            vec![Ty::I64, Ty::I64],
+            vec![InstKind::Binary {
+                dst: Local(1),
+                op: BinOp::Add,
+                a: Operand::Local(Local(0)),
+                b: Operand::Const(Const::Int(1, Ty::I64)),
+            }],
+            Terminator::Return(Some(Operand::Local(Local(1)))),
+            Some(Ty::I64),
+        );
+        check(f).unwrap();
+    }
+
+    #[test]
+    fn rejects_type_mismatches_and_undefined_names() {
+        let mixed = func(
+            vec![Ty::I64],
+            vec![InstKind::Binary {
+                dst: Local(0),
+                op: BinOp::Add,
+                a: Operand::Local(Local(0)),
+                b: Operand::Const(Const::F64(1.0)),
+            }],
+            Terminator::Return(None),
+            None,
+        );
+        let e = check(mixed).unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(e.message.contains("expected i64, found f64"), "{e}");
+
+        let undefined = func(vec![], vec![], Terminator::Jump(BlockId(3)), None);
+        assert!(check(undefined).unwrap_err().message.contains("undefined block"));
+
+        let call = func(
+            vec![],
+            vec![InstKind::Call { dst: None, callee: "nope".into(), args: vec![] }],
+            Terminator::Return(None),
+            None,
+        );
+        assert!(check(call).unwrap_err().message.contains("undefined function `nope`"));
+
+        let bad_return = func(vec![], vec![], Terminator::Return(None), Some(Ty::F64));
+        assert!(check(bad_return).unwrap_err().message.contains("must return a f64"));
+    }
+}
