@@ -65,12 +65,11 @@ pub struct CompiledFn {
     pub entry: Trampoline,
 }
 
-/// A compiled unit: the code's owner and where each function starts.
+/// Compiled code: the owner of the memory and where each function starts.
 pub struct CompiledModule {
     pub jit: JITModule,
-    /// In the order of `mir::Module::functions`.
+    /// In the order of the functions given to [`compile`].
     pub functions: Vec<CompiledFn>,
-    pub init: Option<CompiledFn>,
 }
 
 impl CompiledModule {
@@ -107,17 +106,20 @@ pub fn clif_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
     s
 }
 
-/// Compiles a validated module. `opt_level` is 0..=3 (see [`isa`]).
+/// Compiles validated MIR functions into one new code module.
+/// `opt_level` is 0..=3 (see [`isa`]). Runtime errors in a function report
+/// `layout.function_id(name)`, or [`abi::INIT_FUNC_ID`] when `top_level`.
 pub fn compile(
-    module: &mir::Module,
+    functions: &[mir::Function],
+    top_level: bool,
     layout: &dyn Layout,
     helpers: &Helpers,
     opt_level: u8,
 ) -> Result<CompiledModule, CodegenError> {
     let isa = isa::isa_for(opt_level)?;
     let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-    match compile_into(&mut jit, module, layout, helpers) {
-        Ok((functions, init)) => Ok(CompiledModule { jit, functions, init }),
+    match compile_into(&mut jit, functions, top_level, layout, helpers) {
+        Ok(functions) => Ok(CompiledModule { jit, functions }),
         Err(e) => {
             // SAFETY: nothing of this module was finalized or handed out.
             unsafe { jit.free_memory() };
@@ -126,30 +128,24 @@ pub fn compile(
     }
 }
 
-type Compiled = (Vec<CompiledFn>, Option<CompiledFn>);
-
 fn compile_into(
     jit: &mut JITModule,
-    module: &mir::Module,
+    functions: &[mir::Function],
+    top_level: bool,
     layout: &dyn Layout,
     helpers: &Helpers,
-) -> Result<Compiled, CodegenError> {
+) -> Result<Vec<CompiledFn>, CodegenError> {
     let mut ctx = jit.make_context();
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
-    let mut ids = Vec::new();
-    let all: Vec<(&mir::Function, u32)> = module
-        .functions
-        .iter()
-        .map(|f| (f, layout.function_id(&f.name)))
-        .chain(module.init.iter().map(|f| (f, abi::INIT_FUNC_ID)))
-        .collect();
-    for (f, func_id) in &all {
+    let mut ids = Vec::with_capacity(functions.len());
+    for f in functions {
+        let func_id = if top_level { abi::INIT_FUNC_ID } else { layout.function_id(&f.name) };
         let backend = |e: String| CodegenError::Backend { function: f.name.clone(), message: e };
         let sig = clif_signature(&f.sig, jit.isa().default_call_conv());
         let id = jit.declare_anonymous_function(&sig).map_err(|e| backend(e.to_string()))?;
         jit.clear_context(&mut ctx);
         ctx.func.signature = sig;
-        function::translate(&mut ctx.func, &mut fbc, f, *func_id, layout, helpers, jit.isa())?;
+        function::translate(&mut ctx.func, &mut fbc, f, func_id, layout, helpers, jit.isa())?;
         jit.define_function(id, &mut ctx).map_err(|e| backend(format_module_error(e)))?;
 
         let tramp_sig = trampoline::signature(jit.isa().default_call_conv());
@@ -163,7 +159,7 @@ fn compile_into(
     }
     jit.finalize_definitions()
         .map_err(|e| CodegenError::Backend { function: "<module>".into(), message: e.to_string() })?;
-    let mut compiled: Vec<CompiledFn> = ids
+    Ok(ids
         .into_iter()
         .map(|(id, tid)| {
             let entry_ptr = jit.get_finalized_function(tid);
@@ -172,9 +168,7 @@ fn compile_into(
             let entry = unsafe { std::mem::transmute::<*const u8, Trampoline>(entry_ptr) };
             CompiledFn { code: jit.get_finalized_function(id) as usize, entry }
         })
-        .collect();
-    let init = if module.init.is_some() { compiled.pop() } else { None };
-    Ok((compiled, init))
+        .collect())
 }
 
 fn format_module_error(e: cranelift_module::ModuleError) -> String {

@@ -48,8 +48,6 @@ impl Env for EmptyEnv {
 /// The checker's view of a type: `None` is "not known yet" (inference only).
 type Ty = Option<Type>;
 
-const MAX_ROUNDS: usize = 64;
-
 pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
     let mut fns: Vec<&FnDef> = Vec::new();
     let mut seen: HashMap<&str, Pos> = HashMap::new();
@@ -98,9 +96,13 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
         unit_fns.insert(f.name.clone(), UnitFn { params, ret: annotated, annotated: annotated.is_some() });
     }
 
-    // Inference rounds.
+    // Inference rounds, callees first so a chain of calls settles in one
+    // round. Each round that changes something moves a function or global
+    // up the lattice unknown < i64 < f64, so the rounds are bounded.
+    let order = callees_first(&fns);
+    let max_rounds = 3 * (fns.len() + top.len()) + 4;
     let mut globals_known: Vec<(String, Ty)> = Vec::new();
-    for _ in 0..MAX_ROUNDS {
+    for _ in 0..max_rounds {
         let mut changed = false;
         let mut cx = Checker::new(env, &unit_fns, true);
         let _ = cx.check_init(&top);
@@ -111,14 +113,14 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
             changed = true;
         }
         let unit_globals = cx.unit_globals.clone();
-        let order = cx.unit_globals_order.clone();
-        for f in &fns {
+        let globals_order = cx.unit_globals_order.clone();
+        for f in &order {
             if unit_fns[&f.name].annotated {
                 continue;
             }
             let mut cx = Checker::new(env, &unit_fns, true);
             cx.unit_globals = unit_globals.clone();
-            cx.unit_globals_order = order.clone();
+            cx.unit_globals_order = globals_order.clone();
             if let Ok(inferred) = cx.infer_fn(f) {
                 let entry = unit_fns.get_mut(&f.name).expect("every unit function has an entry");
                 let merged = match (entry.ret, inferred) {
@@ -177,6 +179,85 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
         })
         .collect();
     Ok(TypedUnit { functions, init, globals })
+}
+
+/// The unit's functions ordered so that callees come before their callers
+/// (cycles in any order), by an iterative depth-first search.
+fn callees_first<'a>(fns: &[&'a FnDef]) -> Vec<&'a FnDef> {
+    let index: HashMap<&str, usize> = fns.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
+    let calls: Vec<Vec<usize>> = fns
+        .iter()
+        .map(|f| {
+            let mut names = Vec::new();
+            collect_calls(&f.body, &mut names);
+            names.iter().filter_map(|n| index.get(n.as_str()).copied()).collect()
+        })
+        .collect();
+    let mut state = vec![0u8; fns.len()]; // 0 new, 1 open, 2 done
+    let mut order = Vec::with_capacity(fns.len());
+    for root in 0..fns.len() {
+        let mut stack = vec![(root, 0usize)];
+        while let Some((node, next)) = stack.pop() {
+            if next == 0 {
+                if state[node] != 0 {
+                    continue;
+                }
+                state[node] = 1;
+            }
+            if let Some(&callee) = calls[node].get(next) {
+                stack.push((node, next + 1));
+                if state[callee] == 0 {
+                    stack.push((callee, 0));
+                }
+            } else {
+                state[node] = 2;
+                order.push(fns[node]);
+            }
+        }
+    }
+    order
+}
+
+fn collect_calls(stmts: &[Stmt], out: &mut Vec<String>) {
+    fn expr(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Call { name, args } => {
+                out.push(name.clone());
+                args.iter().for_each(|a| expr(a, out));
+            }
+            ExprKind::Unary(_, x) => expr(x, out),
+            ExprKind::Binary(_, a, b) => {
+                expr(a, out);
+                expr(b, out);
+            }
+            _ => {}
+        }
+    }
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Let { value, .. } | StmtKind::Assign { value, .. } => expr(value, out),
+            StmtKind::If { branches, else_body } => {
+                for (c, b) in branches {
+                    expr(c, out);
+                    collect_calls(b, out);
+                }
+                if let Some(b) = else_body {
+                    collect_calls(b, out);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                expr(cond, out);
+                collect_calls(body, out);
+            }
+            StmtKind::For { start, end, body, .. } => {
+                expr(start, out);
+                expr(end, out);
+                collect_calls(body, out);
+            }
+            StmtKind::Return(Some(e)) | StmtKind::Expr(e) => expr(e, out),
+            StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue => {}
+        }
+    }
 }
 
 fn type_of(t: TypeName) -> Type {
@@ -445,8 +526,11 @@ impl<'a> Checker<'a> {
         let mut values: Vec<Ty> = self.returns.iter().copied().filter(|r| *r != Some(Type::Void)).collect();
         match trailing {
             Some(Some(Type::Void)) | None => {}
-            Some(t) if !bare || !values.is_empty() => values.push(t),
-            Some(_) => {}
+            Some(t) => values.push(t),
+        }
+        if bare && !values.is_empty() {
+            // The final check reports the conflict.
+            return values.iter().flatten().copied().next();
         }
         if values.is_empty() {
             return Some(Type::Void);
@@ -474,10 +558,12 @@ impl<'a> Checker<'a> {
         };
         let bare = self.returns.contains(&Some(Type::Void));
         let valued = self.returns.iter().any(|r| *r != Some(Type::Void));
-        if bare && valued {
+        let trailing_value = matches!(self.last_expr_ty, Some(Some(t)) if t != Type::Void);
+        if bare && (valued || trailing_value) {
+            let how = if valued { "" } else { " (its body ends in an expression, which is its return value)" };
             return Err(LangError::typ(
                 f.pos,
-                format!("`{}` returns a value in one place and nothing in another", f.name),
+                format!("`{}` returns a value in one place and nothing in another{how}", f.name),
             ));
         }
         if ret != Type::Void {

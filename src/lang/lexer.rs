@@ -17,7 +17,8 @@ struct Lexer<'a> {
     line: u32,
     col: u32,
     indents: Vec<u32>,
-    paren_depth: u32,
+    /// Where each open '(' is, innermost last.
+    parens: Vec<Pos>,
     /// True when the next character starts a physical line outside parentheses.
     line_start: bool,
     tokens: Vec<Token>,
@@ -33,12 +34,14 @@ fn is_ident_char(c: char) -> bool {
 
 impl<'a> Lexer<'a> {
     fn new(source: &'a str) -> Self {
+        // A byte-order mark, as some editors write, is not part of the text.
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         Lexer {
             chars: source.chars().peekable(),
             line: 1,
             col: 1,
             indents: vec![0],
-            paren_depth: 0,
+            parens: Vec::new(),
             line_start: true,
             tokens: Vec::new(),
         }
@@ -99,7 +102,7 @@ impl<'a> Lexer<'a> {
                 '#' => self.skip_comment(),
                 '\n' => {
                     self.bump();
-                    if self.paren_depth == 0 {
+                    if self.parens.is_empty() {
                         if !self.at_line_start() {
                             self.push(Tok::Newline, pos);
                         }
@@ -113,8 +116,8 @@ impl<'a> Lexer<'a> {
             }
         }
         let end = self.pos();
-        if self.paren_depth > 0 {
-            return Err(LangError::syntax(end, "unexpected end of input: a '(' is not closed"));
+        if let Some(open) = self.parens.last() {
+            return Err(LangError::syntax(*open, "this '(' is never closed (expected a matching ')')"));
         }
         if !self.at_line_start() {
             self.push(Tok::Newline, end);
@@ -362,14 +365,13 @@ impl<'a> Lexer<'a> {
         };
         let tok = match (c, next) {
             ('(', _) => {
-                self.paren_depth += 1;
+                self.parens.push(pos);
                 Tok::LParen
             }
             (')', _) => {
-                if self.paren_depth == 0 {
+                if self.parens.pop().is_none() {
                     return Err(LangError::syntax(pos, "unmatched ')'"));
                 }
-                self.paren_depth -= 1;
                 Tok::RParen
             }
             (',', _) => Tok::Comma,

@@ -180,8 +180,13 @@ struct Undo {
 /// A committed unit, before its top-level code runs.
 struct Installed {
     undo: Undo,
-    /// The top-level code's entry and result type.
-    init: Option<(Trampoline, Option<Ty>)>,
+    init: Option<InitCode>,
+}
+
+/// A unit's top-level code: its own module, run once and freed.
+struct InitCode {
+    module: CompiledModule,
+    ret: Option<Ty>,
 }
 
 /// Names a MIR function refers to.
@@ -313,19 +318,34 @@ impl Manager {
                     .collect(),
                 globals: module.globals.iter().map(|g| (g.name.as_str(), (store.cell_of[&g.name], g.ty))).collect(),
             };
-            codegen::compile(module, &layout, &HELPERS, self.opt_level())?
+            let opt = self.opt_level();
+            let functions = match module.functions.is_empty() {
+                true => None,
+                false => Some(codegen::compile(&module.functions, false, &layout, &HELPERS, opt)?),
+            };
+            // Top-level code runs once, so it gets a module of its own that
+            // is freed as soon as it has run.
+            let init = match &module.init {
+                Some(f) => Some(codegen::compile(std::slice::from_ref(f), true, &layout, &HELPERS, opt)?),
+                None => None,
+            };
+            (functions, init)
         };
         Ok(self.commit(store, module, compiled))
     }
 
     /// Runs a committed unit's top-level code; on failure, undoes the unit.
     fn run_init(&self, installed: Installed) -> Result<Value> {
-        let Some((entry, ret)) = installed.init else { return Ok(Value::Void) };
-        // SAFETY: the trampoline takes no arguments and its module stays in
-        // the store until the manager is dropped, which cannot happen while
-        // `self` is borrowed.
-        match unsafe { exec::run(entry, &[]) } {
-            Ok(raw) => Ok(Value::from_slot(raw, ret)),
+        let Some(init) = installed.init else { return Ok(Value::Void) };
+        let entry = init.module.functions[0].entry;
+        // SAFETY: the trampoline takes no arguments, and its module is alive
+        // until the call returns.
+        let outcome = unsafe { exec::run(entry, &[]) };
+        // SAFETY: only this thread ever had the top-level code's address,
+        // and the call above has returned.
+        unsafe { init.module.free() };
+        match outcome {
+            Ok(raw) => Ok(Value::from_slot(raw, init.ret)),
             Err(fault) => {
                 let err = self.fault_error(fault);
                 let store = lock(&self.store);
@@ -336,7 +356,12 @@ impl Manager {
     }
 
     /// Makes a compiled unit visible: table slots, catalog entries, globals.
-    fn commit(&self, store: &mut Store, module: &mir::Module, compiled: CompiledModule) -> Installed {
+    fn commit(
+        &self,
+        store: &mut Store,
+        module: &mir::Module,
+        (functions, init): (Option<CompiledModule>, Option<CompiledModule>),
+    ) -> Installed {
         let mut catalog = write(&self.catalog);
         let mut undo =
             Undo { functions: Vec::new(), globals: Vec::new(), values: Vec::new(), installed: HashMap::new() };
@@ -355,7 +380,8 @@ impl Manager {
             undo.globals.push((g.name.clone(), old));
             catalog.globals.insert(g.name.clone(), GlobalEntry { ty: g.ty, mutable: g.mutable, cell: addr });
         }
-        for (f, c) in module.functions.iter().zip(&compiled.functions) {
+        let compiled_fns = functions.as_ref().map(|m| m.functions.as_slice()).unwrap_or(&[]);
+        for (f, c) in module.functions.iter().zip(compiled_fns) {
             let slot = store.slot_of[&f.name];
             let (callees, globals_used) = dependencies(f);
             let old = catalog.functions.get(&f.name).cloned();
@@ -367,8 +393,10 @@ impl Manager {
                 FuncEntry { sig: f.sig.clone(), slot, entry: c.entry, code: c.code, callees, globals_used },
             );
         }
-        let init = compiled.init.as_ref().map(|i| (i.entry, module.init.as_ref().and_then(|f| f.sig.ret)));
-        store.modules.push(compiled);
+        if let Some(m) = functions {
+            store.modules.push(m);
+        }
+        let init = init.map(|m| InitCode { ret: module.init.as_ref().and_then(|f| f.sig.ret), module: m });
         Installed { undo, init }
     }
 
@@ -575,15 +603,21 @@ fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str) -> 
     }
     for g in &module.globals {
         let Some(old) = catalog.globals.get(&g.name) else { continue };
-        if old.ty == g.ty {
+        if old.ty == g.ty && old.mutable == g.mutable {
             continue;
         }
         let used_by = users(&|e| e.globals_used.contains(&g.name));
         if let Some(user) = used_by.first() {
+            let kind = |m: bool| if m { "var" } else { "val" };
             return Err(Error::Compile(format!(
-                "{input}:{}:1: cannot change the type of global `{}` from {} to {}: function `{user}` uses it \
-                 (redefine `{user}` in the same unit, or keep the type)",
-                g.line, g.name, old.ty, g.ty
+                "{input}:{}:1: cannot change global `{}` from `{} {}` to `{} {}`: function `{user}` uses it \
+                 (redefine `{user}` in the same unit, or keep the declaration)",
+                g.line,
+                g.name,
+                kind(old.mutable),
+                old.ty,
+                kind(g.mutable),
+                g.ty
             )));
         }
     }

@@ -1,0 +1,268 @@
+/*
+ * dlopen.c: loads librtjit at run time, as host runtimes do. It does not link
+ * the library: rtjit.h is included only for the types and constants, and every
+ * function of c-api.md table 1-27 is resolved with dlsym.
+ *
+ * usage: dlopen <path to librtjit.so>
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rtjit.h"
+
+/* The function types of c-api.md, table 1-27. */
+typedef int32_t (*set_jit_backend_fn)(int32_t);
+typedef int32_t (*get_jit_backend_fn)(void);
+typedef int64_t (*create_fn)(void);
+typedef int64_t (*create_with_backend_fn)(int32_t);
+typedef int32_t (*cleanup_fn)(int64_t);
+typedef int32_t (*is_valid_fn)(int64_t);
+typedef int32_t (*get_backend_fn)(int64_t);
+typedef int32_t (*compile_source_fn)(int64_t, const char *);
+typedef int32_t (*compile_mir_fn)(int64_t, const uint8_t *, size_t);
+typedef int32_t (*compile_file_fn)(int64_t, const char *);
+typedef int32_t (*execute_fn)(int64_t, const char *, const int64_t *, size_t, int64_t *);
+typedef char *(*execute_string_fn)(int64_t, const char *, const char *const *, size_t);
+typedef int32_t (*execute_void_fn)(int64_t, const char *);
+typedef int32_t (*call_fn)(int64_t, const char *, const rt_value *, size_t, rt_value *);
+typedef int32_t (*eval_fn)(int64_t, const char *, rt_value *);
+typedef int32_t (*has_function_fn)(int64_t, const char *);
+typedef char *(*list_functions_fn)(int64_t);
+typedef char *(*function_signature_fn)(int64_t, const char *);
+typedef int64_t (*function_count_fn)(int64_t);
+typedef int32_t (*set_opt_level_fn)(int64_t, int32_t);
+typedef int32_t (*get_opt_level_fn)(int64_t);
+typedef const char *(*get_last_error_fn)(void);
+typedef void (*clear_error_fn)(void);
+typedef int32_t (*last_error_code_fn)(void);
+typedef void (*string_free_fn)(char *);
+typedef const char *(*version_fn)(void);
+typedef int32_t (*get_global_fn)(int64_t, const char *, rt_value *);
+
+static struct {
+    set_jit_backend_fn set_jit_backend;
+    get_jit_backend_fn get_jit_backend;
+    create_fn create;
+    create_with_backend_fn create_with_backend;
+    cleanup_fn cleanup;
+    is_valid_fn is_valid;
+    get_backend_fn get_backend;
+    compile_source_fn compile_source;
+    compile_mir_fn compile_mir;
+    compile_file_fn compile_file;
+    execute_fn execute;
+    execute_string_fn execute_string;
+    execute_void_fn execute_void;
+    call_fn call;
+    eval_fn eval;
+    has_function_fn has_function;
+    list_functions_fn list_functions;
+    function_signature_fn function_signature;
+    function_count_fn function_count;
+    set_opt_level_fn set_opt_level;
+    get_opt_level_fn get_opt_level;
+    get_last_error_fn get_last_error;
+    clear_error_fn clear_error;
+    last_error_code_fn last_error_code;
+    string_free_fn string_free;
+    version_fn version;
+    get_global_fn get_global;
+} rt;
+
+#define CHECK_PROGRAM "dlopen"
+#define CHECK_LAST_CODE() (rt.last_error_code ? (long long)rt.last_error_code() : -1LL)
+#define CHECK_LAST_MSG() (rt.get_last_error ? rt.get_last_error() : NULL)
+#include "check.h"
+
+static void *lib;
+static const char *lib_path;
+
+/* dlsym into a function pointer without a data-to-function pointer cast. */
+static int resolve(void *slot, size_t size, const char *name) {
+    dlerror();
+    void *sym = dlsym(lib, name);
+    const char *err = dlerror();
+    if (sym == NULL || err != NULL) {
+        fprintf(stderr, "dlopen: missing symbol %s in %s: %s\n", name, lib_path, err ? err : "(NULL)");
+        return 0;
+    }
+    memcpy(slot, &sym, size);
+    return 1;
+}
+
+#define RESOLVE(field, symbol) missing += !resolve(&rt.field, sizeof rt.field, symbol)
+
+static void group_load(void) {
+    lib = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
+    CHECK_MSG(lib != NULL, "dlopen(\"%s\") failed: %s", lib_path, dlerror());
+    if (lib == NULL) {
+        _exit(1);
+    }
+    int missing = 0;
+    RESOLVE(set_jit_backend, "rt_set_jit_backend");                         /* 1 */
+    RESOLVE(get_jit_backend, "rt_get_jit_backend");                         /* 2 */
+    RESOLVE(create, "rt_exec_manager_create");                              /* 3 */
+    RESOLVE(create_with_backend, "rt_exec_manager_create_with_backend");    /* 4 */
+    RESOLVE(cleanup, "rt_exec_manager_cleanup");                            /* 5 */
+    RESOLVE(is_valid, "rt_exec_manager_is_valid");                          /* 6 */
+    RESOLVE(get_backend, "rt_exec_manager_get_backend");                    /* 7 */
+    RESOLVE(compile_source, "rt_exec_manager_compile_source");              /* 8 */
+    RESOLVE(compile_mir, "rt_exec_manager_compile_mir");                    /* 9 */
+    RESOLVE(compile_file, "rt_exec_manager_compile_file");                  /* 10 */
+    RESOLVE(execute, "rt_exec_manager_execute");                            /* 11 */
+    RESOLVE(execute_string, "rt_exec_manager_execute_string");              /* 12 */
+    RESOLVE(execute_void, "rt_exec_manager_execute_void");                  /* 13 */
+    RESOLVE(call, "rt_exec_manager_call");                                  /* 14 */
+    RESOLVE(eval, "rt_exec_manager_eval");                                  /* 15 */
+    RESOLVE(has_function, "rt_exec_manager_has_function");                  /* 16 */
+    RESOLVE(list_functions, "rt_exec_manager_list_functions");              /* 17 */
+    RESOLVE(function_signature, "rt_exec_manager_function_signature");      /* 18 */
+    RESOLVE(function_count, "rt_exec_manager_function_count");              /* 19 */
+    RESOLVE(set_opt_level, "rt_exec_manager_set_opt_level");                /* 20 */
+    RESOLVE(get_opt_level, "rt_exec_manager_get_opt_level");                /* 21 */
+    RESOLVE(get_last_error, "rt_exec_manager_get_last_error");              /* 22 */
+    RESOLVE(clear_error, "rt_exec_manager_clear_error");                    /* 23 */
+    RESOLVE(last_error_code, "rt_last_error_code");                         /* 24 */
+    RESOLVE(string_free, "rt_string_free");                                 /* 25 */
+    RESOLVE(version, "rt_version");                                         /* 26 */
+    RESOLVE(get_global, "rt_exec_manager_get_global");                      /* 27 */
+    CHECK_MSG(missing == 0, "%d of the 27 rt_* functions are missing from %s", missing, lib_path);
+    if (missing != 0) _exit(1);
+
+    /* Loading the same path again gives the same library. */
+    void *again = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
+    CHECK(again == lib);
+    if (again != NULL) CHECK_EQ(dlclose(again), 0);
+
+    const char *v = rt.version();
+    CHECK_MSG(v != NULL && v[0] != '\0', "rt_version() is empty");
+    printf("dlopen: loaded %s, rtjit version %s\n", lib_path, v ? v : "(NULL)");
+}
+
+static void group_run(void) {
+    CHECK_EQ(rt.get_jit_backend(), RT_BACKEND_AUTO);
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    CHECK_EQ(rt.is_valid(h), 1);
+    CHECK_EQ(rt.get_backend(h), RT_BACKEND_CRANELIFT);
+    CHECK_EQ(rt.get_opt_level(h), 2);
+    CHECK_OK(rt.set_opt_level(h, 3));
+    CHECK_EQ(rt.get_opt_level(h), 3);
+
+    CHECK_OK(rt.compile_source(h, "fn f(x): x^2 + 2*x + 1"));
+    int64_t five = 5, r = 0;
+    CHECK_OK(rt.execute(h, "f", &five, 1, &r));
+    CHECK_EQ(r, 36);
+    CHECK_EQ(rt.has_function(h, "f"), 1);
+    CHECK_EQ(rt.function_count(h), 1);
+
+    rt_value out;
+    CHECK_OK(rt.eval(h, "timeout = 30 * 60", &out));
+    CHECK_TYPE(out, RT_TYPE_I64);
+    CHECK_EQ(out.as.i64, 1800);
+    rt_value g;
+    CHECK_OK(rt.get_global(h, "timeout", &g));
+    CHECK_TYPE(g, RT_TYPE_I64);
+    CHECK_EQ(g.as.i64, 1800);
+    CHECK_OK(rt.eval(h, "f(timeout) - timeout^2", &out));
+    CHECK_TYPE(out, RT_TYPE_I64);
+    CHECK_EQ(out.as.i64, 2 * 1800 + 1);
+
+    CHECK_OK(rt.compile_source(h, "fn scale(a, x: f64) -> f64: a * x\nfn done():\n    return\n"));
+    rt_value args[2];
+    memset(args, 0, sizeof args);
+    args[0].type = RT_TYPE_I64;
+    args[0].as.i64 = 3;
+    args[1].type = RT_TYPE_F64;
+    args[1].as.f64 = 0.5;
+    CHECK_OK(rt.call(h, "scale", args, 2, &out));
+    CHECK_TYPE(out, RT_TYPE_F64);
+    CHECK_F64(out.as.f64, 1.5);
+    CHECK_OK(rt.execute_void(h, "done"));
+
+    char *list = rt.list_functions(h);
+    CHECK_STREQ(list, "done\nf\nscale");
+    rt.string_free(list);
+    char *sig = rt.function_signature(h, "scale");
+    CHECK_STREQ(sig, "fn(i64, f64) -> f64");
+    rt.string_free(sig);
+    rt.string_free(NULL);
+
+    CHECK_OK(rt.set_jit_backend(RT_BACKEND_CRANELIFT));
+    CHECK_EQ(rt.get_jit_backend(), RT_BACKEND_CRANELIFT);
+    int64_t h2 = rt.create_with_backend(RT_BACKEND_AUTO);
+    CHECK(h2 > 0);
+    CHECK(h2 != h);
+    CHECK_EQ(rt.function_count(h2), 0);
+    CHECK_OK(rt.cleanup(h2));
+    CHECK_OK(rt.set_jit_backend(RT_BACKEND_AUTO));
+
+    CHECK_OK(rt.cleanup(h));
+    CHECK_EQ(rt.is_valid(h), 0);
+}
+
+static void group_errors(void) {
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    rt.clear_error();
+    CHECK_EQ(rt.last_error_code(), RT_OK);
+    CHECK_STREQ(rt.get_last_error(), "");
+
+    CHECK_OK(rt.compile_source(h, "fn d(a, b):\n    return a / b\n"));
+    int64_t ab[2] = {1, 0}, r = 99;
+    CHECK_ERR(rt.execute(h, "d", ab, 2, &r), RT_ERR_RUNTIME);
+    CHECK_CONTAINS(rt.get_last_error(), "division by zero");
+    CHECK_CONTAINS(rt.get_last_error(), "d");
+    CHECK_MSG(mentions_line(rt.get_last_error(), 2), "expected \"line 2\" in \"%s\"", rt.get_last_error());
+    CHECK_EQ(r, 99);
+    ab[1] = 2;
+    CHECK_OK(rt.execute(h, "d", ab, 2, &r)); /* still usable; the error stays */
+    CHECK_EQ(r, 0);
+    CHECK_EQ(rt.last_error_code(), RT_ERR_RUNTIME);
+
+    CHECK_ERR(rt.compile_source(h, "fn broken(x) x"), RT_ERR_COMPILE);
+    CHECK_STARTS_WITH(rt.get_last_error(), "<source>:1:");
+    CHECK_ERR(rt.execute(h, "nope", NULL, 0, NULL), RT_ERR_NOT_FOUND);
+    CHECK_ERR(rt.execute(h, "d", NULL, 0, NULL), RT_ERR_SIGNATURE);
+    CHECK_ERR(rt.execute(h, NULL, NULL, 0, NULL), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt.compile_mir(h, (const uint8_t *)"mir 1\n", 6), RT_ERR_UNSUPPORTED);
+    CHECK_ERR(rt.compile_file(h, "/nonexistent/file.rt"), RT_ERR_IO);
+    CHECK(rt.execute_string(h, "d", NULL, 0) == NULL);
+    CHECK_LAST(RT_ERR_SIGNATURE);
+    rt_value g;
+    CHECK_ERR(rt.get_global(h, "absent", &g), RT_ERR_NOT_FOUND);
+    CHECK_TYPE(g, RT_TYPE_VOID);
+    CHECK_ERR(rt.set_opt_level(h, 4), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt.set_jit_backend(RT_BACKEND_LLVM), RT_ERR_UNSUPPORTED);
+    CHECK_EQ(rt.create_with_backend(RT_BACKEND_LLVM), 0);
+    CHECK_LAST(RT_ERR_UNSUPPORTED);
+
+    CHECK_OK(rt.cleanup(h));
+    CHECK_ERR(rt.cleanup(h), RT_ERR_INVALID_HANDLE);
+    CHECK_ERR(rt.execute(h, "d", ab, 2, &r), RT_ERR_INVALID_HANDLE);
+    CHECK_EQ(rt.function_count(h), -1);
+    CHECK_EQ(rt.get_opt_level(h), -1);
+    CHECK_EQ(rt.get_backend(h), RT_BACKEND_UNKNOWN);
+    CHECK(rt.list_functions(h) == NULL);
+    CHECK_LAST(RT_ERR_INVALID_HANDLE);
+    rt.clear_error();
+    CHECK_EQ(rt.last_error_code(), RT_OK);
+    CHECK_STREQ(rt.get_last_error(), "");
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s <path to librtjit.so>\n", argv[0]);
+        return 2;
+    }
+    lib_path = argv[1];
+    RUN_GROUP(group_load, "dlopen + dlsym of all 27 functions");
+    RUN_GROUP(group_run, "create / compile / execute / eval / get_global / list_functions / cleanup");
+    RUN_GROUP(group_errors, "errors through dlsym'd functions");
+    return check_finish();
+}

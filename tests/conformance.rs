@@ -1,0 +1,116 @@
+//! Conformance suite for the source language (docs: /work/shared/spec/language.md).
+//!
+//! The cases live in a table (`conformance/cases.rs`), the runner in
+//! `conformance/harness.rs`. The runner takes the compile path as a closure,
+//! so the same table can later be run through another compile path:
+//!
+//! ```ignore
+//! let report = harness::run_groups(&cases::all(), &|m, src| my_other_path(m, src));
+//! report.assert_ok("other path");
+//! ```
+//!
+//! One test runs the whole table and reports every failing case at once;
+//! the per-group tests run each group on its own, for quicker reading.
+
+#[path = "conformance/cases.rs"]
+mod cases;
+#[path = "conformance/harness.rs"]
+mod harness;
+
+use harness::{Report, compile_source, run_cases, run_groups};
+
+fn group(name: &str) -> Report {
+    let groups = cases::all();
+    let g = groups.iter().find(|g| g.name == name).unwrap_or_else(|| panic!("no group {name}"));
+    run_cases(&g.cases, &compile_source)
+}
+
+#[test]
+fn conformance_all() {
+    let groups = cases::all();
+    let report = run_groups(&groups, &compile_source);
+    report.assert_ok("conformance (compile_source)");
+}
+
+macro_rules! group_tests {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                group($name).assert_ok(concat!("group ", $name));
+            }
+        )*
+        /// Every group has a test of its own.
+        #[test]
+        fn every_group_has_a_test() {
+            let named: &[&str] = &[$($name),*];
+            for g in cases::all() {
+                assert!(named.contains(&g.name), "group {} has no test", g.name);
+            }
+        }
+    };
+}
+
+group_tests! {
+    group_spec_examples => "spec_examples",
+    group_lexical => "lexical",
+    group_types => "types",
+    group_inference => "inference",
+    group_operators => "operators",
+    group_integers => "integers",
+    group_runtime_errors => "runtime_errors",
+    group_builtins => "builtins",
+    group_statements => "statements",
+    group_globals => "globals",
+    group_eval_values => "eval_values",
+    group_calls => "calls",
+    group_names => "names",
+    group_redefinition => "redefinition",
+    group_atomic_units => "atomic_units",
+}
+
+/// The runner itself: deliberately wrong expectations must each fail, and
+/// right ones pass, so a green suite means something.
+#[test]
+fn runner_reports_mismatches() {
+    use harness::*;
+    use rtjit::Value::{I64, Void};
+    let wrong = vec![
+        case("wrong value", "1 + 1", vec![Eval(I64(3))]),
+        case("wrong kind of value", "1 + 1", vec![Eval(rtjit::Value::F64(2.0))]),
+        case("no compile error", "1 + 1", vec![compile_error(1, &[])]),
+        case("compile error on another line", "x = 1\ny = zz\n", vec![compile_error(1, &[])]),
+        case("compile error at another column", "y = 1 + zz\n", vec![compile_error_at(1, 8, &[])]),
+        case("missing substring", "y = zz\n", vec![compile_error(1, &["nonsense"])]),
+        case("forbidden substring", "y = zz\n", vec![compile_error(1, &["!zz"])]),
+        case(
+            "a line number is not a prefix of a longer one",
+            "fn g(a, b):\n    return a / b\n",
+            vec![RuntimeError("g", vec![I64(1), I64(0)], &["line 20"])],
+        ),
+        case("an unexpected compile error", "y = zz\n", vec![Call("y", vec![], Void)]),
+        case("an unexpected failure of a later unit", "x = 1", vec![Unit("y = zz"), Global("x", I64(1))]),
+        case("a runtime error expected but none", "fn f(): 1\n", vec![RuntimeError("f", vec![], &[])]),
+        case("a wrong global", "x = 1", vec![Global("x", I64(2))]),
+        case("a global that should not exist", "x = 1", vec![NoGlobal("x")]),
+        case("a function that should not exist", "fn f(): 1", vec![NoFunction("f")]),
+        case("a wrong execute result", "fn f(): 1", vec![Exec("f", vec![], 2)]),
+        case("a wrong API error kind", "fn f(): 1", vec![CallError("f", vec![], ErrKind::NotFound)]),
+        case("top-level code should have failed", "x = 1", vec![EvalRuntimeError(&[])]),
+    ];
+    let n = wrong.len();
+    let report = run_cases(&wrong, &compile_source);
+    assert_eq!(report.failed_cases, n, "every wrong case must fail:\n{}", report.failures.join("\n"));
+
+    let right = vec![
+        case("right value", "1 + 1", vec![Eval(I64(2)), Compiles]),
+        case(
+            "a line number followed by a non-digit",
+            "fn g(a, b):\n    return a / b\n",
+            vec![RuntimeError("g", vec![I64(1), I64(0)], &["line 2", "!line 20"])],
+        ),
+        case("dedented source", "\n    x = 1\n    y = 2\n    ", vec![Eval(I64(2))]),
+    ];
+    let report = run_cases(&right, &compile_source);
+    assert_eq!(report.failed_cases, 0, "{}", report.failures.join("\n"));
+}
