@@ -147,6 +147,7 @@ fn compile_into(
         ctx.func.signature = sig;
         function::translate(&mut ctx.func, &mut fbc, f, func_id, layout, helpers, jit.isa())?;
         jit.define_function(id, &mut ctx).map_err(|e| backend(format_module_error(e)))?;
+        dump(&f.name, &ctx);
 
         let tramp_sig = trampoline::signature(jit.isa().default_call_conv());
         let tid = jit.declare_anonymous_function(&tramp_sig).map_err(|e| backend(e.to_string()))?;
@@ -169,6 +170,20 @@ fn compile_into(
             CompiledFn { code: jit.get_finalized_function(id) as usize, entry }
         })
         .collect())
+}
+
+/// With `RTJIT_DUMP_DIR` set, writes each function's optimised Cranelift
+/// IR (`NAME.clif`) and machine code (`NAME.bin`, for
+/// `objdump -D -b binary -mi386:x86-64`) there: a debugging aid.
+fn dump(name: &str, ctx: &cranelift_codegen::Context) {
+    static DIR: std::sync::LazyLock<Option<std::path::PathBuf>> =
+        std::sync::LazyLock::new(|| std::env::var_os("RTJIT_DUMP_DIR").map(Into::into));
+    let Some(dir) = DIR.as_ref() else { return };
+    let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let _ = std::fs::write(dir.join(format!("{file}.clif")), ctx.func.display().to_string());
+    if let Some(code) = ctx.compiled_code() {
+        let _ = std::fs::write(dir.join(format!("{file}.bin")), code.code_buffer());
+    }
 }
 
 fn format_module_error(e: cranelift_module::ModuleError) -> String {

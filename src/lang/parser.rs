@@ -82,7 +82,7 @@ impl Parser {
         self.depth += 1;
         // The depth limit keeps later passes cheap; the stack check keeps a
         // host thread with a small stack (or a debug build's big frames) safe.
-        if self.depth > MAX_DEPTH || !crate::stack::has_room(128 * 1024) {
+        if self.depth > MAX_DEPTH || !crate::stack::has_room(64 * 1024) {
             return Err(LangError::syntax(
                 self.pos(),
                 format!(

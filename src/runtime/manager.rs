@@ -167,6 +167,15 @@ impl Layout for UnitLayout<'_> {
     }
 }
 
+impl mir::MirEnv for UnitLayout<'_> {
+    fn function(&self, name: &str) -> Option<Signature> {
+        self.function_slot(name).map(|(_, sig)| sig)
+    }
+    fn global(&self, name: &str) -> Option<Ty> {
+        self.global_cell(name).map(|(_, ty)| ty)
+    }
+}
+
 /// What a committed unit changed, so a failure of its top-level code can
 /// put the manager back as it was.
 struct Undo {
@@ -321,6 +330,15 @@ impl Manager {
             let opt = self.opt_level();
             let functions = match module.functions.is_empty() {
                 true => None,
+                false if opt >= 2 => {
+                    let mut optimized = module.functions.clone();
+                    optimized.iter_mut().for_each(mir::inline::unroll_self_recursion);
+                    debug_assert_eq!(
+                        mir::validate(&mir::Module { functions: optimized.clone(), ..Default::default() }, &layout),
+                        Ok(())
+                    );
+                    Some(codegen::compile(&optimized, false, &layout, &HELPERS, opt)?)
+                }
                 false => Some(codegen::compile(&module.functions, false, &layout, &HELPERS, opt)?),
             };
             // Top-level code runs once, so it gets a module of its own that
