@@ -31,7 +31,9 @@ fn profile_dir() -> PathBuf {
 /// The directory holding `librtjit.so`.
 fn lib_dir() -> PathBuf {
     let profile = profile_dir();
-    for dir in [profile.clone(), profile.join("deps")] {
+    // deps/ first: `cargo test` refreshes the library there, and copies it
+    // up to target/<profile>/ only on `cargo build`.
+    for dir in [profile.join("deps"), profile.clone()] {
         if dir.join("librtjit.so").is_file() {
             return dir;
         }
