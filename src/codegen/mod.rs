@@ -194,3 +194,97 @@ fn format_module_error(e: cranelift_module::ModuleError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mir::{BinOp, Block, Const, Function, Inst, InstKind, Local, LocalDecl, Operand, Terminator};
+
+    /// Resolves nothing: the functions below call no other function.
+    struct NoLayout;
+
+    impl Layout for NoLayout {
+        fn function_slot(&self, _: &str) -> Option<(usize, Signature)> {
+            None
+        }
+        fn global_cell(&self, _: &str) -> Option<(usize, Ty)> {
+            None
+        }
+        fn function_id(&self, _: &str) -> u32 {
+            7
+        }
+    }
+
+    fn helpers() -> Helpers {
+        extern "C" fn unused(a: f64, _: f64) -> f64 {
+            a
+        }
+        extern "C" fn unused_i(a: i64, _: i64) -> i64 {
+            a
+        }
+        Helpers { fpow: unused as usize, fmod: unused as usize, ipow: unused_i as usize }
+    }
+
+    /// `fn div(a: i64, b: i64) -> i64: a / b` in MIR.
+    fn div() -> Function {
+        Function {
+            name: "div".into(),
+            sig: Signature { params: vec![Ty::I64, Ty::I64], ret: Some(Ty::I64) },
+            locals: [Ty::I64; 3].iter().map(|t| LocalDecl { name: String::new(), ty: *t }).collect(),
+            blocks: vec![Block {
+                label: "entry".into(),
+                insts: vec![Inst {
+                    kind: InstKind::Binary {
+                        dst: Local(2),
+                        op: BinOp::Div,
+                        a: Operand::Local(Local(0)),
+                        b: Operand::Local(Local(1)),
+                    },
+                    line: 42,
+                }],
+                term: Terminator::Return(Some(Operand::Local(Local(2)))),
+                term_line: 42,
+            }],
+            line: 41,
+        }
+    }
+
+    fn call(f: &CompiledFn, args: &[i64]) -> (i64, ExecCtx) {
+        let slots: Vec<u64> = args.iter().map(|a| *a as u64).collect();
+        let mut ctx = ExecCtx { stack_limit: 0, ..ExecCtx::default() };
+        let mut out = 0u64;
+        // SAFETY: `f` takes two i64 parameters and its module is alive.
+        unsafe { (f.entry)(&mut ctx, slots.as_ptr(), &mut out) };
+        (out as i64, ctx)
+    }
+
+    #[test]
+    fn checked_division_records_errors_instead_of_trapping() {
+        for level in 0..=3 {
+            let m = compile(&[div()], false, &NoLayout, &helpers(), level).unwrap();
+            let f = &m.functions[0];
+            assert_eq!(call(f, &[7, 2]).0, 3);
+            assert_eq!(call(f, &[-7, 2]).0, -3);
+            assert_eq!(call(f, &[i64::MIN, -1]).0, i64::MIN);
+            let (_, ctx) = call(f, &[1, 0]);
+            assert_eq!((ctx.err_kind, ctx.err_func, ctx.err_line), (abi::ErrKind::DivisionByZero as u32, 7, 42));
+            // SAFETY: no code of the module runs any more.
+            unsafe { m.free() };
+        }
+    }
+
+    #[test]
+    fn the_prologue_checks_the_stack_limit() {
+        let m = compile(&[div()], true, &NoLayout, &helpers(), 2).unwrap();
+        let slots = [1u64, 1];
+        let mut ctx = ExecCtx { stack_limit: usize::MAX, ..ExecCtx::default() };
+        let mut out = 0u64;
+        // SAFETY: as above.
+        unsafe { (m.functions[0].entry)(&mut ctx, slots.as_ptr(), &mut out) };
+        assert_eq!(ctx.err_kind, abi::ErrKind::StackOverflow as u32);
+        assert_eq!((ctx.err_func, ctx.err_line), (abi::INIT_FUNC_ID, 41));
+        let _ = Const::F64(0.0);
+        // SAFETY: as above.
+        unsafe { m.free() };
+    }
+}

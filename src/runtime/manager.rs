@@ -9,6 +9,8 @@
 //! which happens only when no call holds it (calls hold an `Arc`).
 
 use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -57,8 +59,10 @@ pub struct GlobalEntry {
 /// What calls look up: every defined function and global.
 #[derive(Default)]
 pub struct Catalog {
-    functions: HashMap<String, FuncEntry>,
-    globals: HashMap<String, GlobalEntry>,
+    // Every call looks its function up by name: FxHash is several times
+    // faster than SipHash on short keys (names come from the host's code).
+    functions: FxHashMap<String, FuncEntry>,
+    globals: FxHashMap<String, GlobalEntry>,
     /// Function-table slot to function name, for error messages.
     slot_names: Vec<String>,
 }
@@ -640,4 +644,52 @@ fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str) -> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manager() -> Manager {
+        Manager::new(Backend::Cranelift).unwrap()
+    }
+
+    #[test]
+    fn a_unit_failing_at_runtime_is_rolled_back() {
+        let m = manager();
+        m.compile_source("fn f(): 1\ncount = 10\n", SOURCE_INPUT).unwrap();
+        let err =
+            m.compile_source("fn f(): 2\nfn g(): 3\ncount = 20\nfresh = 1\nboom = 1 / 0\n", SOURCE_INPUT).unwrap_err();
+        assert!(
+            matches!(&err, Error::Runtime(m) if m.contains("division by zero in top-level code at line 5")),
+            "{err}"
+        );
+        assert_eq!(m.execute("f", &[]).unwrap(), 1);
+        assert!(!m.has_function("g"));
+        assert_eq!(m.global("count").unwrap(), Value::I64(10));
+        assert!(matches!(m.global("fresh"), Err(Error::NotFound(_))));
+        assert_eq!(m.function_names(), vec!["f".to_string()]);
+    }
+
+    #[test]
+    fn redefinition_reaches_earlier_callers_and_guards_signatures() {
+        let m = manager();
+        m.compile_source("fn g(x): x + 1\nfn h(x): g(x) * 10\n", SOURCE_INPUT).unwrap();
+        assert_eq!(m.execute("h", &[1]).unwrap(), 20);
+        m.compile_source("fn g(x): x + 2\n", SOURCE_INPUT).unwrap();
+        assert_eq!(m.execute("h", &[1]).unwrap(), 30);
+        let err = m.compile_source("fn g(x: f64): x\n", SOURCE_INPUT).unwrap_err();
+        assert!(matches!(&err, Error::Compile(m) if m.contains("`g`") && m.contains("`h` calls it")), "{err}");
+        // Redefining both together is fine.
+        m.compile_source("fn g(x: f64): x\nfn h(x) -> f64: g(x) * 10.0\n", SOURCE_INPUT).unwrap();
+        assert_eq!(m.call("h", &[Value::I64(2)]).unwrap(), Value::F64(20.0));
+    }
+
+    #[test]
+    fn mir_files_are_recognised_by_their_first_line() {
+        assert!(is_mir_text("mir 1\nfn f() -> i64 {}"));
+        assert!(is_mir_text("\u{feff}mir 1\n"));
+        assert!(!is_mir_text("mir = 1\n"));
+        assert!(!is_mir_text("fn f(): 1"));
+    }
 }
