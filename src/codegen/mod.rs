@@ -222,7 +222,11 @@ mod tests {
         extern "C" fn unused_i(a: i64, _: i64) -> i64 {
             a
         }
-        Helpers { fpow: unused as usize, fmod: unused as usize, ipow: unused_i as usize }
+        Helpers {
+            fpow: unused as *const () as usize,
+            fmod: unused as *const () as usize,
+            ipow: unused_i as *const () as usize,
+        }
     }
 
     /// `fn div(a: i64, b: i64) -> i64: a / b` in MIR.
