@@ -259,7 +259,7 @@ int32_t rt_exec_manager_compile_file(int64_t h, const char *path);
  * assigned; RT_TYPE_VOID otherwise.
  *
  * `result` may be NULL to discard the value. A RT_TYPE_TEXT result is a
- * new string the caller frees with rt_string_free. On failure `*result`
+ * new string the caller owns and frees with rt_string_free. On failure `*result`
  * is set to RT_TYPE_VOID. Returns the same codes as compile_source.
  */
 int32_t rt_exec_manager_eval(int64_t h, const char *source, struct rt_value *result);
@@ -287,12 +287,12 @@ int32_t rt_exec_manager_execute(int64_t h,
  * Calls a function whose parameters and result are text, with `nargs`
  * NUL-terminated UTF-8 strings from `args` (borrowed for the call).
  *
- * Returns a new string the caller owns and frees with rt_string_free, or
- * NULL on error with the last error set: RT_ERR_NOT_FOUND,
- * RT_ERR_SIGNATURE (the function is not of text parameters returning
- * text, or wrong count), RT_ERR_RUNTIME, RT_ERR_INVALID_HANDLE,
- * RT_ERR_INVALID_ARGUMENT. This version has no text type yet, so every
- * existing function gets RT_ERR_SIGNATURE.
+ * Returns the result as a new string the caller owns and frees with
+ * rt_string_free (a text holding NUL bytes is cut at the first one), or
+ * NULL on error with the last error set: RT_ERR_NOT_FOUND;
+ * RT_ERR_SIGNATURE if the function does not take only text parameters and
+ * return text, or for a wrong count; RT_ERR_RUNTIME;
+ * RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL or bad UTF-8).
  */
 char *rt_exec_manager_execute_string(int64_t h,
                                      const char *name,
@@ -312,8 +312,10 @@ int32_t rt_exec_manager_execute_void(int64_t h, const char *name);
  * A typed call: `nargs` values from `args` (an i64 is accepted where the
  * function takes f64), result in `*result`.
  *
- * `args` may be NULL when `nargs` is 0; `result` may be NULL to discard
- * the value; a RT_TYPE_TEXT result is a new string the caller frees with
+ * `args` may be NULL when `nargs` is 0; an RT_TYPE_TEXT argument's
+ * `as.text` is a NUL-terminated UTF-8 string borrowed for the call.
+ * `result` may be NULL to discard the value; an RT_TYPE_TEXT result's
+ * `as.text` is a new string the caller owns and frees with
  * rt_string_free. On failure `*result` is RT_TYPE_VOID. Returns RT_OK;
  * RT_ERR_NOT_FOUND; RT_ERR_SIGNATURE (count or types); RT_ERR_RUNTIME;
  * RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL, bad type tag).
@@ -356,8 +358,9 @@ int64_t rt_exec_manager_function_count(int64_t h);
 
 /**
  * Reads the global `name` (a config value, a REPL variable) into
- * `*result`: RT_TYPE_I64, RT_TYPE_F64 or RT_TYPE_BOOL (RT_TYPE_TEXT, a new
- * string the caller frees with rt_string_free, once text exists).
+ * `*result`: RT_TYPE_I64, RT_TYPE_F64, RT_TYPE_BOOL, or RT_TYPE_TEXT with
+ * `as.text` a new string the caller owns and frees with rt_string_free (a
+ * text holding NUL bytes is cut at the first one).
  *
  * `result` must not be NULL; on failure `*result` is RT_TYPE_VOID.
  * Returns RT_OK; RT_ERR_NOT_FOUND when there is no such global;

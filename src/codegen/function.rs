@@ -38,6 +38,8 @@ pub fn translate(
         };
         b.def_var(vars[i], v);
     }
+    let text_locals: Vec<usize> =
+        f.locals.iter().enumerate().filter(|(_, l)| l.ty == Ty::Text).map(|(i, _)| i).collect();
 
     let blocks: Vec<ir::Block> = f.blocks.iter().map(|_| b.create_block()).collect();
     let err_block = b.create_block();
@@ -47,7 +49,14 @@ pub fn translate(
     let propagate = b.create_block();
     b.set_cold_block(propagate);
 
-    let mut cx = Cx { b, ctx, vars, err_block, propagate, f, layout, helpers, call_conv: isa.default_call_conv() };
+    let mut cx =
+        Cx { b, ctx, vars, text_locals, err_block, propagate, f, layout, helpers, call_conv: isa.default_call_conv() };
+    // A function owns its text parameters like its other text locals.
+    for (p, local) in params.iter().zip(&f.locals) {
+        if local.ty == Ty::Text {
+            cx.retain(*p);
+        }
+    }
 
     // Stack check: the limit is in the execution context.
     let sp = cx.b.ins().get_stack_pointer(types::I64);
@@ -71,8 +80,10 @@ pub fn translate(
     cx.b.ins().store(MemFlagsData::trusted(), kind, ctx, abi::CTX_ERR_KIND);
     cx.b.ins().store(MemFlagsData::trusted(), line, ctx, abi::CTX_ERR_LINE);
     cx.b.ins().store(MemFlagsData::trusted(), fid, ctx, abi::CTX_ERR_FUNC);
+    cx.release_text_locals();
     cx.return_zero();
     cx.b.switch_to_block(propagate);
+    cx.release_text_locals();
     cx.return_zero();
 
     cx.b.seal_all_blocks();
@@ -92,6 +103,8 @@ struct Cx<'a, 'b> {
     b: FunctionBuilder<'b>,
     ctx: Value,
     vars: Vec<Variable>,
+    /// Indices of the text locals, which hold references.
+    text_locals: Vec<usize>,
     err_block: ir::Block,
     propagate: ir::Block,
     f: &'a mir::Function,
@@ -150,13 +163,57 @@ impl Cx<'_, '_> {
     }
 
     fn call_helper(&mut self, addr: usize, params: &[ir::Type], ret: ir::Type, args: &[Value]) -> Value {
+        self.call_helper_ret(addr, params, Some(ret), args).unwrap_or(self.ctx)
+    }
+
+    fn call_helper_ret(
+        &mut self,
+        addr: usize,
+        params: &[ir::Type],
+        ret: Option<ir::Type>,
+        args: &[Value],
+    ) -> Option<Value> {
         let mut sig = ir::Signature::new(self.call_conv);
         sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.push(AbiParam::new(ret));
+        sig.returns.extend(ret.map(AbiParam::new));
         let sigref = self.b.import_signature(sig);
         let callee = self.b.ins().iconst(types::I64, addr as i64);
         let call = self.b.ins().call_indirect(sigref, callee, args);
-        self.b.inst_results(call)[0]
+        self.b.inst_results(call).first().copied()
+    }
+
+    fn retain(&mut self, text: Value) {
+        self.call_helper_ret(self.helpers.text.retain, &[types::I64], None, &[text]);
+    }
+
+    fn release(&mut self, text: Value) {
+        self.call_helper_ret(self.helpers.text.release, &[types::I64], None, &[text]);
+    }
+
+    fn release_text_locals(&mut self) {
+        for i in self.text_locals.clone() {
+            let v = self.b.use_var(self.vars[i]);
+            self.release(v);
+        }
+    }
+
+    /// Assigns `v` to `dst`. A text local owns its value: a borrowed `v`
+    /// gets a reference of its own, and the old value's is dropped.
+    fn assign(&mut self, dst: mir::Local, v: Value, owned: bool) {
+        if self.f.local_ty(dst) == Some(Ty::Text) {
+            if !owned {
+                self.retain(v);
+            }
+            let old = self.b.use_var(self.vars[dst.0 as usize]);
+            self.release(old);
+        }
+        self.b.def_var(self.vars[dst.0 as usize], v);
+    }
+
+    /// Branches to the error exit if a runtime helper recorded an error.
+    fn check_helper(&mut self, kind: ErrKind, line: u32) {
+        let failed = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
+        self.check(failed, kind, line);
     }
 
     fn inst(&mut self, inst: &mir::Inst) -> Result<(), CodegenError> {
@@ -164,6 +221,16 @@ impl Cx<'_, '_> {
         match &inst.kind {
             InstKind::Copy { dst, src } => {
                 let v = self.operand(src);
+                self.assign(*dst, v, false);
+            }
+            InstKind::TextConst { dst, value } => {
+                let addr = self.layout.text_literal(value);
+                let v = self.b.ins().iconst(types::I64, addr as i64);
+                self.assign(*dst, v, false);
+            }
+            InstKind::Unary { dst, op: UnOp::Len, src } => {
+                let x = self.operand(src);
+                let v = self.call_helper(self.helpers.text.length, &[types::I64], types::I64, &[x]);
                 self.set(*dst, v);
             }
             InstKind::Unary { dst, op, src } => {
@@ -181,8 +248,16 @@ impl Cx<'_, '_> {
                     (UnOp::Floor, _) => ins.floor(x),
                     (UnOp::Ceil, _) => ins.ceil(x),
                     (UnOp::Trunc, _) => ins.trunc(x),
+                    // Handled above.
+                    (UnOp::Len, _) => x,
                 };
                 self.set(*dst, v);
+            }
+            InstKind::Binary { dst, op: BinOp::Add, a, b } if self.ty_of(a) == Ty::Text => {
+                let x = self.operand(a);
+                let y = self.operand(b);
+                let v = self.call_helper(self.helpers.text.concat, &[types::I64, types::I64], types::I64, &[x, y]);
+                self.assign(*dst, v, true);
             }
             InstKind::Binary { dst, op, a, b } => {
                 let v = self.binary(*op, a, b, line);
@@ -192,7 +267,9 @@ impl Cx<'_, '_> {
                 let t = self.ty_of(a);
                 let x = self.operand(a);
                 let y = self.operand(b);
-                let v = if t.is_float() {
+                let v = if t == Ty::Text {
+                    self.text_cmp(*op, x, y)
+                } else if t.is_float() {
                     let cc = match op {
                         CmpOp::Eq => FloatCC::Equal,
                         CmpOp::Ne => FloatCC::NotEqual,
@@ -219,6 +296,34 @@ impl Cx<'_, '_> {
                 };
                 self.set(*dst, v);
             }
+            InstKind::Convert { dst, op: ConvOp::ToText, src } => {
+                let from = self.ty_of(src);
+                let x = self.operand(src);
+                let t = &self.helpers.text;
+                let v = match from {
+                    Ty::Bool => self.call_helper(t.from_bool, &[types::I8], types::I64, &[x]),
+                    Ty::F64 => self.call_helper(t.from_f64, &[types::F64], types::I64, &[x]),
+                    Ty::F32 => {
+                        let wide = self.b.ins().fpromote(types::F64, x);
+                        self.call_helper(t.from_f64, &[types::F64], types::I64, &[wide])
+                    }
+                    other => {
+                        let wide = if other.bits() < 64 { self.b.ins().sextend(types::I64, x) } else { x };
+                        self.call_helper(t.from_i64, &[types::I64], types::I64, &[wide])
+                    }
+                };
+                self.assign(*dst, v, true);
+            }
+            InstKind::Convert { dst, op: ConvOp::Parse, src } => {
+                let x = self.operand(src);
+                let v = if self.f.local_ty(*dst) == Some(Ty::F64) {
+                    self.call_helper(self.helpers.text.parse_f64, &[types::I64, types::I64], types::F64, &[self.ctx, x])
+                } else {
+                    self.call_helper(self.helpers.text.parse_i64, &[types::I64, types::I64], types::I64, &[self.ctx, x])
+                };
+                self.check_helper(ErrKind::InvalidNumber, line);
+                self.set(*dst, v);
+            }
             InstKind::Convert { dst, op, src } => {
                 let from = self.ty_of(src);
                 let to = self.f.local_ty(*dst).unwrap_or(Ty::I64);
@@ -231,7 +336,7 @@ impl Cx<'_, '_> {
                 let x = self.operand(a);
                 let y = self.operand(b);
                 let v = self.b.ins().select(c, x, y);
-                self.set(*dst, v);
+                self.assign(*dst, v, false);
             }
             InstKind::Call { dst, callee, args } => {
                 let (slot, sig) = self
@@ -251,8 +356,11 @@ impl Cx<'_, '_> {
                 let next = self.b.create_block();
                 self.b.ins().brif(failed, self.propagate, &[], next, &[]);
                 self.b.switch_to_block(next);
-                if let (Some(d), Some(r)) = (dst, result) {
-                    self.set(*d, r);
+                match (dst, result) {
+                    (Some(d), Some(r)) => self.assign(*d, r, true),
+                    // A discarded text result still holds a reference.
+                    (None, Some(r)) if sig.ret == Some(Ty::Text) => self.release(r),
+                    _ => {}
                 }
             }
             InstKind::GlobalGet { dst, name } => {
@@ -261,20 +369,50 @@ impl Cx<'_, '_> {
                     .global_cell(name)
                     .ok_or_else(|| CodegenError::Unresolved(format!("global `{name}`")))?;
                 let addr = self.b.ins().iconst(types::I64, cell as i64);
-                let v = self.b.ins().load(clif_type(ty), MemFlagsData::trusted(), addr, 0);
-                self.set(*dst, v);
+                if ty == Ty::Text {
+                    let v = self.call_helper(self.helpers.text.global_load, &[types::I64], types::I64, &[addr]);
+                    self.assign(*dst, v, true);
+                } else {
+                    let v = self.b.ins().load(clif_type(ty), MemFlagsData::trusted(), addr, 0);
+                    self.set(*dst, v);
+                }
             }
             InstKind::GlobalSet { name, src } => {
-                let (cell, _) = self
+                let (cell, ty) = self
                     .layout
                     .global_cell(name)
                     .ok_or_else(|| CodegenError::Unresolved(format!("global `{name}`")))?;
                 let v = self.operand(src);
                 let addr = self.b.ins().iconst(types::I64, cell as i64);
-                self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+                if ty == Ty::Text {
+                    self.call_helper_ret(self.helpers.text.global_store, &[types::I64, types::I64], None, &[addr, v]);
+                } else {
+                    self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+                }
             }
         }
         Ok(())
+    }
+
+    /// Text comparison: equality by `equal`, order by `compare`'s sign.
+    fn text_cmp(&mut self, op: CmpOp, x: Value, y: Value) -> Value {
+        let t = self.helpers.text;
+        match op {
+            CmpOp::Eq | CmpOp::Ne => {
+                let eq = self.call_helper(t.equal, &[types::I64, types::I64], types::I8, &[x, y]);
+                if op == CmpOp::Eq { eq } else { self.b.ins().bxor_imm_u(eq, 1) }
+            }
+            _ => {
+                let c = self.call_helper(t.compare, &[types::I64, types::I64], types::I32, &[x, y]);
+                let cc = match op {
+                    CmpOp::Lt | CmpOp::ULt => IntCC::SignedLessThan,
+                    CmpOp::Le | CmpOp::ULe => IntCC::SignedLessThanOrEqual,
+                    CmpOp::Gt | CmpOp::UGt => IntCC::SignedGreaterThan,
+                    _ => IntCC::SignedGreaterThanOrEqual,
+                };
+                self.b.ins().icmp_imm_s(cc, c, 0)
+            }
+        }
     }
 
     fn binary(&mut self, op: BinOp, a: &Operand, b: &Operand, line: u32) -> Value {
@@ -416,6 +554,8 @@ impl Cx<'_, '_> {
             }
             ConvOp::FPromote => self.b.ins().fpromote(ct, x),
             ConvOp::FDemote => self.b.ins().fdemote(ct, x),
+            // Handled with the text helpers in `inst`.
+            ConvOp::ToText | ConvOp::Parse => x,
             ConvOp::Bitcast if clif_type(from) == ct => x,
             ConvOp::Bitcast => self.b.ins().bitcast(ct, MemFlagsData::new(), x),
         }
@@ -443,9 +583,15 @@ impl Cx<'_, '_> {
                 match v {
                     Some(v) => {
                         let x = self.operand(v);
+                        // The caller gets a reference of its own.
+                        if self.ty_of(v) == Ty::Text {
+                            self.retain(x);
+                        }
+                        self.release_text_locals();
                         self.b.ins().return_(&[x]);
                     }
                     None => {
+                        self.release_text_locals();
                         self.b.ins().return_(&[]);
                     }
                 };

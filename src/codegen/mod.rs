@@ -56,6 +56,9 @@ pub trait Layout {
     fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
     /// The id runtime errors report for the function `name` (its slot).
     fn function_id(&self, name: &str) -> u32;
+    /// A text object holding `value` that lives at least as long as the
+    /// code being compiled (the runtime owns it).
+    fn text_literal(&self, value: &str) -> usize;
 }
 
 pub struct CompiledFn {
@@ -88,7 +91,7 @@ pub fn clif_type(t: Ty) -> ir::Type {
         Ty::I8 | Ty::Bool => ir::types::I8,
         Ty::I16 => ir::types::I16,
         Ty::I32 => ir::types::I32,
-        Ty::I64 | Ty::Ptr => ir::types::I64,
+        Ty::I64 | Ty::Ptr | Ty::Text => ir::types::I64,
         Ty::F32 => ir::types::F32,
         Ty::F64 => ir::types::F64,
     }
@@ -213,6 +216,9 @@ mod tests {
         fn function_id(&self, _: &str) -> u32 {
             7
         }
+        fn text_literal(&self, _: &str) -> usize {
+            0
+        }
     }
 
     fn helpers() -> Helpers {
@@ -222,11 +228,23 @@ mod tests {
         extern "C" fn unused_i(a: i64, _: i64) -> i64 {
             a
         }
-        Helpers {
-            fpow: unused as *const () as usize,
-            fmod: unused as *const () as usize,
-            ipow: unused_i as *const () as usize,
-        }
+        let u = unused as *const () as usize;
+        let text = abi::TextHelpers {
+            retain: u,
+            release: u,
+            concat: u,
+            equal: u,
+            compare: u,
+            length: u,
+            from_i64: u,
+            from_f64: u,
+            from_bool: u,
+            parse_i64: u,
+            parse_f64: u,
+            global_load: u,
+            global_store: u,
+        };
+        Helpers { fpow: u, fmod: u, ipow: unused_i as *const () as usize, text }
     }
 
     /// `fn div(a: i64, b: i64) -> i64: a / b` in MIR.

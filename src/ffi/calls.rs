@@ -4,8 +4,10 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, try_manager, try_str};
 use super::types::*;
-use super::values::{from_rt_value, to_rt_value, write_value};
+use super::values::{c_text, from_rt_value, to_rt_value, write_value};
 use crate::error::Error;
+use crate::mir::Ty;
+use crate::runtime::Value;
 
 /// More arguments than any call accepts; guards against a garbage count.
 const MAX_ARGS: usize = 1 << 16;
@@ -62,12 +64,12 @@ pub extern "C" fn rt_exec_manager_execute(
 /// Calls a function whose parameters and result are text, with `nargs`
 /// NUL-terminated UTF-8 strings from `args` (borrowed for the call).
 ///
-/// Returns a new string the caller owns and frees with rt_string_free, or
-/// NULL on error with the last error set: RT_ERR_NOT_FOUND,
-/// RT_ERR_SIGNATURE (the function is not of text parameters returning
-/// text, or wrong count), RT_ERR_RUNTIME, RT_ERR_INVALID_HANDLE,
-/// RT_ERR_INVALID_ARGUMENT. This version has no text type yet, so every
-/// existing function gets RT_ERR_SIGNATURE.
+/// Returns the result as a new string the caller owns and frees with
+/// rt_string_free (a text holding NUL bytes is cut at the first one), or
+/// NULL on error with the last error set: RT_ERR_NOT_FOUND;
+/// RT_ERR_SIGNATURE if the function does not take only text parameters and
+/// return text, or for a wrong count; RT_ERR_RUNTIME;
+/// RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL or bad UTF-8).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_execute_string(
     h: i64,
@@ -79,16 +81,22 @@ pub extern "C" fn rt_exec_manager_execute_string(
         let manager = try_manager!(h);
         let name = try_str!(name);
         // SAFETY: `args` holds `nargs` string pointers by the caller's contract.
-        let args = unsafe { array_arg(args, nargs, "args") }?;
-        for (i, arg) in args.iter().enumerate() {
-            let arg = *arg;
+        let raw = unsafe { array_arg(args, nargs, "args") }?;
+        let mut values = Vec::with_capacity(raw.len());
+        for (i, arg) in raw.iter().enumerate() {
             // SAFETY: each element is NULL or a NUL-terminated string.
-            unsafe { super::boundary::str_arg(arg, &format!("args[{i}]")) }?;
+            values.push(Value::Text(unsafe { super::boundary::str_arg(*arg, &format!("args[{i}]")) }?.to_string()));
         }
         let sig = manager.function_signature(name)?;
-        Err(Error::Signature(format!(
-            "`{name}` has type {sig}; rt_exec_manager_execute_string needs text parameters and a text result"
-        )))
+        if sig.ret != Some(Ty::Text) || sig.params.iter().any(|t| *t != Ty::Text) {
+            return Err(Error::Signature(format!(
+                "`{name}` has type {sig}; rt_exec_manager_execute_string needs text parameters and a text result"
+            )));
+        }
+        match manager.call(name, &values)? {
+            Value::Text(s) => Ok(c_text(&s)),
+            other => Err(Error::Internal(format!("a text function returned {}", other.type_name()))),
+        }
     })
 }
 
@@ -110,8 +118,10 @@ pub extern "C" fn rt_exec_manager_execute_void(h: i64, name: *const c_char) -> i
 /// A typed call: `nargs` values from `args` (an i64 is accepted where the
 /// function takes f64), result in `*result`.
 ///
-/// `args` may be NULL when `nargs` is 0; `result` may be NULL to discard
-/// the value; a RT_TYPE_TEXT result is a new string the caller frees with
+/// `args` may be NULL when `nargs` is 0; an RT_TYPE_TEXT argument's
+/// `as.text` is a NUL-terminated UTF-8 string borrowed for the call.
+/// `result` may be NULL to discard the value; an RT_TYPE_TEXT result's
+/// `as.text` is a new string the caller owns and frees with
 /// rt_string_free. On failure `*result` is RT_TYPE_VOID. Returns RT_OK;
 /// RT_ERR_NOT_FOUND; RT_ERR_SIGNATURE (count or types); RT_ERR_RUNTIME;
 /// RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL, bad type tag).

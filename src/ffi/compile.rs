@@ -68,7 +68,7 @@ pub extern "C" fn rt_exec_manager_compile_file(h: i64, path: *const c_char) -> i
 /// assigned; RT_TYPE_VOID otherwise.
 ///
 /// `result` may be NULL to discard the value. A RT_TYPE_TEXT result is a
-/// new string the caller frees with rt_string_free. On failure `*result`
+/// new string the caller owns and frees with rt_string_free. On failure `*result`
 /// is set to RT_TYPE_VOID. Returns the same codes as compile_source.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *mut RtValue) -> i32 {

@@ -55,8 +55,9 @@ pub extern "C" fn rt_exec_manager_function_count(h: i64) -> i64 {
 }
 
 /// Reads the global `name` (a config value, a REPL variable) into
-/// `*result`: RT_TYPE_I64, RT_TYPE_F64 or RT_TYPE_BOOL (RT_TYPE_TEXT, a new
-/// string the caller frees with rt_string_free, once text exists).
+/// `*result`: RT_TYPE_I64, RT_TYPE_F64, RT_TYPE_BOOL, or RT_TYPE_TEXT with
+/// `as.text` a new string the caller owns and frees with rt_string_free (a
+/// text holding NUL bytes is cut at the first one).
 ///
 /// `result` must not be NULL; on failure `*result` is RT_TYPE_VOID.
 /// Returns RT_OK; RT_ERR_NOT_FOUND when there is no such global;

@@ -1,5 +1,8 @@
 //! Converting between `rt_value` and the runtime's `Value`.
 
+use std::ffi::{CString, c_char};
+
+use super::boundary::str_arg;
 use super::types::*;
 use crate::error::Error;
 use crate::runtime::Value;
@@ -14,9 +17,7 @@ pub unsafe fn from_rt_value(v: &RtValue, index: usize) -> Result<Value, Error> {
             RT_TYPE_I64 => Ok(Value::I64(v.as_.i64)),
             RT_TYPE_F64 => Ok(Value::F64(v.as_.f64)),
             RT_TYPE_BOOL => Ok(Value::Bool(v.as_.boolean != 0)),
-            RT_TYPE_TEXT => Err(Error::Signature(format!(
-                "argument {index}: text values are not supported by this version of rtjit yet"
-            ))),
+            RT_TYPE_TEXT => Ok(Value::Text(str_arg(v.as_.text, &format!("argument {index}"))?.to_string())),
             RT_TYPE_VOID => Err(Error::InvalidArgument(format!("argument {index} has type RT_TYPE_VOID"))),
             other => Err(Error::InvalidArgument(format!("argument {index} has an unknown type tag {other}"))),
         }
@@ -29,7 +30,15 @@ pub fn to_rt_value(v: &Value) -> Result<RtValue, Error> {
         Value::I64(x) => RtValue { type_: RT_TYPE_I64, as_: RtValueAs { i64: *x } },
         Value::F64(x) => RtValue { type_: RT_TYPE_F64, as_: RtValueAs { f64: *x } },
         Value::Bool(b) => RtValue { type_: RT_TYPE_BOOL, as_: RtValueAs { boolean: i32::from(*b) } },
+        Value::Text(s) => RtValue { type_: RT_TYPE_TEXT, as_: RtValueAs { text: c_text(s) } },
     })
+}
+
+/// A new C string the caller owns (`rt_string_free`). A C string ends at
+/// its first NUL, so a text holding NUL bytes is cut there.
+pub fn c_text(s: &str) -> *mut c_char {
+    let end = s.find('\0').unwrap_or(s.len());
+    CString::new(&s[..end]).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
 }
 
 /// Stores `v` through `out` unless `out` is NULL.

@@ -18,7 +18,7 @@ pub fn lower(unit: &TypedUnit) -> LangResult<mir::Module> {
     let init = if unit.init.body.is_empty() { None } else { Some(lower_fn(&unit.init, INIT_NAME)?) };
     let mut globals = Vec::with_capacity(unit.globals.len());
     for g in &unit.globals {
-        let ty = mir_ty(g.ty, g.line)?.ok_or_else(|| LangError::typ(at(g.line), "a global needs a value"))?;
+        let ty = mir_ty(g.ty).ok_or_else(|| LangError::typ(at(g.line), "a global needs a value"))?;
         globals.push(mir::GlobalDecl { name: g.name.clone(), ty, mutable: g.mutable, line: g.line });
     }
     Ok(mir::Module { functions, init, globals })
@@ -29,22 +29,18 @@ fn at(line: u32) -> Pos {
 }
 
 /// The MIR type of a source type; `None` for void.
-pub fn mir_ty(t: Type, line: u32) -> LangResult<Option<Ty>> {
-    Ok(Some(match t {
+pub fn mir_ty(t: Type) -> Option<Ty> {
+    Some(match t {
         Type::I64 => Ty::I64,
         Type::F64 => Ty::F64,
         Type::Bool => Ty::Bool,
-        Type::Void => return Ok(None),
-        Type::Text => return Err(text_unsupported(line)),
-    }))
-}
-
-fn text_unsupported(line: u32) -> LangError {
-    LangError::typ(at(line), "text values are not supported by this version of rtjit yet")
+        Type::Void => return None,
+        Type::Text => Ty::Text,
+    })
 }
 
 fn value_ty(t: Type, line: u32) -> LangResult<Ty> {
-    mir_ty(t, line)?.ok_or_else(|| LangError::typ(at(line), "this expression has no value"))
+    mir_ty(t).ok_or_else(|| LangError::typ(at(line), "this expression has no value"))
 }
 
 struct PendingBlock {
@@ -66,7 +62,7 @@ fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
     for p in &f.sig.params {
         params.push(value_ty(*p, f.line)?);
     }
-    let ret = mir_ty(f.sig.ret, f.line)?;
+    let ret = mir_ty(f.sig.ret);
     let mut locals = Vec::with_capacity(f.locals.len());
     for l in &f.locals {
         locals.push(mir::LocalDecl { name: l.name.clone(), ty: value_ty(l.ty, f.line)? });
@@ -332,7 +328,7 @@ impl Lower {
     fn expr_effect(&mut self, e: &TExpr) -> LangResult<()> {
         if let TExprKind::Call(name, args) = &e.kind {
             let args = self.operands(args)?;
-            let dst = mir_ty(e.ty, e.line)?.map(|t| self.temp(t));
+            let dst = mir_ty(e.ty).map(|t| self.temp(t));
             self.emit(InstKind::Call { dst, callee: name.clone(), args }, e.line);
             return Ok(());
         }
@@ -349,7 +345,11 @@ impl Lower {
             TExprKind::Int(v) => Operand::Const(Const::Int(*v, Ty::I64)),
             TExprKind::Float(v) => Operand::Const(Const::F64(*v)),
             TExprKind::Bool(b) => Operand::Const(Const::Int(i64::from(*b), Ty::Bool)),
-            TExprKind::Str(_) => return Err(text_unsupported(line)),
+            TExprKind::Str(value) => {
+                let t = self.temp(Ty::Text);
+                self.emit(InstKind::TextConst { dst: t, value: value.clone() }, line);
+                Operand::Local(t)
+            }
             TExprKind::Local(id) => Operand::Local(Local(*id)),
             TExprKind::Global(name) => {
                 let t = self.temp(value_ty(e.ty, line)?);
@@ -461,11 +461,8 @@ impl Lower {
             Builtin::Int => match arg_ty {
                 Type::F64 => convert(self, mir::ConvOp::FloatToSInt, first, Ty::I64),
                 Type::Bool => convert(self, mir::ConvOp::Zext, first, Ty::I64),
-                Type::I64 => first,
-                _ => {
-                    value_ty(Type::Text, line)?;
-                    first
-                }
+                Type::Text => convert(self, mir::ConvOp::Parse, first, Ty::I64),
+                _ => first,
             },
             Builtin::Float => match arg_ty {
                 Type::Bool => {
@@ -473,15 +470,17 @@ impl Lower {
                     convert(self, mir::ConvOp::SIntToFloat, i, Ty::F64)
                 }
                 Type::I64 => convert(self, mir::ConvOp::SIntToFloat, first, Ty::F64),
-                Type::F64 => first,
-                _ => {
-                    value_ty(Type::Text, line)?;
-                    first
-                }
+                Type::Text => convert(self, mir::ConvOp::Parse, first, Ty::F64),
+                _ => first,
             },
-            Builtin::Len | Builtin::Str => {
-                value_ty(Type::Text, line)?;
-                first
+            Builtin::Str => match arg_ty {
+                Type::Text => first,
+                _ => convert(self, mir::ConvOp::ToText, first, Ty::Text),
+            },
+            Builtin::Len => {
+                let t = self.temp(Ty::I64);
+                self.emit(InstKind::Unary { dst: t, op: mir::UnOp::Len, src: first }, line);
+                Operand::Local(t)
             }
         })
     }

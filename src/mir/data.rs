@@ -20,6 +20,10 @@ pub enum Ty {
     Ptr,
     /// `true`/`false`, stored as one byte holding 0 or 1.
     Bool,
+    /// Immutable UTF-8 text, reference-counted by the runtime. A text local
+    /// owns its value: codegen adds and drops references on assignment and
+    /// at function exit, so MIR never manages them explicitly.
+    Text,
 }
 
 impl Ty {
@@ -37,7 +41,7 @@ impl Ty {
             Ty::Bool | Ty::I8 => 8,
             Ty::I16 => 16,
             Ty::I32 | Ty::F32 => 32,
-            Ty::I64 | Ty::F64 | Ty::Ptr => 64,
+            Ty::I64 | Ty::F64 | Ty::Ptr | Ty::Text => 64,
         }
     }
 
@@ -51,6 +55,7 @@ impl Ty {
             Ty::F64 => "f64",
             Ty::Ptr => "ptr",
             Ty::Bool => "bool",
+            Ty::Text => "text",
         }
     }
 
@@ -64,6 +69,7 @@ impl Ty {
             "f64" => Ty::F64,
             "ptr" => Ty::Ptr,
             "bool" => Ty::Bool,
+            "text" => Ty::Text,
             _ => return None,
         })
     }
@@ -142,10 +148,13 @@ pub enum UnOp {
     Ceil,
     /// Round toward zero (floats).
     Trunc,
+    /// Length of a text in bytes (the result is i64).
+    Len,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
+    /// Also concatenates two texts.
     Add,
     Sub,
     Mul,
@@ -205,6 +214,11 @@ pub enum ConvOp {
     FDemote,
     /// Reinterpret the bits (same width).
     Bitcast,
+    /// Any integer, float or bool as text (`str`).
+    ToText,
+    /// Text to i64 or f64 (`int`, `float`): a text that is not a number is
+    /// a runtime error.
+    Parse,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -254,6 +268,11 @@ pub enum InstKind {
     GlobalSet {
         name: String,
         src: Operand,
+    },
+    /// A text literal.
+    TextConst {
+        dst: Local,
+        value: String,
     },
 }
 

@@ -37,7 +37,10 @@ fn self_calls(f: &Function) -> Vec<(usize, usize)> {
 pub fn unroll_self_recursion(f: &mut Function) {
     let template = f.clone();
     let template_size = size(&template);
-    if template_size > MAX_TEMPLATE || self_calls(&template).is_empty() {
+    // Text locals own references; copies would need their own ownership
+    // bookkeeping, which is not worth it for the functions this targets.
+    let has_text = template.locals.iter().any(|l| l.ty == Ty::Text);
+    if template_size > MAX_TEMPLATE || has_text || self_calls(&template).is_empty() {
         return;
     }
     for _ in 0..MAX_LEVELS {
@@ -151,6 +154,7 @@ fn map_inst(kind: &InstKind, l: &impl Fn(Local) -> Local, o: &impl Fn(&Operand) 
         }
         InstKind::GlobalGet { dst, name } => InstKind::GlobalGet { dst: l(*dst), name: name.clone() },
         InstKind::GlobalSet { name, src } => InstKind::GlobalSet { name: name.clone(), src: o(src) },
+        InstKind::TextConst { dst, value } => InstKind::TextConst { dst: l(*dst), value: value.clone() },
     }
 }
 

@@ -145,6 +145,16 @@ impl Cx<'_> {
                 let s = self.operand(f, src)?;
                 self.same("copy", d, s)
             }
+            InstKind::Unary { dst, op: UnOp::Len, src } => {
+                let d = self.local(f, *dst)?;
+                let s = self.operand(f, src)?;
+                self.same("len operand", Ty::Text, s)?;
+                self.same("len result", Ty::I64, d)
+            }
+            InstKind::TextConst { dst, .. } => {
+                let d = self.local(f, *dst)?;
+                self.same("text literal", d, Ty::Text)
+            }
             InstKind::Unary { dst, op, src } => {
                 let d = self.local(f, *dst)?;
                 let s = self.operand(f, src)?;
@@ -153,6 +163,7 @@ impl Cx<'_> {
                     UnOp::Neg | UnOp::Abs => s.is_int() || s.is_float(),
                     UnOp::Not => s.is_int() || s == Ty::Bool,
                     UnOp::Sqrt | UnOp::Floor | UnOp::Ceil | UnOp::Trunc => s.is_float(),
+                    UnOp::Len => false,
                 };
                 if !ok {
                     return Err(format!("{op:?} does not apply to {s}").to_lowercase());
@@ -166,14 +177,10 @@ impl Cx<'_> {
                 self.same("second operand", ta, tb)?;
                 self.same("result", d, ta)?;
                 let ok = match op {
-                    BinOp::Add
-                    | BinOp::Sub
-                    | BinOp::Mul
-                    | BinOp::Div
-                    | BinOp::Rem
-                    | BinOp::Pow
-                    | BinOp::Min
-                    | BinOp::Max => ta.is_int() || ta.is_float(),
+                    BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text,
+                    BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow | BinOp::Min | BinOp::Max => {
+                        ta.is_int() || ta.is_float()
+                    }
                     BinOp::UDiv | BinOp::URem | BinOp::Shl | BinOp::Shr | BinOp::UShr => ta.is_int(),
                     BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
                 };
@@ -190,7 +197,7 @@ impl Cx<'_> {
                 self.same("second operand", ta, tb)?;
                 let ok = match op {
                     CmpOp::Eq | CmpOp::Ne => true,
-                    CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => ta.is_int() || ta.is_float(),
+                    CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => ta.is_int() || ta.is_float() || ta == Ty::Text,
                     CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
                 };
                 if !ok {
@@ -209,7 +216,11 @@ impl Cx<'_> {
                     ConvOp::FloatToSInt | ConvOp::FloatToUInt => s.is_float() && d.is_int(),
                     ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
                     ConvOp::FDemote => s == Ty::F64 && d == Ty::F32,
-                    ConvOp::Bitcast => s.bits() == d.bits() && s != d && s != Ty::Bool && d != Ty::Bool,
+                    ConvOp::Bitcast => {
+                        s.bits() == d.bits() && s != d && ![s, d].iter().any(|t| matches!(t, Ty::Bool | Ty::Text))
+                    }
+                    ConvOp::ToText => d == Ty::Text && (s.is_int() || s.is_float() || s == Ty::Bool),
+                    ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
                 };
                 if !ok {
                     return Err(format!("cannot convert {s} to {d} with {}", format!("{op:?}").to_lowercase()));

@@ -1,15 +1,18 @@
 //! Running JIT code: one execution context per call, and the translation
 //! of a recorded error into a message.
 
+use super::text;
 use crate::codegen::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
 
 /// What JIT code recorded when it stopped with an error.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Fault {
     pub kind: u32,
     pub func: u32,
     pub line: u32,
+    /// The text that was not a number, for `invalid number`.
+    pub detail: Option<String>,
 }
 
 /// Calls `entry` with arguments in 8-byte slots; returns the result slot.
@@ -23,7 +26,14 @@ pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
     // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
     unsafe { entry(&mut ctx, args.as_ptr(), &mut result) };
     if ctx.err_kind != 0 {
-        return Err(Fault { kind: ctx.err_kind, func: ctx.err_func, line: ctx.err_line });
+        let detail = (!ctx.err_detail.is_null()).then(|| {
+            let p = ctx.err_detail as *const text::RtText;
+            // SAFETY: a helper stored a text reference it handed to us.
+            let s = unsafe { text::as_str(p) }.to_string();
+            text::release(p);
+            s
+        });
+        return Err(Fault { kind: ctx.err_kind, func: ctx.err_func, line: ctx.err_line, detail });
     }
     Ok(result)
 }
@@ -35,8 +45,9 @@ pub fn fault_error(fault: Fault, name_of: impl FnOnce(u32) -> Option<String>) ->
     } else {
         name_of(fault.func).unwrap_or_else(|| format!("function #{}", fault.func))
     };
+    let detail = fault.detail.map(|d| format!(" {d:?}")).unwrap_or_default();
     match ErrKind::from_code(fault.kind) {
-        Some(kind) => Error::Runtime(format!("{} in {place} at line {}", kind.words(), fault.line)),
+        Some(kind) => Error::Runtime(format!("{}{detail} in {place} at line {}", kind.words(), fault.line)),
         None => Error::Internal(format!("unknown runtime error code {} in {place}", fault.kind)),
     }
 }

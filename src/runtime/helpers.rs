@@ -3,7 +3,9 @@
 
 use std::sync::LazyLock;
 
+use super::text;
 use crate::codegen::Helpers;
+use crate::codegen::abi::TextHelpers;
 
 extern "C" fn fpow(a: f64, b: f64) -> f64 {
     a.powf(b)
@@ -30,6 +32,21 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     fpow: fpow as extern "C" fn(f64, f64) -> f64 as usize,
     fmod: fmod as extern "C" fn(f64, f64) -> f64 as usize,
     ipow: ipow as extern "C" fn(i64, i64) -> i64 as usize,
+    text: TextHelpers {
+        retain: text::retain as *const () as usize,
+        release: text::release as *const () as usize,
+        concat: text::concat as *const () as usize,
+        equal: text::equal as *const () as usize,
+        compare: text::compare as *const () as usize,
+        length: text::length as *const () as usize,
+        from_i64: text::from_i64 as *const () as usize,
+        from_f64: text::from_f64 as *const () as usize,
+        from_bool: text::from_bool as *const () as usize,
+        parse_i64: text::parse_i64 as *const () as usize,
+        parse_f64: text::parse_f64 as *const () as usize,
+        global_load: text::global_load as *const () as usize,
+        global_store: text::global_store as *const () as usize,
+    },
 });
 
 #[cfg(test)]

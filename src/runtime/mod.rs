@@ -1,12 +1,20 @@
-//! Running compiled code: the execution manager (`manager`), the stable
-//! cells of its function table and globals (`slots`), one execution's
-//! context (`exec`), the functions JIT code calls (`helpers`) and the values
-//! that cross to the host (`value`).
+//! Running compiled code: the execution manager (`manager`) and what it
+//! is made of — what calls look up (`catalog`), the compiled code and the
+//! stable cells of the function table and globals (`code`, `slots`), the
+//! compile-unit transaction (`unit`), the count of running calls that
+//! decides when replaced code is freed (`guard`) — plus one execution's
+//! context (`exec`), the functions JIT code calls (`helpers`, `text`) and
+//! the values that cross to the host (`value`).
 
+pub mod catalog;
+pub mod code;
 pub mod exec;
+pub mod guard;
 pub mod helpers;
 pub mod manager;
 pub mod slots;
+pub mod text;
+pub mod unit;
 pub mod value;
 
 pub(crate) use manager::SOURCE_INPUT;

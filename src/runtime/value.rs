@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::text;
 use crate::mir::Ty;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -10,6 +11,7 @@ pub enum Value {
     I64(i64),
     F64(f64),
     Bool(bool),
+    Text(String),
 }
 
 impl Value {
@@ -19,6 +21,7 @@ impl Value {
             Value::I64(_) => "i64",
             Value::F64(_) => "f64",
             Value::Bool(_) => "bool",
+            Value::Text(_) => "text",
         }
     }
 
@@ -37,7 +40,23 @@ impl Value {
         })
     }
 
-    /// The value a trampoline stored in its result slot for type `ty`.
+    /// The value a trampoline stored in its result slot for type `ty`,
+    /// taking over the reference a text result holds.
+    ///
+    /// # Safety
+    /// For a text type, `raw` is NULL or a text reference the caller owns.
+    pub unsafe fn from_owned_slot(raw: u64, ty: Option<Ty>) -> Value {
+        if ty == Some(Ty::Text) {
+            let p = raw as *const text::RtText;
+            // SAFETY: the caller owns the reference, released here.
+            let s = unsafe { text::as_str(p) }.to_string();
+            text::release(p);
+            return Value::Text(s);
+        }
+        Value::from_slot(raw, ty)
+    }
+
+    /// The value in a result slot or cell of a non-text type `ty`.
     pub fn from_slot(raw: u64, ty: Option<Ty>) -> Value {
         match ty {
             None => Value::Void,
@@ -56,6 +75,7 @@ impl fmt::Display for Value {
             Value::I64(v) => write!(f, "{v}"),
             Value::F64(v) => write!(f, "{v:?}"),
             Value::Bool(b) => write!(f, "{b}"),
+            Value::Text(s) => write!(f, "{s:?}"),
         }
     }
 }
