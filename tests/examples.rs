@@ -1,11 +1,13 @@
 //! Builds the C examples in `examples-c/` against the library of this test
 //! run (librtjit.so, built by cargo with the tests; see `lib_dir`) and runs
-//! them: the demo's key lines, and a scripted REPL session checked exactly.
+//! them: the demo's key lines, a scripted REPL session checked exactly, the
+//! config reader, the hot reloader (its --demo and a real watch), and the
+//! plugin host.
 //!
 //! Needs `make` and a C compiler (`cc`). The build goes to
 //! target/examples-c and never runs cargo (the `all` target of the Makefile).
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -83,6 +85,9 @@ fn assert_success(what: &str, out: &Output) {
     );
 }
 
+/// The programs of examples-c/Makefile's BINS list that these tests run.
+const PROGRAMS: [&str; 5] = ["demo", "repl", "config", "hot_reload", "plugins"];
+
 /// Builds the examples once per test run; returns the directory of the programs.
 fn built() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
@@ -92,7 +97,7 @@ fn built() -> &'static Path {
         assert_success("make -C examples-c all", &out);
         let log = text(&out.stdout);
         assert!(!log.contains("cargo"), "`make all` must not run cargo:\n{log}");
-        for program in ["demo", "repl"] {
+        for program in PROGRAMS {
             assert!(build.join(program).is_file(), "make did not build {program} in {}", build.display());
         }
         build
@@ -116,14 +121,50 @@ fn run_demo(cmd: &mut Command) -> String {
 }
 
 fn assert_has_line(output: &str, line: &str) {
-    assert!(output.lines().any(|l| l == line), "no line {line:?} in the demo output:\n{output}");
+    assert!(output.lines().any(|l| l == line), "no line {line:?} in the output:\n{output}");
 }
 
 fn assert_has_line_starting(output: &str, prefix: &str) {
-    assert!(
-        output.lines().any(|l| l.starts_with(prefix)),
-        "no line starting with {prefix:?} in the demo output:\n{output}"
-    );
+    assert!(output.lines().any(|l| l.starts_with(prefix)), "no line starting with {prefix:?} in the output:\n{output}");
+}
+
+/// The index of the first line at or after line `from` that contains every
+/// part of `parts`; panics if there is none.
+fn line_index(output: &str, from: usize, parts: &[&str]) -> usize {
+    output
+        .lines()
+        .enumerate()
+        .skip(from)
+        .find(|(_, l)| parts.iter().all(|p| l.contains(p)))
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("no line with {parts:?} after line {from} in the output:\n{output}"))
+}
+
+/// Checks that lines with these parts come in this order; returns the last index.
+fn assert_lines_in_order(output: &str, lines: &[&[&str]]) -> usize {
+    let mut at = 0;
+    for parts in lines {
+        at = line_index(output, at, parts) + 1;
+    }
+    at - 1
+}
+
+/// An empty directory for one test, under target/examples-c/tmp.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = build_dir().join("tmp").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("remove an old temp dir");
+    }
+    std::fs::create_dir_all(&dir).expect("create a temp dir");
+    dir
+}
+
+/// Runs an example program that must succeed without writing to stderr.
+fn run_quietly(what: &str, cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert_success(what, &out);
+    assert_eq!(text(&out.stderr), "", "{what} wrote to stderr");
+    text(&out.stdout)
 }
 
 #[test]
@@ -209,6 +250,8 @@ sign(x) + x
 half = x / 16.0
 0.1 + 0.2
 half > 2
+\"a\" + \"b\"
+int(\"12x\")
 :functions
 for i in 1..=3:
     x += i
@@ -230,10 +273,38 @@ error: division by zero in ratio at line 2
 2.5
 0.30000000000000004
 true
+\"ab\"
+error: invalid number \"12x\" in top-level code at line 1
 ratio: fn(i64, i64) -> i64
 sign: fn(i64) -> i64
 46
 ";
+    let out = repl_session(input);
+    assert_eq!(out, expected, "\n--- got\n{out}--- expected\n{expected}");
+}
+
+#[test]
+fn repl_prints_text_values_quoted() {
+    let input = r#"name = "web"
+greeting = "say \"hi\"\t" + name + str(1) + "\u{e9}"
+len(greeting)
+greeting < "say"
+float("2.5") * 2
+"line 1\nline 2"
+"bell\u{7}"
+str(0.1 + 0.2)
+float("x")
+"#;
+    let expected = r#""web"
+"say \"hi\"\tweb1é"
+15
+false
+5.0
+"line 1\nline 2"
+"bell\u{7}"
+"0.30000000000000004"
+error: invalid number "x" in top-level code at line 1
+"#;
     let out = repl_session(input);
     assert_eq!(out, expected, "\n--- got\n{out}--- expected\n{expected}");
 }
@@ -256,19 +327,320 @@ fn repl_prints_floats_in_their_shortest_exact_form() {
 }
 
 #[test]
-fn makefile_builds_the_library_only_for_demo_and_repl() {
+fn makefile_builds_the_library_only_for_the_run_targets() {
     // Dry runs: print the commands without building anything.
     let build = build_dir().join("dry-run");
     let all = text(&run(make(&build).args(["-n", "all"])).stdout);
     assert!(!all.contains("cargo"), "`make all` runs cargo:\n{all}");
-    for goal in ["demo", "repl"] {
+    for program in PROGRAMS {
+        assert!(
+            all.contains(&format!("-o {}/{program} {program}.c", build.display())),
+            "`make all` does not build {program}:\n{all}"
+        );
+    }
+    // (goal, program, how the goal runs it)
+    let goals = [
+        ("demo", "demo", "demo scripts"),
+        ("repl", "repl", "repl"),
+        ("config", "config", "config scripts/app.conf"),
+        ("hot-reload", "hot_reload", "hot_reload --demo scripts/reload.rt"),
+        ("plugins", "plugins", "plugins plugins"),
+    ];
+    for (goal, program, command) in goals {
         let log = text(&run(make(&build).args(["-n", goal])).stdout);
         let cargo = log
             .find("cargo build --release")
             .unwrap_or_else(|| panic!("`make {goal}` does not build the library:\n{log}"));
         let cc = log
-            .find(&format!("-o {}/{goal} {goal}.c", build.display()))
-            .unwrap_or_else(|| panic!("`make {goal}` does not build {goal}:\n{log}"));
+            .find(&format!("-o {}/{program} {program}.c", build.display()))
+            .unwrap_or_else(|| panic!("`make {goal}` does not build {program}:\n{log}"));
         assert!(cargo < cc, "`make {goal}` links before building the library:\n{log}");
+        let runs = log
+            .lines()
+            .position(|l| l == format!("{}/{command}", build.display()))
+            .unwrap_or_else(|| panic!("`make {goal}` does not run `{command}`:\n{log}"));
+        assert!(log.lines().position(|l| l.contains("cc ") && l.contains(&format!("{program}.c"))) < Some(runs));
     }
+    // `make demo` still runs only the demo.
+    let log = text(&run(make(&build).args(["-n", "demo"])).stdout);
+    for program in ["config", "hot_reload", "plugins"] {
+        assert!(
+            !log.lines().any(|l| l.starts_with(&format!("{}/{program}", build.display()))),
+            "`make demo` runs {program}:\n{log}"
+        );
+    }
+}
+
+// ---- config ---------------------------------------------------------------
+
+fn config() -> PathBuf {
+    built().join("config")
+}
+
+#[test]
+fn config_reads_typed_settings_with_defaults_and_shows_an_error() {
+    let out = run_quietly("config", Command::new(config()).arg("scripts/app.conf").current_dir(examples_dir()));
+
+    assert_has_line(&out, "== scripts/app.conf ==");
+    // text, i64, f64 and bool settings, computed ones included
+    assert_has_line(&out, "  name = \"web-1\" (text)");
+    assert_has_line(&out, "  log_level = \"info\" (text)");
+    assert_has_line(&out, "  port = 8080 (i64)");
+    assert_has_line(&out, "  timeout = 1800 (i64)");
+    assert_has_line(&out, "  max_body = 8388608 (i64)");
+    assert_has_line(&out, "  sample_rate = 0.25 (f64)");
+    assert_has_line(&out, "  debug = false (bool)");
+    assert_has_line(&out, "  url = \"http://example.internal:8080/\" (text)");
+    // settings the file leaves out (RT_ERR_NOT_FOUND): the host's defaults
+    assert_has_line(&out, "  workers = 4 (i64, default: not in the config)");
+    assert_has_line(&out, "  motd = \"welcome\" (text, default: not in the config)");
+    // the host's typed copy, used after the manager call returned the strings
+    assert_has_line(&out, "  web-1 listens on example.internal:8080 (http://example.internal:8080/) with 4 workers");
+    assert_has_line(&out, "  requests time out after 30 min, bodies up to 8 MiB, 25% traced");
+    // the broken config: file:line:col, and a reload that changes nothing
+    assert_has_line(&out, "== a config with a mistake: scripts/broken.conf ==");
+    assert_has_line(
+        &out,
+        "  error: scripts/broken.conf:7:30: '+' needs two numbers or two texts \
+         (convert with str(...) to concatenate), found text and i64",
+    );
+    assert_has_line(&out, "  the loaded config is unchanged: name = \"web-1\"");
+}
+
+#[test]
+fn config_finds_its_file_from_the_root_and_from_examples_c() {
+    for (cwd, shown) in [(crate_dir(), "examples-c/scripts/app.conf"), (examples_dir(), "scripts/app.conf")] {
+        let out = run_quietly("config", Command::new(config()).current_dir(&cwd));
+        assert_has_line(&out, &format!("== {shown} =="));
+        assert_has_line(&out, "  name = \"web-1\" (text)");
+    }
+}
+
+#[test]
+fn config_rejects_a_value_of_the_wrong_type() {
+    let dir = temp_dir("config-wrong-type");
+    let file = dir.join("app.conf");
+    std::fs::write(&file, "name = \"db-1\"\nport = \"5432\"\nsample_rate = 1\ndebug = 1 > 0\n").unwrap();
+    let out = run_quietly("config", Command::new(config()).arg(&file));
+    assert_has_line(&out, "  name = \"db-1\" (text)");
+    assert_has_line(&out, "  port = 80 (i64, default: the config sets it to the text \"5432\")");
+    assert_has_line(&out, "  sample_rate = 1.0 (f64)");
+    assert_has_line(&out, "  debug = true (bool)");
+    assert_has_line(&out, "  url = \"\" (text, default: not in the config)");
+    assert_has_line(&out, "  (no broken.conf next to the config: nothing to show)");
+}
+
+#[test]
+fn config_fails_cleanly_on_a_broken_or_missing_file() {
+    let out = run(Command::new(config()).arg("scripts/broken.conf").current_dir(examples_dir()));
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stderr),
+        "config: cannot load scripts/broken.conf: scripts/broken.conf:7:30: '+' needs two numbers or two \
+         texts (convert with str(...) to concatenate), found text and i64\n"
+    );
+
+    let out = run(Command::new(config()).arg(build_dir().join("no-such.conf")));
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("cannot read"), "stderr:\n{}", text(&out.stderr));
+}
+
+// ---- hot_reload -------------------------------------------------------------
+
+fn hot_reload() -> PathBuf {
+    built().join("hot_reload")
+}
+
+/// A copy of scripts/reload.rt in a new temp dir.
+fn reload_script_copy(test: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(test);
+    let script = dir.join("reload.rt");
+    std::fs::copy(examples_dir().join("scripts/reload.rt"), &script).expect("copy reload.rt");
+    (dir, script)
+}
+
+#[test]
+fn hot_reload_demo_picks_up_new_code_and_keeps_it_on_errors() {
+    let (dir, script) = reload_script_copy("hot-reload-demo");
+    let original = std::fs::read(&script).unwrap();
+    // The demo's own copy goes to TMPDIR: here, to check it is removed.
+    let tmp = dir.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+
+    let out =
+        run_quietly("hot_reload --demo", Command::new(hot_reload()).arg("--demo").arg(&script).env("TMPDIR", &tmp));
+
+    let failed = "  reload failed, the old code keeps running: ";
+    assert_lines_in_order(
+        &out,
+        &[
+            &["watching ", &tmp.display().to_string(), "a copy of"],
+            &["loaded: shade is fn(i64) -> i64"],
+            &["compiled once: fn frame(t): t * 10 + shade(t)"],
+            // the first shade: t % 4
+            &["  frame(1..5) = 11 22 33 40 51   (shade: t % 4)"],
+            // edit 1: frame, compiled once, calls the new shade
+            &["edit 1: "],
+            &["  reloaded "],
+            &["  frame(1..5) = 11 24 39 56 75   (shade: t * t)"],
+            // edit 2: a compile error naming file:line:col; the old code runs
+            &["edit 2: "],
+            &[failed, "/reload.rt:2:21: expected an expression, found end of line"],
+            &["  frame(1..5) = 11 24 39 56 75   (shade: t * t)"],
+            // edit 3: a signature change frame cannot follow, refused
+            &["edit 3: "],
+            &[
+                failed,
+                "/reload.rt:2:1: cannot change the signature of `shade` from fn(i64) -> i64 to fn(f64) -> f64: \
+                 `frame` calls it",
+            ],
+            &["  frame(1..5) = 11 24 39 56 75   (shade: t * t)"],
+            // edit 4: the unit's top-level code fails: the unit is undone
+            &["edit 4: "],
+            &[failed, "division by zero in top-level code of ", "/reload.rt at line 3"],
+            &["  frame(1..5) = 11 24 39 56 75   (shade: t * t)"],
+            // edit 5: new code again
+            &["edit 5: "],
+            &["  reloaded "],
+            &["  frame(1..5) = 109 118 127 136 145   (shade: 100 - t)"],
+            &["2 reloads, 3 refused"],
+        ],
+    );
+    // The script given is only read; the demo's copy and its folder are gone.
+    assert_eq!(std::fs::read(&script).unwrap(), original, "the demo changed {}", script.display());
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(left.is_empty(), "the demo left {left:?} behind");
+}
+
+#[test]
+fn hot_reload_watches_a_file_edited_by_someone_else() {
+    let (dir, script) = reload_script_copy("hot-reload-watch");
+    let mut child = Command::new(hot_reload())
+        .args(["--seconds", "4"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hot_reload");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut log = String::new();
+    let mut read_until = |wanted: &str, log: &mut String| loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("hot_reload ended before printing {wanted:?}:\n{log}"))
+            .expect("read hot_reload's output");
+        log.push_str(&line);
+        log.push('\n');
+        if line == wanted {
+            break;
+        }
+    };
+
+    read_until("  frame(1..5) = 11 22 33 40 51   (shade: t % 4)", &mut log);
+    read_until(&format!("watching; edit and save {} to reload it (for a limited time)", script.display()), &mut log);
+    // Save a new version the way editors do: write a new file, rename it over.
+    let new = dir.join("reload.rt.new");
+    std::fs::write(&new, "fn shade(t): 7\nfn shade_name() -> text: \"seven\"\n").unwrap();
+    std::fs::rename(&new, &script).unwrap();
+    read_until(&format!("  reloaded {}", script.display()), &mut log);
+    read_until("  frame(1..5) = 17 27 37 47 57   (shade: seven)", &mut log);
+    read_until("1 reload, 0 refused", &mut log);
+
+    let out = child.wait_with_output().expect("wait for hot_reload");
+    assert_success("hot_reload --seconds 4", &out);
+    assert_eq!(text(&out.stderr), "", "hot_reload wrote to stderr:\n{log}");
+}
+
+#[test]
+fn hot_reload_refuses_a_script_that_does_not_load() {
+    let dir = temp_dir("hot-reload-broken");
+    let script = dir.join("reload.rt");
+    std::fs::write(&script, "fn shade(t): t +\n").unwrap();
+    let out = run(Command::new(hot_reload()).arg("--demo").arg(&script).env("TMPDIR", &dir));
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("hot_reload: cannot load "), "stderr:\n{stderr}");
+    assert!(stderr.contains("/reload.rt:1:17: expected an expression, found end of line"), "stderr:\n{stderr}");
+    // Only the script itself is left: the demo removed its copy.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+    let out = run(Command::new(hot_reload()).arg("--bogus"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// ---- plugins ------------------------------------------------------------------
+
+fn plugins() -> PathBuf {
+    built().join("plugins")
+}
+
+#[test]
+fn plugins_run_each_plugin_of_the_folder_and_report_the_broken_one() {
+    let out = run_quietly("plugins", Command::new(plugins()).arg("plugins").current_dir(examples_dir()));
+    let expected = "\
+loading 4 plugins from plugins/, each into its own manager
+  banner.rt: loaded (frames the input)
+  broken.rt: failed to load: plugins/broken.rt:8:16: '+' needs two numbers or two texts (convert with str(...) to concatenate), found text and i64
+  repeat.rt: loaded (repeats the input 3 times)
+  stats.rt: loaded (measures the input)
+
+calling plugin_main(\"hello, world\")
+  banner.rt: \"*** hello, world ***\"
+  repeat.rt: \"hello, world | hello, world | hello, world\"
+  stats.rt: \"12 bytes (long)\"
+
+3 of 4 plugins ran, 1 failed
+";
+    assert!(out.ends_with(expected), "--- got\n{out}--- expected to end with\n{expected}");
+
+    // From the repository root, with the default folder and another input.
+    let out = run_quietly("plugins", Command::new(plugins()).args(["examples-c/plugins", ""]).current_dir(crate_dir()));
+    assert_has_line(&out, "  banner.rt: \"*** (nothing) ***\"");
+    assert_has_line(&out, "  stats.rt: \"0 bytes (empty)\"");
+    assert_has_line(&out, "  repeat.rt: \" |  | \"");
+    let out = run_quietly("plugins", Command::new(plugins()).current_dir(crate_dir()));
+    assert_has_line(&out, "loading 4 plugins from examples-c/plugins/, each into its own manager");
+}
+
+#[test]
+fn plugins_on_an_empty_folder() {
+    let dir = temp_dir("plugins-empty");
+    std::fs::write(dir.join("notes.txt"), "not a plugin").unwrap();
+    std::fs::write(dir.join(".hidden.rt"), "not a plugin either").unwrap();
+    let out = run_quietly("plugins", Command::new(plugins()).arg(&dir));
+    assert_has_line(&out, &format!("no plugins (.rt files) in {}", dir.display()));
+
+    let out = run(Command::new(plugins()).arg(dir.join("no-such-folder")));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read"), "stderr:\n{}", text(&out.stderr));
+}
+
+#[test]
+fn plugins_without_the_entry_function_or_failing_are_reported() {
+    let dir = temp_dir("plugins-bad");
+    std::fs::write(dir.join("a_double.rt"), "fn plugin_main(input: text) -> text: str(int(input) * 2)\n").unwrap();
+    std::fs::write(dir.join("b_no_entry.rt"), "fn helper(x): x\nfn other() -> text: \"\"\n").unwrap();
+    std::fs::write(dir.join("c_wrong.rt"), "fn plugin_main(n): n * 2\n").unwrap();
+    std::fs::write(dir.join("d_top_level.rt"), "val k = 1 / 0\nfn plugin_main(input: text) -> text: input\n").unwrap();
+
+    let run_with = |input: &str| run_quietly("plugins", Command::new(plugins()).arg(&dir).arg(input));
+    let out = run_with("21");
+    for line in [
+        "  a_double.rt: loaded",
+        "  b_no_entry.rt: skipped: no function plugin_main (it defines helper, other)",
+        "  c_wrong.rt: skipped: plugin_main is fn(i64) -> i64, not fn(text) -> text",
+        "  a_double.rt: \"42\"",
+        "1 of 4 plugins ran, 3 failed",
+    ] {
+        assert_has_line(&out, line);
+    }
+    let top_level = format!("  d_top_level.rt: failed to load: division by zero in top-level code of {}", dir.display());
+    assert!(
+        out.lines().any(|l| l.starts_with(&top_level) && l.ends_with("d_top_level.rt at line 1")),
+        "no line {top_level}...d_top_level.rt at line 1 in the output:\n{out}"
+    );
+    // A runtime error in one plugin's entry function is reported too.
+    let out = run_with("21x");
+    assert_has_line(&out, "  a_double.rt: error: invalid number \"21x\" in plugin_main at line 1");
+    assert_has_line(&out, "0 of 4 plugins ran, 4 failed");
 }

@@ -26,9 +26,10 @@ pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
     // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
     unsafe { entry(&mut ctx, args.as_ptr(), &mut result) };
     if ctx.err_kind != 0 {
-        let detail = (!ctx.err_detail.is_null()).then(|| {
+        // `invalid number` always carries the text (NULL is the empty text).
+        let detail = (ctx.err_kind == ErrKind::InvalidNumber as u32).then(|| {
             let p = ctx.err_detail as *const text::RtText;
-            // SAFETY: a helper stored a text reference it handed to us.
+            // SAFETY: the helper stored a text reference it handed to us.
             let s = unsafe { text::as_str(p) }.to_string();
             text::release(p);
             s
@@ -38,10 +39,15 @@ pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
     Ok(result)
 }
 
-/// `division by zero in g at line 3`; `name_of` maps a function id to its name.
-pub fn fault_error(fault: Fault, name_of: impl FnOnce(u32) -> Option<String>) -> Error {
+/// `division by zero in g at line 3`; `name_of` maps a function id to its
+/// name. Top-level code is named after its input when that is a file:
+/// `division by zero in top-level code of app.conf at line 3`.
+pub fn fault_error(fault: Fault, input: Option<&str>, name_of: impl FnOnce(u32) -> Option<String>) -> Error {
     let place = if fault.func == INIT_FUNC_ID {
-        "top-level code".to_string()
+        match input {
+            Some(file) => format!("top-level code of {file}"),
+            None => "top-level code".to_string(),
+        }
     } else {
         name_of(fault.func).unwrap_or_else(|| format!("function #{}", fault.func))
     };

@@ -113,7 +113,7 @@ impl Manager {
         drop(catalog);
         let installed = self.install(&mut store, &module, input, Origin::Source)?;
         drop(store);
-        self.finish(installed)
+        self.finish(installed, (input != SOURCE_INPUT).then_some(input))
     }
 
     /// Reads a file and compiles it (MIR when it starts with the MIR
@@ -129,8 +129,10 @@ impl Manager {
         self.compile_source(&text, path)
     }
 
-    pub(super) fn fault_error(&self, fault: Fault) -> Error {
-        exec::fault_error(fault, |id| read(&self.catalog).slot_names.get(id as usize).cloned())
+    /// The error for a fault; `input` names a file the faulting top-level
+    /// code came from.
+    pub(super) fn fault_error(&self, fault: Fault, input: Option<&str>) -> Error {
+        exec::fault_error(fault, input, |id| read(&self.catalog).slot_names.get(id as usize).cloned())
     }
 
     // ---- calling ----
@@ -167,7 +169,7 @@ impl Manager {
         };
         // SAFETY: the argument count and types match the trampoline's
         // function, and `_running` keeps its code alive.
-        let raw = unsafe { exec::run(entry, buf) }.map_err(|f| self.fault_error(f))?;
+        let raw = unsafe { exec::run(entry, buf) }.map_err(|f| self.fault_error(f, None))?;
         Ok(match ret {
             None => 0,
             Some(Ty::Bool) => i64::from(raw & 0xff != 0),
@@ -208,7 +210,7 @@ impl Manager {
         };
         // SAFETY: the arguments match the trampoline's function, the texts
         // live until `texts` drops, and `_running` keeps the code alive.
-        let raw = unsafe { exec::run(entry, &slots) }.map_err(|f| self.fault_error(f))?;
+        let raw = unsafe { exec::run(entry, &slots) }.map_err(|f| self.fault_error(f, None))?;
         // SAFETY: a text result is a reference handed to us.
         Ok(unsafe { Value::from_owned_slot(raw, ret) })
     }

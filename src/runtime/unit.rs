@@ -275,7 +275,8 @@ impl Manager {
 
     /// Runs a committed unit's top-level code, then keeps the unit, or
     /// undoes it if that code failed.
-    pub(super) fn finish(&self, installed: Installed) -> Result<Value> {
+    /// `file` names the input in a runtime error of the top-level code.
+    pub(super) fn finish(&self, installed: Installed, file: Option<&str>) -> Result<Value> {
         let Installed { undo, init, pinned, module } = installed;
         let outcome = match init {
             None => Ok(Value::Void),
@@ -290,7 +291,7 @@ impl Manager {
                 // address, and the call has returned.
                 unsafe { code.free() };
                 // SAFETY: a text result is a reference handed to us.
-                result.map(|raw| unsafe { Value::from_owned_slot(raw, ret) }).map_err(|f| self.fault_error(f))
+                result.map(|raw| unsafe { Value::from_owned_slot(raw, ret) }).map_err(|f| self.fault_error(f, file))
             }
         };
         let mut store = lock(&self.store);

@@ -1,0 +1,346 @@
+/*
+ * config.c: a configuration file in the rtjit language, read by a C host.
+ *
+ *   name = "web-1"
+ *   port = 8080
+ *   timeout = 30 * 60
+ *   url = "http://" + host + ":" + str(port) + "/"
+ *
+ * The host compiles the file with rt_exec_manager_compile_file, which runs
+ * it: every `name = value` line becomes a typed global. The host then reads
+ * the settings it knows with rt_exec_manager_get_global, switching on
+ * rt_value.type (text values are strings the host frees with
+ * rt_string_free), gives a default to each setting the file leaves out
+ * (RT_ERR_NOT_FOUND), and rejects a value of the wrong type. Finally it
+ * loads a config with a mistake into the same manager, as a reload would,
+ * to show the error (file:line:col) and that the settings loaded before
+ * are untouched.
+ *
+ * Usage: config [CONFIG_FILE [BROKEN_CONFIG_FILE]]
+ *
+ * CONFIG_FILE defaults to scripts/app.conf, looked for in ./scripts,
+ * ./examples-c/scripts and ../scripts next to the executable.
+ * BROKEN_CONFIG_FILE defaults to broken.conf in the directory of
+ * CONFIG_FILE; when there is none, that part is skipped.
+ *
+ * Exit status: 0; 1 if CONFIG_FILE cannot be loaded (the error goes to
+ * stderr) or an rtjit call fails unexpectedly; 2 for bad usage.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rtjit.h"
+#include "value_format.h"
+
+/* ---- the host's settings ----------------------------------------------- */
+
+/* What the service reads from its config. The strings are the host's own
+ * copies (malloc'd), independent of the library and of the manager. */
+typedef struct {
+    char *name;
+    char *host;
+    int64_t port;
+    char *log_level;
+    int64_t timeout;  /* seconds */
+    int64_t max_body; /* bytes */
+    double sample_rate;
+    int debug;
+    char *url;
+    int64_t workers;
+    char *motd;
+} app_config;
+
+/* One setting: its name in the file, its type, where it goes in
+ * app_config, and the default used when the file leaves it out. */
+typedef struct {
+    const char *name;
+    int32_t type; /* RT_TYPE_TEXT, RT_TYPE_I64, RT_TYPE_F64 or RT_TYPE_BOOL */
+    size_t offset;
+    const char *default_text;
+    int64_t default_i64;
+    double default_f64;
+    int default_bool;
+} setting;
+
+#define TEXT(field, def) {#field, RT_TYPE_TEXT, offsetof(app_config, field), def, 0, 0.0, 0}
+#define I64(field, def) {#field, RT_TYPE_I64, offsetof(app_config, field), NULL, def, 0.0, 0}
+#define F64(field, def) {#field, RT_TYPE_F64, offsetof(app_config, field), NULL, 0, def, 0}
+#define BOOL(field, def) {#field, RT_TYPE_BOOL, offsetof(app_config, field), NULL, 0, 0.0, def}
+
+static const setting settings[] = {
+    TEXT(name, "unnamed"),
+    TEXT(host, "localhost"),
+    I64(port, 80),
+    TEXT(log_level, "warn"),
+    I64(timeout, 60),
+    I64(max_body, 1024 * 1024),
+    F64(sample_rate, 0.0),
+    BOOL(debug, 0),
+    TEXT(url, ""),
+    I64(workers, 4),
+    TEXT(motd, "welcome"),
+};
+
+#define SETTING_COUNT (sizeof settings / sizeof settings[0])
+
+static void *field_of(app_config *config, const setting *s) {
+    return (char *)config + s->offset;
+}
+
+static char *copy_text(const char *text) {
+    char *copy = strdup(text);
+    if (copy == NULL) {
+        fprintf(stderr, "config: out of memory\n");
+        exit(1);
+    }
+    return copy;
+}
+
+static void free_config(app_config *config) {
+    for (size_t i = 0; i < SETTING_COUNT; i++) {
+        if (settings[i].type == RT_TYPE_TEXT) {
+            char **text = field_of(config, &settings[i]);
+            free(*text);
+            *text = NULL;
+        }
+    }
+}
+
+/* Prints a setting's value as the language would write it. */
+static void print_setting(app_config *config, const setting *s) {
+    void *field = field_of(config, s);
+    switch (s->type) {
+    case RT_TYPE_TEXT: fprint_text(stdout, *(char **)field); break;
+    case RT_TYPE_I64: printf("%" PRId64, *(int64_t *)field); break;
+    case RT_TYPE_F64: fprint_f64(stdout, *(double *)field); break;
+    case RT_TYPE_BOOL: fputs(*(int *)field ? "true" : "false", stdout); break;
+    }
+}
+
+static void set_default(app_config *config, const setting *s) {
+    void *field = field_of(config, s);
+    switch (s->type) {
+    case RT_TYPE_TEXT: *(char **)field = copy_text(s->default_text); break;
+    case RT_TYPE_I64: *(int64_t *)field = s->default_i64; break;
+    case RT_TYPE_F64: *(double *)field = s->default_f64; break;
+    case RT_TYPE_BOOL: *(int *)field = s->default_bool; break;
+    }
+}
+
+/* ---- reading the settings from a manager --------------------------------- */
+
+/* The manager holding the loaded config; released by finish(). */
+static int64_t manager;
+static app_config config;
+
+static void finish(int status) {
+    free_config(&config);
+    if (manager != 0) {
+        int32_t rc = rt_exec_manager_cleanup(manager);
+        manager = 0;
+        if (rc != RT_OK) {
+            fprintf(stderr, "config: rt_exec_manager_cleanup failed: %s\n", rt_exec_manager_get_last_error());
+            status = 1;
+        }
+    }
+    exit(status);
+}
+
+/*
+ * Reads one setting into `config`. A setting the file leaves out gets its
+ * default; so does one of the wrong type, with a warning (an i64 is
+ * accepted for an f64 setting, as the language itself promotes it).
+ */
+static void read_setting(const setting *s) {
+    rt_value value = {.type = RT_TYPE_VOID};
+    int32_t rc = rt_exec_manager_get_global(manager, s->name, &value);
+    if (rc == RT_ERR_NOT_FOUND) {
+        set_default(&config, s);
+        printf("  %s = ", s->name);
+        print_setting(&config, s);
+        printf(" (%s, default: not in the config)\n", value_type_name(s->type));
+        return;
+    }
+    if (rc != RT_OK) {
+        fprintf(stderr, "config: reading %s failed: %s\n", s->name, rt_exec_manager_get_last_error());
+        finish(1);
+    }
+
+    void *field = field_of(&config, s);
+    int accepted = 1;
+    switch (value.type) {
+    case RT_TYPE_TEXT:
+        if (s->type == RT_TYPE_TEXT) {
+            *(char **)field = copy_text(value.as.text);
+        } else {
+            accepted = 0;
+        }
+        break;
+    case RT_TYPE_I64:
+        if (s->type == RT_TYPE_I64) {
+            *(int64_t *)field = value.as.i64;
+        } else if (s->type == RT_TYPE_F64) {
+            *(double *)field = (double)value.as.i64;
+        } else {
+            accepted = 0;
+        }
+        break;
+    case RT_TYPE_F64:
+        if (s->type == RT_TYPE_F64) {
+            *(double *)field = value.as.f64;
+        } else {
+            accepted = 0;
+        }
+        break;
+    case RT_TYPE_BOOL:
+        if (s->type == RT_TYPE_BOOL) {
+            *(int *)field = value.as.boolean != 0;
+        } else {
+            accepted = 0;
+        }
+        break;
+    default:
+        accepted = 0;
+        break;
+    }
+
+    if (accepted) {
+        printf("  %s = ", s->name);
+        print_setting(&config, s);
+        printf(" (%s)\n", value_type_name(s->type));
+    } else {
+        set_default(&config, s);
+        printf("  %s = ", s->name);
+        print_setting(&config, s);
+        printf(" (%s, default: the config sets it to the %s ", value_type_name(s->type),
+               value_type_name(value.type));
+        fprint_value(stdout, &value);
+        printf(")\n");
+    }
+    /* The library's text belongs to us: free it (a no-op for other types). */
+    if (value.type == RT_TYPE_TEXT) {
+        rt_string_free((char *)value.as.text);
+    }
+}
+
+/* ---- finding the files ----------------------------------------------------- */
+
+static int is_readable(const char *path) {
+    return access(path, R_OK) == 0;
+}
+
+/* Finds scripts/app.conf from examples-c/, the repository root, or next to
+ * the executable (examples-c/build/config -> examples-c/scripts). */
+static int find_default_config(const char *argv0, char *path, size_t size) {
+    const char *relative[] = {"scripts/app.conf", "examples-c/scripts/app.conf"};
+    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
+        if (is_readable(relative[i])) {
+            snprintf(path, size, "%s", relative[i]);
+            return 1;
+        }
+    }
+    const char *slash = strrchr(argv0, '/');
+    if (slash != NULL) {
+        snprintf(path, size, "%.*s/../scripts/app.conf", (int)(slash - argv0), argv0);
+        return is_readable(path);
+    }
+    return 0;
+}
+
+/* broken.conf in the directory of `config_path`. */
+static void sibling_path(const char *config_path, const char *name, char *path, size_t size) {
+    const char *slash = strrchr(config_path, '/');
+    if (slash == NULL) {
+        snprintf(path, size, "%s", name);
+    } else {
+        snprintf(path, size, "%.*s/%s", (int)(slash - config_path), config_path, name);
+    }
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+int main(int argc, char **argv) {
+    if (argc > 3) {
+        fprintf(stderr, "usage: %s [CONFIG_FILE [BROKEN_CONFIG_FILE]]\n", argv[0]);
+        return 2;
+    }
+
+    char config_path[4096];
+    if (argc > 1) {
+        snprintf(config_path, sizeof config_path, "%s", argv[1]);
+    } else if (!find_default_config(argv[0], config_path, sizeof config_path)) {
+        fprintf(stderr, "config: cannot find scripts/app.conf; pass the config file as the first argument\n");
+        return 1;
+    }
+
+    printf("rtjit %s config example\n\n", rt_version());
+
+    manager = rt_exec_manager_create();
+    if (manager == 0) {
+        fprintf(stderr, "config: rt_exec_manager_create failed: %s\n", rt_exec_manager_get_last_error());
+        return 1;
+    }
+
+    /* Loading runs the file: its top-level lines set the globals. */
+    printf("== %s ==\n", config_path);
+    int32_t rc = rt_exec_manager_compile_file(manager, config_path);
+    if (rc != RT_OK) {
+        /* RT_ERR_IO (unreadable), RT_ERR_COMPILE (file:line:col: ...) or
+         * RT_ERR_RUNTIME (e.g. a division by zero in a computed value). */
+        fprintf(stderr, "config: cannot load %s: %s\n", config_path, rt_exec_manager_get_last_error());
+        finish(1);
+    }
+    for (size_t i = 0; i < SETTING_COUNT; i++) {
+        read_setting(&settings[i]);
+    }
+
+    /* The host uses its own typed copy from here on. */
+    printf("\n== the service, configured ==\n");
+    printf("  %s listens on %s:%" PRId64 " (%s) with %" PRId64 " workers\n", config.name, config.host, config.port,
+           config.url, config.workers);
+    printf("  requests time out after %" PRId64 " min, bodies up to %" PRId64 " MiB, %.0f%% traced\n",
+           config.timeout / 60, config.max_body / (1024 * 1024), config.sample_rate * 100.0);
+    printf("  log level %s, debug %s; message of the day: %s\n", config.log_level, config.debug ? "on" : "off",
+           config.motd);
+
+    /* A config with a mistake, loaded into the same manager as a reload
+     * would be: the error names file:line:col, and nothing changes. */
+    char broken_path[4096];
+    if (argc > 2) {
+        snprintf(broken_path, sizeof broken_path, "%s", argv[2]);
+    } else {
+        sibling_path(config_path, "broken.conf", broken_path, sizeof broken_path);
+    }
+    printf("\n== a config with a mistake: %s ==\n", broken_path);
+    if (argc <= 2 && !is_readable(broken_path)) {
+        printf("  (no broken.conf next to the config: nothing to show)\n");
+        finish(0);
+    }
+    rc = rt_exec_manager_compile_file(manager, broken_path);
+    if (rc == RT_OK) {
+        printf("  loaded without an error: nothing to show\n");
+        finish(0);
+    }
+    printf("  error: %s\n", rt_exec_manager_get_last_error());
+    rt_exec_manager_clear_error();
+
+    /* A failed unit leaves every global as it was: the reload is refused. */
+    rt_value name = {.type = RT_TYPE_VOID};
+    if (rt_exec_manager_get_global(manager, "name", &name) != RT_OK) {
+        fprintf(stderr, "config: reading name failed: %s\n", rt_exec_manager_get_last_error());
+        finish(1);
+    }
+    printf("  the loaded config is unchanged: name = ");
+    fprint_value(stdout, &name);
+    printf("\n");
+    value_release(&name);
+
+    finish(0);
+}
