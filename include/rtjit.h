@@ -120,6 +120,12 @@
 #define RT_TYPE_TEXT 4
 
 /**
+ * Largest total size of a function's stack slots, in bytes. Keeps every
+ * frame well inside the stack reserve the prologue's stack check leaves.
+ */
+#define MAX_FRAME_SLOTS (64 * 1024)
+
+/**
  * The payload of an rt_value; which member is valid depends on `type`.
  */
 typedef union rt_value_as {
@@ -403,6 +409,48 @@ void rt_string_free(char *s);
  * free it.
  */
 const char *rt_version(void);
+
+/**
+ * Registers `fn_ptr` as the host function `name`, which MIR declares with
+ * `extern fn name(...)` and source code with `extern fn name(x: i64) -> i64`,
+ * and then calls like any function.
+ *
+ * `signature` gives its C type in MIR types, e.g. `fn(i64, f64, ptr) -> i64`
+ * or `fn(ptr) -> void`: i8 i16 i32 i64 map to the C integer types of that
+ * width, f32/f64 to float/double, ptr to a pointer, bool to a C `bool`
+ * (0/1 in one byte); text is not allowed. Source code can call host
+ * functions whose types are i64, f64 and bool.
+ *
+ * `name` and `signature` are NUL-terminated UTF-8, borrowed; `fn_ptr` must
+ * stay callable until the manager is cleaned up. Registering a name again
+ * replaces the function: compiled callers reach the new one. Register
+ * before compiling the units that declare it: a unit declaring an
+ * unregistered extern is a compile error naming it.
+ *
+ * The host function may call back into rt_exec_manager_* (this manager or
+ * another) and may report failure with rt_raise_error.
+ *
+ * Returns RT_OK; RT_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, a name that is
+ * not an identifier, a malformed signature or one with text);
+ * RT_ERR_SIGNATURE when the name is registered with another signature and
+ * compiled functions call it; RT_ERR_INVALID_HANDLE.
+ */
+int32_t rt_exec_manager_register_function(int64_t h,
+                                          const char *name,
+                                          void *fn_ptr,
+                                          const char *signature);
+
+/**
+ * Called inside a host function to report failure: when the host function
+ * returns, the running execution stops and the call that started it
+ * returns RT_ERR_RUNTIME with `message` (NUL-terminated UTF-8, copied;
+ * invalid UTF-8 is replaced, NULL gives a generic message). A second call
+ * in the same host function keeps the first message.
+ *
+ * Called outside a host function (no execution running on this thread),
+ * it only sets this thread's last error to RT_ERR_INVALID_ARGUMENT.
+ */
+void rt_raise_error(const char *message);
 
 #ifdef __cplusplus
 }  // extern "C"

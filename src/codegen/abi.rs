@@ -52,6 +52,8 @@ pub enum ErrKind {
     NegativeExponent = 2,
     StackOverflow = 3,
     InvalidNumber = 4,
+    /// A host function called `rt_raise_error`; the message is the detail.
+    HostError = 5,
 }
 
 impl ErrKind {
@@ -61,6 +63,7 @@ impl ErrKind {
             2 => ErrKind::NegativeExponent,
             3 => ErrKind::StackOverflow,
             4 => ErrKind::InvalidNumber,
+            5 => ErrKind::HostError,
             _ => return None,
         })
     }
@@ -72,6 +75,7 @@ impl ErrKind {
             ErrKind::NegativeExponent => "negative exponent",
             ErrKind::StackOverflow => "stack overflow",
             ErrKind::InvalidNumber => "invalid number",
+            ErrKind::HostError => "host function error",
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct Helpers {
     pub fmod: usize,
     /// `extern "C" fn(i64, i64) -> i64`: wrapping power, exponent >= 0.
     pub ipow: usize,
+    /// libc `memset`, to zero large stack slots.
+    pub memset: usize,
     /// The text functions (see `runtime::text`). Texts are pointers; each
     /// function borrows its text arguments.
     pub text: TextHelpers,

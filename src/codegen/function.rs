@@ -6,12 +6,14 @@
 //! propagate as ordinary returns. No trap instruction is ever emitted.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{self, AbiParam, BlockArg, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{
+    self, AbiParam, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types,
+};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
 
 use super::abi::{self, ErrKind, Helpers};
-use super::{CodegenError, Layout, clif_signature, clif_type};
+use super::{Callee, CodegenError, Layout, c_signature, clif_signature, clif_type};
 use crate::mir::{self, BinOp, CmpOp, Const, ConvOp, InstKind, Operand, Terminator, Ty, UnOp};
 
 pub fn translate(
@@ -38,6 +40,33 @@ pub fn translate(
         };
         b.def_var(vars[i], v);
     }
+    // Stack slots, zeroed on entry (sizes rounded up to 8 bytes).
+    let mut slots = Vec::with_capacity(f.slots.len());
+    for slot in &f.slots {
+        let size = slot.size.div_ceil(8) * 8;
+        let ss = b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            slot.align.max(8).trailing_zeros() as u8,
+        ));
+        let addr = b.ins().stack_addr(types::I64, ss, 0);
+        if size <= 64 {
+            let z = b.ins().iconst(types::I64, 0);
+            for off in (0..size).step_by(8) {
+                b.ins().store(MemFlagsData::trusted(), z, addr, off as i32);
+            }
+        } else {
+            let mut sig = ir::Signature::new(isa.default_call_conv());
+            sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I32), AbiParam::new(types::I64)]);
+            sig.returns.push(AbiParam::new(types::I64));
+            let sigref = b.import_signature(sig);
+            let memset = b.ins().iconst(types::I64, helpers.memset as i64);
+            let zero = b.ins().iconst(types::I32, 0);
+            let len = b.ins().iconst(types::I64, i64::from(size));
+            b.ins().call_indirect(sigref, memset, &[addr, zero, len]);
+        }
+        slots.push(ss);
+    }
     let text_locals: Vec<usize> =
         f.locals.iter().enumerate().filter(|(_, l)| l.ty == Ty::Text).map(|(i, _)| i).collect();
 
@@ -49,8 +78,19 @@ pub fn translate(
     let propagate = b.create_block();
     b.set_cold_block(propagate);
 
-    let mut cx =
-        Cx { b, ctx, vars, text_locals, err_block, propagate, f, layout, helpers, call_conv: isa.default_call_conv() };
+    let mut cx = Cx {
+        b,
+        ctx,
+        vars,
+        slots,
+        text_locals,
+        err_block,
+        propagate,
+        f,
+        layout,
+        helpers,
+        call_conv: isa.default_call_conv(),
+    };
     // A function owns its text parameters like its other text locals.
     for (p, local) in params.iter().zip(&f.locals) {
         if local.ty == Ty::Text {
@@ -103,6 +143,7 @@ struct Cx<'a, 'b> {
     b: FunctionBuilder<'b>,
     ctx: Value,
     vars: Vec<Variable>,
+    slots: Vec<ir::StackSlot>,
     /// Indices of the text locals, which hold references.
     text_locals: Vec<usize>,
     err_block: ir::Block,
@@ -339,29 +380,69 @@ impl Cx<'_, '_> {
                 self.assign(*dst, v, false);
             }
             InstKind::Call { dst, callee, args } => {
-                let (slot, sig) = self
+                let target = self
                     .layout
-                    .function_slot(callee)
+                    .callee(callee)
                     .ok_or_else(|| CodegenError::Unresolved(format!("function `{callee}`")))?;
-                let mut vals = vec![self.ctx];
+                let mut vals = Vec::with_capacity(args.len() + 1);
+                let (slot, sigref) = match &target {
+                    Callee::Jit { slot, sig } => {
+                        vals.push(self.ctx);
+                        (*slot, self.b.import_signature(clif_signature(sig, self.call_conv)))
+                    }
+                    Callee::Host { slot, sig } => (*slot, self.b.import_signature(c_signature(sig, self.call_conv))),
+                };
                 for a in args {
                     vals.push(self.operand(a));
                 }
-                let sigref = self.b.import_signature(clif_signature(&sig, self.call_conv));
                 let slot_addr = self.b.ins().iconst(types::I64, slot as i64);
-                let target = self.b.ins().load(types::I64, MemFlagsData::trusted(), slot_addr, 0);
-                let call = self.b.ins().call_indirect(sigref, target, &vals);
+                let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), slot_addr, 0);
+                let call = self.b.ins().call_indirect(sigref, code, &vals);
                 let result = self.b.inst_results(call).first().copied();
-                let failed = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
-                let next = self.b.create_block();
-                self.b.ins().brif(failed, self.propagate, &[], next, &[]);
-                self.b.switch_to_block(next);
+                match &target {
+                    // An error in the callee: just return (it is recorded).
+                    Callee::Jit { .. } => {
+                        let failed =
+                            self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
+                        let next = self.b.create_block();
+                        self.b.ins().brif(failed, self.propagate, &[], next, &[]);
+                        self.b.switch_to_block(next);
+                    }
+                    // `rt_raise_error` in the host: record where.
+                    Callee::Host { .. } => self.check_helper(ErrKind::HostError, line),
+                }
                 match (dst, result) {
                     (Some(d), Some(r)) => self.assign(*d, r, true),
                     // A discarded text result still holds a reference.
-                    (None, Some(r)) if sig.ret == Some(Ty::Text) => self.release(r),
+                    (None, Some(r)) if target.sig().ret == Some(Ty::Text) => self.release(r),
                     _ => {}
                 }
+            }
+            InstKind::CallIndirect { dst, sig, target, args } => {
+                let sigref = self.b.import_signature(c_signature(sig, self.call_conv));
+                let code = self.operand(target);
+                let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
+                let call = self.b.ins().call_indirect(sigref, code, &vals);
+                let result = self.b.inst_results(call).first().copied();
+                self.check_helper(ErrKind::HostError, line);
+                if let (Some(d), Some(r)) = (dst, result) {
+                    self.set(*d, r);
+                }
+            }
+            InstKind::Load { dst, ptr, offset } => {
+                let ty = self.f.local_ty(*dst).unwrap_or(Ty::I64);
+                let p = self.operand(ptr);
+                let v = self.b.ins().load(clif_type(ty), MemFlagsData::new(), p, *offset);
+                self.set(*dst, v);
+            }
+            InstKind::Store { ptr, offset, src } => {
+                let p = self.operand(ptr);
+                let v = self.operand(src);
+                self.b.ins().store(MemFlagsData::new(), v, p, *offset);
+            }
+            InstKind::SlotAddr { dst, slot } => {
+                let v = self.b.ins().stack_addr(types::I64, self.slots[*slot as usize], 0);
+                self.set(*dst, v);
             }
             InstKind::GlobalGet { dst, name } => {
                 let (cell, ty) = self

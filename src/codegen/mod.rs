@@ -47,11 +47,29 @@ impl fmt::Display for CodegenError {
 
 impl std::error::Error for CodegenError {}
 
+/// What a call by name reaches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// A MIR function: its code's address is in the function-table slot at
+    /// `slot`; it takes the execution context first.
+    Jit { slot: usize, sig: Signature },
+    /// A host function: its address is in the host-table slot at `slot`;
+    /// a plain C call, after which `rt_raise_error` may have set an error.
+    Host { slot: usize, sig: Signature },
+}
+
+impl Callee {
+    pub fn sig(&self) -> &Signature {
+        match self {
+            Callee::Jit { sig, .. } | Callee::Host { sig, .. } => sig,
+        }
+    }
+}
+
 /// Where the names a module uses live, as the runtime lays them out.
 pub trait Layout {
-    /// The function-table slot a call to `name` loads its target from,
-    /// and the callee's signature.
-    fn function_slot(&self, name: &str) -> Option<(usize, Signature)>;
+    /// What a call to `name` reaches.
+    fn callee(&self, name: &str) -> Option<Callee>;
     /// The address of a global's 8-byte cell and its type.
     fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
     /// The id runtime errors report for the function `name` (its slot).
@@ -102,6 +120,17 @@ pub fn clif_type(t: Ty) -> ir::Type {
 pub fn clif_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
     let mut s = ir::Signature::new(call_conv);
     s.params.push(AbiParam::new(ir::types::I64));
+    s.params.extend(sig.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    if let Some(r) = sig.ret {
+        s.returns.push(AbiParam::new(clif_type(r)));
+    }
+    s
+}
+
+/// The native signature of a host function or function pointer (no
+/// context parameter).
+pub fn c_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
+    let mut s = ir::Signature::new(call_conv);
     s.params.extend(sig.params.iter().map(|t| AbiParam::new(clif_type(*t))));
     if let Some(r) = sig.ret {
         s.returns.push(AbiParam::new(clif_type(r)));
@@ -207,7 +236,7 @@ mod tests {
     struct NoLayout;
 
     impl Layout for NoLayout {
-        fn function_slot(&self, _: &str) -> Option<(usize, Signature)> {
+        fn callee(&self, _: &str) -> Option<Callee> {
             None
         }
         fn global_cell(&self, _: &str) -> Option<(usize, Ty)> {
@@ -244,7 +273,7 @@ mod tests {
             global_load: u,
             global_store: u,
         };
-        Helpers { fpow: u, fmod: u, ipow: unused_i as *const () as usize, text }
+        Helpers { fpow: u, fmod: u, ipow: unused_i as *const () as usize, memset: u, text }
     }
 
     /// `fn div(a: i64, b: i64) -> i64: a / b` in MIR.
@@ -253,6 +282,7 @@ mod tests {
             name: "div".into(),
             sig: Signature { params: vec![Ty::I64, Ty::I64], ret: Some(Ty::I64) },
             locals: [Ty::I64; 3].iter().map(|t| LocalDecl { name: String::new(), ty: *t }).collect(),
+            slots: vec![],
             blocks: vec![Block {
                 label: "entry".into(),
                 insts: vec![Inst {

@@ -19,3 +19,4 @@ pub mod compile;
 pub mod calls;
 pub mod introspect;
 pub mod errors;
+pub mod hosts;

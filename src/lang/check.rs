@@ -26,6 +26,14 @@ pub trait Env {
     fn function(&self, name: &str) -> Option<Result<Sig, String>>;
     /// A global defined earlier: its type and whether it is mutable.
     fn global(&self, name: &str) -> Option<(Type, bool)>;
+    /// A registered host function: its type, or `Err(type as text)` when
+    /// the source language cannot express it.
+    fn host(&self, name: &str) -> Option<Result<Sig, String>>;
+    /// False when host functions are not known here (printing MIR without
+    /// a manager): `extern fn` declarations are then taken as written.
+    fn knows_hosts(&self) -> bool {
+        true
+    }
     /// Every function and global name, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
 }
@@ -40,6 +48,12 @@ impl Env for EmptyEnv {
     fn global(&self, _: &str) -> Option<(Type, bool)> {
         None
     }
+    fn host(&self, _: &str) -> Option<Result<Sig, String>> {
+        None
+    }
+    fn knows_hosts(&self) -> bool {
+        false
+    }
     fn names(&self) -> Vec<String> {
         Vec::new()
     }
@@ -50,6 +64,7 @@ type Ty = Option<Type>;
 
 pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
     let mut fns: Vec<&FnDef> = Vec::new();
+    let mut externs: Vec<&ExternDecl> = Vec::new();
     let mut seen: HashMap<&str, Pos> = HashMap::new();
     for item in &unit.items {
         match item {
@@ -64,10 +79,14 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
                 fns.push(f);
             }
             Item::Extern(e) => {
-                return Err(LangError::typ(
-                    e.pos,
-                    format!("`extern fn {}`: host functions are not supported by this version of rtjit yet", e.name),
-                ));
+                check_decl_name(&e.name, e.pos, "a host function")?;
+                if let Some(first) = seen.insert(&e.name, e.pos) {
+                    return Err(LangError::typ(
+                        e.pos,
+                        format!("`{}` is declared twice in this unit (first at line {})", e.name, first.line),
+                    ));
+                }
+                externs.push(e);
             }
             Item::Stmt(_) => {}
         }
@@ -94,6 +113,12 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
         }
         let annotated = f.ret.map(type_of);
         unit_fns.insert(f.name.clone(), UnitFn { params, ret: annotated, annotated: annotated.is_some() });
+    }
+    let mut typed_externs = Vec::new();
+    for e in &externs {
+        let sig = extern_sig(e, env)?;
+        unit_fns.insert(e.name.clone(), UnitFn { params: sig.params.clone(), ret: Some(sig.ret), annotated: true });
+        typed_externs.push(ExternFn { name: e.name.clone(), sig, line: e.pos.line });
     }
 
     // Inference rounds, callees first so a chain of calls settles in one
@@ -178,7 +203,44 @@ pub fn check(unit: &Unit, env: &dyn Env) -> LangResult<TypedUnit> {
             GlobalDecl { name: n.clone(), ty: g.ty.unwrap_or(Type::I64), mutable: g.mutable, line: g.line }
         })
         .collect();
-    Ok(TypedUnit { functions, init, globals })
+    Ok(TypedUnit { functions, init, globals, externs: typed_externs })
+}
+
+/// The type of an `extern fn`, checked against the registered host function.
+fn extern_sig(e: &ExternDecl, env: &dyn Env) -> LangResult<Sig> {
+    let mut params = Vec::new();
+    let mut names = BTreeSet::new();
+    for p in &e.params {
+        if !names.insert(p.name.as_str()) {
+            return Err(LangError::typ(p.pos, format!("parameter `{}` appears twice", p.name)));
+        }
+        params.push(p.ty.map(type_of).unwrap_or(Type::I64));
+    }
+    let sig = Sig { params, ret: e.ret.map(type_of).unwrap_or(Type::Void) };
+    if sig.params.iter().chain(std::iter::once(&sig.ret)).any(|t| *t == Type::Text) {
+        return Err(LangError::typ(e.pos, format!("host function `{}` cannot take or return text", e.name)));
+    }
+    if !env.knows_hosts() {
+        return Ok(sig);
+    }
+    match env.host(&e.name) {
+        None => Err(LangError::typ(
+            e.pos,
+            format!(
+                "`{}` is not a registered host function (register it with rt_exec_manager_register_function before compiling)",
+                e.name
+            ),
+        )),
+        Some(Err(shown)) => Err(LangError::typ(
+            e.pos,
+            format!("host function `{}` is registered as {shown}, which source code cannot call", e.name),
+        )),
+        Some(Ok(registered)) if registered != sig => Err(LangError::typ(
+            e.pos,
+            format!("extern fn `{}` is declared {sig} but registered as {registered}", e.name),
+        )),
+        Some(Ok(_)) => Ok(sig),
+    }
 }
 
 /// The unit's functions ordered so that callees come before their callers

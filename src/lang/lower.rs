@@ -21,7 +21,19 @@ pub fn lower(unit: &TypedUnit) -> LangResult<mir::Module> {
         let ty = mir_ty(g.ty).ok_or_else(|| LangError::typ(at(g.line), "a global needs a value"))?;
         globals.push(mir::GlobalDecl { name: g.name.clone(), ty, mutable: g.mutable, line: g.line });
     }
-    Ok(mir::Module { functions, init, globals })
+    let externs = unit
+        .externs
+        .iter()
+        .map(|e| {
+            let params = e.sig.params.iter().filter_map(|t| mir_ty(*t)).collect();
+            mir::ExternDecl {
+                name: e.name.clone(),
+                sig: mir::Signature { params, ret: mir_ty(e.sig.ret) },
+                line: e.line,
+            }
+        })
+        .collect();
+    Ok(mir::Module { functions, init, globals, externs })
 }
 
 fn at(line: u32) -> Pos {
@@ -81,6 +93,7 @@ fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
         name: name.to_string(),
         sig: mir::Signature { params, ret },
         locals: lw.locals,
+        slots: Vec::new(),
         blocks: prune(lw.blocks),
         line: f.line,
     })

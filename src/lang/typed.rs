@@ -180,4 +180,13 @@ pub struct TypedUnit {
     /// type is the unit's value (`eval`).
     pub init: TFunction,
     pub globals: Vec<GlobalDecl>,
+    /// Host functions the unit declares with `extern fn`.
+    pub externs: Vec<ExternFn>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExternFn {
+    pub name: String,
+    pub sig: Sig,
+    pub line: u32,
 }

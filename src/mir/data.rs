@@ -104,6 +104,31 @@ impl fmt::Display for Signature {
     }
 }
 
+impl Signature {
+    /// Parses `fn(i64, f64, ptr) -> i64` (`-> void` for no result), the
+    /// form `Display` prints. Whitespace is free.
+    pub fn parse(text: &str) -> Result<Signature, String> {
+        let expected = "expected a signature like `fn(i64, f64, ptr) -> i64` or `fn() -> void`";
+        let rest = text.trim().strip_prefix("fn").ok_or_else(|| format!("{expected}: missing `fn`"))?;
+        let rest = rest.trim_start().strip_prefix('(').ok_or_else(|| format!("{expected}: missing '('"))?;
+        let close = rest.find(')').ok_or_else(|| format!("{expected}: missing ')'"))?;
+        let (inside, after) = (&rest[..close], &rest[close + 1..]);
+        let mut params = Vec::new();
+        if !inside.trim().is_empty() {
+            for word in inside.split(',') {
+                let w = word.trim();
+                params.push(Ty::from_name(w).ok_or_else(|| format!("unknown type `{w}` in the signature"))?);
+            }
+        }
+        let ret = after.trim().strip_prefix("->").ok_or_else(|| format!("{expected}: missing `->`"))?.trim();
+        let ret = match ret {
+            "void" => None,
+            w => Some(Ty::from_name(w).ok_or_else(|| format!("unknown result type `{w}` in the signature"))?),
+        };
+        Ok(Signature { params, ret })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Local(pub u32);
 
@@ -255,11 +280,36 @@ pub enum InstKind {
         a: Operand,
         b: Operand,
     },
-    /// Call a MIR function by name (this module or the manager).
+    /// Call a function by name: a MIR function (this module or the
+    /// manager) or a host function the module declares `extern`.
     Call {
         dst: Option<Local>,
         callee: String,
         args: Vec<Operand>,
+    },
+    /// Call a C-ABI function pointer with the given signature (no text).
+    CallIndirect {
+        dst: Option<Local>,
+        sig: Signature,
+        target: Operand,
+        args: Vec<Operand>,
+    },
+    /// Load a value of `dst`'s type from `ptr + offset` (unchecked, like C).
+    Load {
+        dst: Local,
+        ptr: Operand,
+        offset: i32,
+    },
+    /// Store `src` at `ptr + offset` (unchecked, like C).
+    Store {
+        ptr: Operand,
+        offset: i32,
+        src: Operand,
+    },
+    /// The address of one of the function's stack slots.
+    SlotAddr {
+        dst: Local,
+        slot: u32,
     },
     GlobalGet {
         dst: Local,
@@ -320,8 +370,27 @@ pub struct Function {
     pub sig: Signature,
     /// The first `sig.params.len()` locals are the parameters, in order.
     pub locals: Vec<LocalDecl>,
+    /// Stack memory whose address the function can take (small arrays).
+    pub slots: Vec<StackSlot>,
     /// The first block is the entry.
     pub blocks: Vec<Block>,
+    pub line: u32,
+}
+
+/// `size` bytes of the function's frame, aligned to `align` (a power of
+/// two up to 16); zeroed on entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackSlot {
+    pub name: String,
+    pub size: u32,
+    pub align: u32,
+}
+
+/// A host function a module calls (registered with the manager).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternDecl {
+    pub name: String,
+    pub sig: Signature,
     pub line: u32,
 }
 
@@ -342,6 +411,7 @@ pub struct Module {
     /// value is the unit's value (`eval`).
     pub init: Option<Function>,
     pub globals: Vec<GlobalDecl>,
+    pub externs: Vec<ExternDecl>,
 }
 
 impl Function {

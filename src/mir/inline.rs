@@ -39,8 +39,10 @@ pub fn unroll_self_recursion(f: &mut Function) {
     let template_size = size(&template);
     // Text locals own references; copies would need their own ownership
     // bookkeeping, which is not worth it for the functions this targets.
+    // Stack slots would need a copy per level too; such functions are not
+    // what this is for either.
     let has_text = template.locals.iter().any(|l| l.ty == Ty::Text);
-    if template_size > MAX_TEMPLATE || has_text || self_calls(&template).is_empty() {
+    if template_size > MAX_TEMPLATE || has_text || !template.slots.is_empty() || self_calls(&template).is_empty() {
         return;
     }
     for _ in 0..MAX_LEVELS {
@@ -155,6 +157,16 @@ fn map_inst(kind: &InstKind, l: &impl Fn(Local) -> Local, o: &impl Fn(&Operand) 
         InstKind::GlobalGet { dst, name } => InstKind::GlobalGet { dst: l(*dst), name: name.clone() },
         InstKind::GlobalSet { name, src } => InstKind::GlobalSet { name: name.clone(), src: o(src) },
         InstKind::TextConst { dst, value } => InstKind::TextConst { dst: l(*dst), value: value.clone() },
+        InstKind::CallIndirect { dst, sig, target, args } => InstKind::CallIndirect {
+            dst: dst.map(l),
+            sig: sig.clone(),
+            target: o(target),
+            args: args.iter().map(o).collect(),
+        },
+        InstKind::Load { dst, ptr, offset } => InstKind::Load { dst: l(*dst), ptr: o(ptr), offset: *offset },
+        InstKind::Store { ptr, offset, src } => InstKind::Store { ptr: o(ptr), offset: *offset, src: o(src) },
+        // Functions with stack slots are not unrolled.
+        InstKind::SlotAddr { dst, slot } => InstKind::SlotAddr { dst: l(*dst), slot: *slot },
     }
 }
 
@@ -178,7 +190,7 @@ mod tests {
         let after = self_calls(&f).len();
         assert_eq!(before, 2);
         assert!(after >= 8, "{after} self-calls left");
-        let module = Module { functions: vec![f], init: None, globals: vec![] };
+        let module = Module { functions: vec![f], ..Default::default() };
         crate::mir::validate(&module, &crate::mir::NoEnv).unwrap();
     }
 

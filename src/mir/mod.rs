@@ -8,4 +8,4 @@ pub mod inline;
 pub mod validate;
 
 pub use data::*;
-pub use validate::{MirEnv, MirError, NoEnv, validate};
+pub use validate::{FnRef, Invalid, Loc, MirEnv, MirError, NoEnv, validate};

@@ -1,12 +1,46 @@
 //! MIR validation: everything codegen relies on is checked here, so no
 //! module reaches Cranelift (or its verifier) with invalid IR.
+//!
+//! Errors say *where* as a [`Loc`] (function, block, instruction), which
+//! the caller turns into a position: a line of the MIR text for MIR input,
+//! or the source line for MIR lowered from source.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::data::*;
 
-/// A validation (or, with the text form, parse) error.
+/// Largest total size of a function's stack slots, in bytes. Keeps every
+/// frame well inside the stack reserve the prologue's stack check leaves.
+pub const MAX_FRAME_SLOTS: u32 = 64 * 1024;
+
+/// A function of a module: one of `functions`, or the init code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FnRef {
+    Function(usize),
+    Init,
+}
+
+/// Where in a module something is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    Module,
+    Global(usize),
+    Extern(usize),
+    Function(FnRef),
+    Slot(FnRef, usize),
+    Inst(FnRef, usize, usize),
+    Term(FnRef, usize),
+}
+
+/// A validation error at a location of the module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// A MIR error at a position of its input (text or source).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MirError {
     pub line: u32,
@@ -15,8 +49,8 @@ pub struct MirError {
 }
 
 impl MirError {
-    pub fn new(line: u32, message: impl Into<String>) -> Self {
-        MirError { line, col: 1, message: message.into() }
+    pub fn new(line: u32, col: u32, message: impl Into<String>) -> Self {
+        MirError { line, col, message: message.into() }
     }
 
     pub fn render(&self, input: &str) -> String {
@@ -31,6 +65,29 @@ impl fmt::Display for MirError {
 }
 
 impl std::error::Error for MirError {}
+
+impl Module {
+    pub fn function(&self, r: FnRef) -> Option<&Function> {
+        match r {
+            FnRef::Function(i) => self.functions.get(i),
+            FnRef::Init => self.init.as_ref(),
+        }
+    }
+
+    /// The line the module's own data gives for a location (the source line
+    /// for MIR lowered from source).
+    pub fn line_of(&self, loc: Loc) -> u32 {
+        let f = |r| self.function(r);
+        match loc {
+            Loc::Module => 0,
+            Loc::Global(i) => self.globals.get(i).map_or(0, |g| g.line),
+            Loc::Extern(i) => self.externs.get(i).map_or(0, |e| e.line),
+            Loc::Function(r) | Loc::Slot(r, _) => f(r).map_or(0, |f| f.line),
+            Loc::Inst(r, b, i) => f(r).and_then(|f| f.blocks.get(b)?.insts.get(i)).map_or(0, |i| i.line),
+            Loc::Term(r, b) => f(r).and_then(|f| f.blocks.get(b)).map_or(0, |b| b.term_line),
+        }
+    }
+}
 
 /// What a module can refer to outside itself.
 pub trait MirEnv {
@@ -49,25 +106,45 @@ impl MirEnv for NoEnv {
     }
 }
 
-pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), MirError> {
+fn invalid(loc: Loc, message: impl Into<String>) -> Invalid {
+    Invalid { loc, message: message.into() }
+}
+
+pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
     let mut sigs: HashMap<&str, &Signature> = HashMap::new();
-    for f in &module.functions {
+    for (i, f) in module.functions.iter().enumerate() {
+        let loc = Loc::Function(FnRef::Function(i));
         if f.name.is_empty() {
-            return Err(MirError::new(f.line, "a function needs a name"));
+            return Err(invalid(loc, "a function needs a name"));
         }
         if sigs.insert(&f.name, &f.sig).is_some() {
-            return Err(MirError::new(f.line, format!("function `{}` is defined twice", f.name)));
+            return Err(invalid(loc, format!("function `{}` is defined twice", f.name)));
+        }
+    }
+    for (i, e) in module.externs.iter().enumerate() {
+        let loc = Loc::Extern(i);
+        if sigs.insert(&e.name, &e.sig).is_some() {
+            return Err(invalid(loc, format!("`{}` is declared twice (as a function or extern)", e.name)));
+        }
+        if e.sig.params.iter().chain(e.sig.ret.iter()).any(|t| *t == Ty::Text) {
+            return Err(invalid(loc, format!("host function `{}` cannot take or return text", e.name)));
         }
     }
     let mut globals: HashMap<&str, Ty> = HashMap::new();
-    for g in &module.globals {
+    for (i, g) in module.globals.iter().enumerate() {
         if globals.insert(&g.name, g.ty).is_some() {
-            return Err(MirError::new(0, format!("global `{}` is declared twice", g.name)));
+            return Err(invalid(Loc::Global(i), format!("global `{}` is declared twice", g.name)));
         }
     }
     let cx = Cx { sigs, globals, env };
-    for f in module.functions.iter().chain(module.init.iter()) {
-        cx.function(f)?;
+    for (i, f) in module.functions.iter().enumerate() {
+        cx.function(FnRef::Function(i), f)?;
+    }
+    if let Some(f) = &module.init {
+        if !f.sig.params.is_empty() {
+            return Err(invalid(Loc::Function(FnRef::Init), "top-level code takes no parameters"));
+        }
+        cx.function(FnRef::Init, f)?;
     }
     Ok(())
 }
@@ -78,33 +155,47 @@ struct Cx<'a> {
     env: &'a dyn MirEnv,
 }
 
+type Check = Result<(), String>;
+
 impl Cx<'_> {
-    fn function(&self, f: &Function) -> Result<(), MirError> {
+    fn function(&self, r: FnRef, f: &Function) -> Result<(), Invalid> {
+        let at = Loc::Function(r);
         if f.locals.len() < f.sig.params.len() {
-            return Err(MirError::new(f.line, format!("`{}` declares fewer locals than parameters", f.name)));
+            return Err(invalid(at, format!("`{}` declares fewer locals than parameters", f.name)));
         }
         for (i, p) in f.sig.params.iter().enumerate() {
             if f.locals[i].ty != *p {
-                return Err(MirError::new(
-                    f.line,
+                return Err(invalid(
+                    at,
                     format!("parameter {} of `{}` is {} but its local is {}", i + 1, f.name, p, f.locals[i].ty),
                 ));
             }
         }
+        let mut frame: u32 = 0;
+        for (i, s) in f.slots.iter().enumerate() {
+            let loc = Loc::Slot(r, i);
+            if !(s.align.is_power_of_two() && s.align <= 16) {
+                return Err(invalid(loc, format!("slot alignment {} is not 1, 2, 4, 8 or 16", s.align)));
+            }
+            frame = frame.saturating_add(s.size).saturating_add(s.align);
+            if frame > MAX_FRAME_SLOTS {
+                return Err(invalid(loc, format!("the stack slots of `{}` exceed {} bytes", f.name, MAX_FRAME_SLOTS)));
+            }
+        }
         if f.blocks.is_empty() {
-            return Err(MirError::new(f.line, format!("`{}` has no blocks", f.name)));
+            return Err(invalid(at, format!("`{}` has no blocks", f.name)));
         }
         let mut labels = HashSet::new();
-        for b in &f.blocks {
+        for (bi, b) in f.blocks.iter().enumerate() {
             if !b.label.is_empty() && !labels.insert(b.label.as_str()) {
-                return Err(MirError::new(b.term_line, format!("label `{}` is defined twice", b.label)));
+                return Err(invalid(Loc::Term(r, bi), format!("label `{}` is defined twice", b.label)));
             }
         }
-        for b in &f.blocks {
-            for inst in &b.insts {
-                self.inst(f, inst).map_err(|m| MirError::new(inst.line, m))?;
+        for (bi, b) in f.blocks.iter().enumerate() {
+            for (ii, inst) in b.insts.iter().enumerate() {
+                self.inst(f, inst).map_err(|m| invalid(Loc::Inst(r, bi, ii), m))?;
             }
-            self.term(f, b).map_err(|m| MirError::new(b.term_line, m))?;
+            self.term(f, b).map_err(|m| invalid(Loc::Term(r, bi), m))?;
         }
         Ok(())
     }
@@ -127,33 +218,52 @@ impl Cx<'_> {
         }
     }
 
-    fn same(&self, what: &str, a: Ty, b: Ty) -> Result<(), String> {
-        if a != b {
-            return Err(format!("{what}: expected {a}, found {b}"));
+    fn same(&self, what: &str, expected: Ty, found: Ty) -> Check {
+        if expected != found {
+            return Err(format!("{what}: expected {expected}, found {found}"));
         }
         Ok(())
     }
 
-    fn block(&self, f: &Function, id: BlockId) -> Result<(), String> {
+    fn block(&self, f: &Function, id: BlockId) -> Check {
         if (id.0 as usize) < f.blocks.len() { Ok(()) } else { Err(format!("undefined block #{}", id.0)) }
     }
 
-    fn inst(&self, f: &Function, inst: &Inst) -> Result<(), String> {
+    fn args(&self, f: &Function, callee: &str, sig: &Signature, args: &[Operand], dst: Option<Local>) -> Check {
+        if sig.params.len() != args.len() {
+            return Err(format!("`{callee}` takes {} arguments, {} given", sig.params.len(), args.len()));
+        }
+        for (i, (p, a)) in sig.params.iter().zip(args).enumerate() {
+            let ta = self.operand(f, a)?;
+            self.same(&format!("argument {} of `{callee}`", i + 1), *p, ta)?;
+        }
+        if let Some(d) = dst {
+            let td = self.local(f, d)?;
+            match sig.ret {
+                Some(r) => self.same(&format!("result of `{callee}`"), td, r)?,
+                None => return Err(format!("`{callee}` returns no value")),
+            }
+        }
+        Ok(())
+    }
+
+    fn inst(&self, f: &Function, inst: &Inst) -> Check {
+        let name = |op: &dyn fmt::Debug| format!("{op:?}").to_lowercase();
         match &inst.kind {
             InstKind::Copy { dst, src } => {
                 let d = self.local(f, *dst)?;
                 let s = self.operand(f, src)?;
                 self.same("copy", d, s)
             }
+            InstKind::TextConst { dst, .. } => {
+                let d = self.local(f, *dst)?;
+                self.same("text literal", d, Ty::Text)
+            }
             InstKind::Unary { dst, op: UnOp::Len, src } => {
                 let d = self.local(f, *dst)?;
                 let s = self.operand(f, src)?;
                 self.same("len operand", Ty::Text, s)?;
                 self.same("len result", Ty::I64, d)
-            }
-            InstKind::TextConst { dst, .. } => {
-                let d = self.local(f, *dst)?;
-                self.same("text literal", d, Ty::Text)
             }
             InstKind::Unary { dst, op, src } => {
                 let d = self.local(f, *dst)?;
@@ -166,7 +276,7 @@ impl Cx<'_> {
                     UnOp::Len => false,
                 };
                 if !ok {
-                    return Err(format!("{op:?} does not apply to {s}").to_lowercase());
+                    return Err(format!("{} does not apply to {s}", name(op)));
                 }
                 Ok(())
             }
@@ -185,7 +295,7 @@ impl Cx<'_> {
                     BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
                 };
                 if !ok {
-                    return Err(format!("{} does not apply to {ta}", format!("{op:?}").to_lowercase()));
+                    return Err(format!("{} does not apply to {ta}", name(op)));
                 }
                 Ok(())
             }
@@ -201,7 +311,7 @@ impl Cx<'_> {
                     CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
                 };
                 if !ok {
-                    return Err(format!("{} does not apply to {ta}", format!("{op:?}").to_lowercase()));
+                    return Err(format!("{} does not apply to {ta}", name(op)));
                 }
                 Ok(())
             }
@@ -211,7 +321,7 @@ impl Cx<'_> {
                 let int_or_bool = |t: Ty| t.is_int() || t == Ty::Bool;
                 let ok = match op {
                     ConvOp::Sext | ConvOp::Zext => int_or_bool(s) && d.is_int() && d.bits() >= s.bits() && d != s,
-                    ConvOp::Trunc => s.is_int() && (d.is_int() || d == Ty::Bool) && d.bits() <= s.bits() && d != s,
+                    ConvOp::Trunc => s.is_int() && d.is_int() && d.bits() <= s.bits() && d != s,
                     ConvOp::SIntToFloat | ConvOp::UIntToFloat => s.is_int() && d.is_float(),
                     ConvOp::FloatToSInt | ConvOp::FloatToUInt => s.is_float() && d.is_int(),
                     ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
@@ -223,7 +333,7 @@ impl Cx<'_> {
                     ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
                 };
                 if !ok {
-                    return Err(format!("cannot convert {s} to {d} with {}", format!("{op:?}").to_lowercase()));
+                    return Err(format!("cannot convert {s} to {d} with {}", name(op)));
                 }
                 Ok(())
             }
@@ -243,21 +353,38 @@ impl Cx<'_> {
                         self.env.function(callee).ok_or_else(|| format!("call to undefined function `{callee}`"))?
                     }
                 };
-                if sig.params.len() != args.len() {
-                    return Err(format!("`{callee}` takes {} arguments, {} given", sig.params.len(), args.len()));
+                self.args(f, callee, &sig, args, *dst)
+            }
+            InstKind::CallIndirect { dst, sig, target, args } => {
+                let t = self.operand(f, target)?;
+                self.same("call target", Ty::Ptr, t)?;
+                if sig.params.iter().chain(sig.ret.iter()).any(|t| *t == Ty::Text) {
+                    return Err("an indirect call cannot pass or return text".to_string());
                 }
-                for (i, (p, a)) in sig.params.iter().zip(args).enumerate() {
-                    let ta = self.operand(f, a)?;
-                    self.same(&format!("argument {} of `{callee}`", i + 1), *p, ta)?;
-                }
-                if let Some(d) = dst {
-                    let td = self.local(f, *d)?;
-                    match sig.ret {
-                        Some(r) => self.same(&format!("result of `{callee}`"), td, r)?,
-                        None => return Err(format!("`{callee}` returns no value")),
-                    }
+                self.args(f, "the function pointer", sig, args, *dst)
+            }
+            InstKind::Load { dst, ptr, .. } => {
+                let p = self.operand(f, ptr)?;
+                self.same("load address", Ty::Ptr, p)?;
+                if self.local(f, *dst)? == Ty::Text {
+                    return Err("text cannot be loaded from memory (texts live in locals and globals)".to_string());
                 }
                 Ok(())
+            }
+            InstKind::Store { ptr, src, .. } => {
+                let p = self.operand(f, ptr)?;
+                self.same("store address", Ty::Ptr, p)?;
+                if self.operand(f, src)? == Ty::Text {
+                    return Err("text cannot be stored to memory (texts live in locals and globals)".to_string());
+                }
+                Ok(())
+            }
+            InstKind::SlotAddr { dst, slot } => {
+                if f.slots.get(*slot as usize).is_none() {
+                    return Err(format!("undefined stack slot #{slot}"));
+                }
+                let d = self.local(f, *dst)?;
+                self.same("slot address", Ty::Ptr, d)
             }
             InstKind::GlobalGet { dst, name } => {
                 let d = self.local(f, *dst)?;
@@ -280,7 +407,7 @@ impl Cx<'_> {
             .ok_or_else(|| format!("undefined global `{name}`"))
     }
 
-    fn term(&self, f: &Function, b: &Block) -> Result<(), String> {
+    fn term(&self, f: &Function, b: &Block) -> Check {
         match &b.term {
             Terminator::Jump(t) => self.block(f, *t),
             Terminator::Branch { cond, then_block, else_block } => {
@@ -325,6 +452,7 @@ mod tests {
             name: "f".into(),
             sig: Signature { params: vec![], ret },
             locals: locals.into_iter().map(|ty| LocalDecl { name: String::new(), ty }).collect(),
+            slots: vec![],
             blocks: vec![Block {
                 label: "entry".into(),
                 insts: insts.into_iter().map(|kind| Inst { kind, line: 7 }).collect(),
@@ -335,8 +463,8 @@ mod tests {
         }
     }
 
-    fn check(f: Function) -> Result<(), MirError> {
-        validate(&Module { functions: vec![f], init: None, globals: vec![] }, &NoEnv)
+    fn check(f: Function) -> Result<(), Invalid> {
+        validate(&Module { functions: vec![f], ..Default::default() }, &NoEnv)
     }
 
     #[test]
@@ -369,8 +497,8 @@ mod tests {
             None,
         );
         let e = check(mixed).unwrap_err();
-        assert_eq!(e.line, 7);
-        assert!(e.message.contains("expected i64, found f64"), "{e}");
+        assert_eq!(e.loc, Loc::Inst(FnRef::Function(0), 0, 0));
+        assert!(e.message.contains("expected i64, found f64"), "{e:?}");
 
         let undefined = func(vec![], vec![], Terminator::Jump(BlockId(3)), None);
         assert!(check(undefined).unwrap_err().message.contains("undefined block"));
@@ -384,6 +512,30 @@ mod tests {
         assert!(check(call).unwrap_err().message.contains("undefined function `nope`"));
 
         let bad_return = func(vec![], vec![], Terminator::Return(None), Some(Ty::F64));
-        assert!(check(bad_return).unwrap_err().message.contains("must return a f64"));
+        let e = check(bad_return).unwrap_err();
+        assert_eq!(e.loc, Loc::Term(FnRef::Function(0), 0));
+        assert!(e.message.contains("must return a f64"));
+    }
+
+    #[test]
+    fn memory_and_slots() {
+        let mut f = func(
+            vec![Ty::Ptr, Ty::I32],
+            vec![
+                InstKind::SlotAddr { dst: Local(0), slot: 0 },
+                InstKind::Store {
+                    ptr: Operand::Local(Local(0)),
+                    offset: 4,
+                    src: Operand::Const(Const::Int(7, Ty::I32)),
+                },
+                InstKind::Load { dst: Local(1), ptr: Operand::Local(Local(0)), offset: 4 },
+            ],
+            Terminator::Return(None),
+            None,
+        );
+        f.slots.push(StackSlot { name: "buf".into(), size: 16, align: 8 });
+        check(f.clone()).unwrap();
+        f.slots[0].size = MAX_FRAME_SLOTS + 1;
+        assert!(check(f).unwrap_err().message.contains("exceed"));
     }
 }

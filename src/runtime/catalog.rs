@@ -32,12 +32,21 @@ pub struct GlobalEntry {
     pub cell: usize,
 }
 
+/// A host function registered with `rt_exec_manager_register_function`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostEntry {
+    pub sig: Signature,
+    /// Its slot in the host table (JIT code calls through it).
+    pub slot: u32,
+}
+
 #[derive(Default)]
 pub struct Catalog {
     // Every call looks its function up by name: FxHash is several times
     // faster than SipHash on short keys (names come from the host's code).
     pub functions: FxHashMap<String, FuncEntry>,
     pub globals: FxHashMap<String, GlobalEntry>,
+    pub hosts: FxHashMap<String, HostEntry>,
     /// Function-table slot to function name, for error messages.
     pub slot_names: Vec<String>,
 }
@@ -95,6 +104,9 @@ impl lang::Env for CatalogEnv<'_> {
     fn global(&self, name: &str) -> Option<(Type, bool)> {
         let g = self.0.globals.get(name)?;
         Some((lang_type(g.ty)?, g.mutable))
+    }
+    fn host(&self, name: &str) -> Option<Result<Sig, String>> {
+        self.0.hosts.get(name).map(|h| lang_sig(&h.sig))
     }
     fn names(&self) -> Vec<String> {
         self.0.functions.keys().chain(self.0.globals.keys()).cloned().collect()

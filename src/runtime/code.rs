@@ -52,6 +52,9 @@ pub struct Store {
     pub slot_of: HashMap<String, u32>,
     pub cells: Slots,
     pub cell_of: HashMap<String, u32>,
+    /// Host functions' addresses, one slot per registered name.
+    pub host_table: Slots,
+    pub host_slot_of: HashMap<String, u32>,
     modules: HashMap<ModuleId, Code>,
     next_id: ModuleId,
     /// Unreachable modules waiting for a generation flip.
@@ -70,6 +73,16 @@ impl Store {
         let s = self.table.alloc(0);
         self.slot_of.insert(name.to_string(), s);
         (s, true)
+    }
+
+    /// The host-table slot for `name`.
+    pub fn host_slot(&mut self, name: &str) -> u32 {
+        if let Some(s) = self.host_slot_of.get(name) {
+            return *s;
+        }
+        let s = self.host_table.alloc(0);
+        self.host_slot_of.insert(name.to_string(), s);
+        s
     }
 
     /// The cell for global `name` (allocated zeroed on first use).

@@ -15,6 +15,31 @@ pub struct Fault {
     pub detail: Option<String>,
 }
 
+thread_local! {
+    /// The context of the innermost call running on this thread, for
+    /// `rt_raise_error` from a host function.
+    static CURRENT: std::cell::Cell<*mut ExecCtx> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Makes the running call on this thread stop with `message` when the host
+/// function that calls this returns. False when no call is running here.
+/// A second raise in the same call keeps the first message.
+pub fn raise(message: &str) -> bool {
+    let ctx = CURRENT.with(|c| c.get());
+    if ctx.is_null() {
+        return false;
+    }
+    // SAFETY: CURRENT points to the context of a call running on this
+    // thread (set and reset around the call by `run`).
+    unsafe {
+        if (*ctx).err_kind == 0 {
+            (*ctx).err_kind = ErrKind::HostError as u32;
+            (*ctx).err_detail = text::new(message.as_bytes()) as *mut u8;
+        }
+    }
+    true
+}
+
 /// Calls `entry` with arguments in 8-byte slots; returns the result slot.
 ///
 /// # Safety
@@ -23,11 +48,17 @@ pub struct Fault {
 pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
     let mut ctx = ExecCtx { stack_limit: crate::stack::jit_limit(), ..ExecCtx::default() };
     let mut result = 0u64;
+    // One pointer serves the call and `raise`; `ctx` is used directly again
+    // only after the call.
+    let ctx_ptr: *mut ExecCtx = &mut ctx;
+    let outer = CURRENT.with(|c| c.replace(ctx_ptr));
     // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
-    unsafe { entry(&mut ctx, args.as_ptr(), &mut result) };
+    unsafe { entry(ctx_ptr, args.as_ptr(), &mut result) };
+    CURRENT.with(|c| c.set(outer));
     if ctx.err_kind != 0 {
-        // `invalid number` always carries the text (NULL is the empty text).
-        let detail = (ctx.err_kind == ErrKind::InvalidNumber as u32).then(|| {
+        // These kinds always carry a text (NULL is the empty text).
+        let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError].iter().any(|k| ctx.err_kind == *k as u32);
+        let detail = has_detail.then(|| {
             let p = ctx.err_detail as *const text::RtText;
             // SAFETY: the helper stored a text reference it handed to us.
             let s = unsafe { text::as_str(p) }.to_string();
@@ -51,6 +82,10 @@ pub fn fault_error(fault: Fault, input: Option<&str>, name_of: impl FnOnce(u32) 
     } else {
         name_of(fault.func).unwrap_or_else(|| format!("function #{}", fault.func))
     };
+    if fault.kind == ErrKind::HostError as u32 {
+        // The host's message, as it wrote it.
+        return Error::Runtime(fault.detail.unwrap_or_default());
+    }
     let detail = fault.detail.map(|d| format!(" {d:?}")).unwrap_or_default();
     match ErrKind::from_code(fault.kind) {
         Some(kind) => Error::Runtime(format!("{}{detail} in {place} at line {}", kind.words(), fault.line)),

@@ -32,6 +32,7 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     fpow: fpow as extern "C" fn(f64, f64) -> f64 as usize,
     fmod: fmod as extern "C" fn(f64, f64) -> f64 as usize,
     ipow: ipow as extern "C" fn(i64, i64) -> i64 as usize,
+    memset: libc::memset as *const () as usize,
     text: TextHelpers {
         retain: text::retain as *const () as usize,
         release: text::release as *const () as usize,

@@ -245,6 +245,41 @@ impl Manager {
         })
     }
 
+    /// Registers (or replaces) a host function that units may declare
+    /// `extern` and call. Replacing one keeps callers working when the
+    /// signature stays; changing the signature of a host function that
+    /// compiled functions call is refused.
+    pub fn register_host(&self, name: &str, addr: usize, sig: Signature) -> Result<()> {
+        if !is_identifier(name) {
+            return Err(Error::InvalidArgument(format!("`{name}` is not a valid function name")));
+        }
+        if addr == 0 {
+            return Err(Error::InvalidArgument(format!("the address of host function `{name}` is NULL")));
+        }
+        if sig.params.iter().chain(sig.ret.iter()).any(|t| *t == Ty::Text) {
+            return Err(Error::InvalidArgument(format!("host function `{name}` cannot take or return text")));
+        }
+        let mut store = lock(&self.store);
+        let mut catalog = write(&self.catalog);
+        if let Some(old) = catalog.hosts.get(name) {
+            if old.sig != sig {
+                let mut callers: Vec<&String> =
+                    catalog.functions.iter().filter(|(_, f)| f.callees.contains(name)).map(|(n, _)| n).collect();
+                callers.sort();
+                if let Some(caller) = callers.first() {
+                    return Err(Error::Signature(format!(
+                        "cannot change host function `{name}` from {} to {sig}: `{caller}` calls it",
+                        old.sig
+                    )));
+                }
+            }
+        }
+        let slot = store.host_slot(name);
+        store.host_table.cell(slot).store(addr as u64, Ordering::Release);
+        catalog.hosts.insert(name.to_string(), super::catalog::HostEntry { sig, slot });
+        Ok(())
+    }
+
     /// Compiled modules the manager holds (current, and replaced ones not
     /// yet freed): a measure of what redefinitions leave behind.
     pub fn code_modules(&self) -> usize {
@@ -273,6 +308,12 @@ fn arity_error(name: &str, sig: &Signature, given: usize) -> Error {
         sig.params.len(),
         if sig.params.len() == 1 { "" } else { "s" }
     ))
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// True when `text` starts with the MIR version line (`mir <n>`).
@@ -368,6 +409,43 @@ mod tests {
         assert_eq!(m.compile_source("\"abc\" < \"abd\"", SOURCE_INPUT).unwrap(), Value::Bool(true));
         let err = m.compile_source("fn p(s: text): int(s)\nx = p(\"12x\")", SOURCE_INPUT).unwrap_err();
         assert!(matches!(&err, Error::Runtime(m) if m == "invalid number \"12x\" in p at line 1"), "{err}");
+    }
+
+    extern "C" fn host_scale(x: i64, k: f64) -> f64 {
+        x as f64 * k
+    }
+
+    extern "C" fn host_check(x: i64) -> i64 {
+        if x < 0 {
+            crate::runtime::exec::raise("negative input to host_check");
+        }
+        x * 2
+    }
+
+    #[test]
+    fn host_functions_are_called_and_can_raise() {
+        let m = manager();
+        let scale = host_scale as extern "C" fn(i64, f64) -> f64 as usize;
+        let check = host_check as extern "C" fn(i64) -> i64 as usize;
+        m.register_host("host_scale", scale, Signature::parse("fn(i64, f64) -> f64").unwrap()).unwrap();
+        m.register_host("host_check", check, Signature::parse("fn(i64) -> i64").unwrap()).unwrap();
+        m.compile_source(
+            "extern fn host_scale(x: i64, k: f64) -> f64\nextern fn host_check(x: i64) -> i64\n\
+             fn f(x) -> f64: host_scale(x, 0.5) + 1.0\nfn g(x): host_check(x) + 1\n",
+            SOURCE_INPUT,
+        )
+        .unwrap();
+        assert_eq!(m.call("f", &[Value::I64(3)]).unwrap(), Value::F64(2.5));
+        assert_eq!(m.execute("g", &[4]).unwrap(), 9);
+        let err = m.execute("g", &[-1]).unwrap_err();
+        assert_eq!(err, Error::Runtime("negative input to host_check".into()));
+        assert_eq!(m.execute("g", &[1]).unwrap(), 3);
+        let err = m.compile_source("extern fn nope(x: i64) -> i64\n", SOURCE_INPUT).unwrap_err();
+        assert!(matches!(&err, Error::Compile(m) if m.contains("`nope` is not a registered host function")), "{err}");
+        let err = m.compile_source("extern fn host_check(x: f64) -> i64\n", SOURCE_INPUT).unwrap_err();
+        assert!(matches!(&err, Error::Compile(m) if m.contains("registered as fn(i64) -> i64")), "{err}");
+        let err = m.register_host("host_check", check, Signature::parse("fn(f64) -> i64").unwrap()).unwrap_err();
+        assert!(matches!(&err, Error::Signature(m) if m.contains("`g` calls it")), "{err}");
     }
 
     #[test]

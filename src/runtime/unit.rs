@@ -13,7 +13,7 @@ use super::helpers::HELPERS;
 use super::manager::{Manager, lock, read, write};
 use super::text;
 use super::value::Value;
-use crate::codegen::{self, Layout};
+use crate::codegen::{self, Callee, Layout};
 use crate::error::{Error, Result};
 use crate::mir::{self, InstKind, Signature, Ty};
 
@@ -29,6 +29,8 @@ struct UnitLayout<'a> {
     store: &'a Store,
     catalog: &'a Catalog,
     functions: HashMap<&'a str, (u32, &'a Signature)>,
+    /// Host functions the unit declares `extern`.
+    externs: HashMap<&'a str, &'a Signature>,
     globals: HashMap<&'a str, (u32, Ty)>,
     /// Text literals made for the code compiled so far (value -> address).
     literals: RefCell<HashMap<String, usize>>,
@@ -41,12 +43,16 @@ impl UnitLayout<'_> {
 }
 
 impl Layout for UnitLayout<'_> {
-    fn function_slot(&self, name: &str) -> Option<(usize, Signature)> {
+    fn callee(&self, name: &str) -> Option<Callee> {
         if let Some((slot, sig)) = self.functions.get(name) {
-            return Some((self.store.table.addr(*slot), (*sig).clone()));
+            return Some(Callee::Jit { slot: self.store.table.addr(*slot), sig: (*sig).clone() });
+        }
+        if let Some(sig) = self.externs.get(name) {
+            let host = self.catalog.hosts.get(name)?;
+            return Some(Callee::Host { slot: self.store.host_table.addr(host.slot), sig: (*sig).clone() });
         }
         let f = self.catalog.functions.get(name)?;
-        Some((self.store.table.addr(f.slot), f.sig.clone()))
+        Some(Callee::Jit { slot: self.store.table.addr(f.slot), sig: f.sig.clone() })
     }
     fn global_cell(&self, name: &str) -> Option<(usize, Ty)> {
         if let Some((cell, ty)) = self.globals.get(name) {
@@ -64,7 +70,7 @@ impl Layout for UnitLayout<'_> {
 
 impl mir::MirEnv for UnitLayout<'_> {
     fn function(&self, name: &str) -> Option<Signature> {
-        self.function_slot(name).map(|(_, sig)| sig)
+        self.callee(name).map(|c| c.sig().clone())
     }
     fn global(&self, name: &str) -> Option<Ty> {
         self.global_cell(name).map(|(_, ty)| ty)
@@ -144,8 +150,13 @@ impl Manager {
             let catalog = read(&self.catalog);
             check_redefinitions(module, &catalog, input)?;
             mir::validate(module, &CatalogEnv(&catalog)).map_err(|e| match origin {
-                Origin::Source => Error::Internal(format!("invalid MIR from the source compiler: {}", e.render(input))),
+                Origin::Source => Error::Internal(format!(
+                    "invalid MIR from the source compiler: {input}:{}: {}",
+                    module.line_of(e.loc),
+                    e.message
+                )),
             })?;
+            check_externs(module, &catalog, input)?;
         }
         let mut new_names = Vec::new();
         for f in &module.functions {
@@ -170,6 +181,7 @@ impl Manager {
                     .iter()
                     .map(|f| (f.name.as_str(), (store.slot_of[&f.name], &f.sig)))
                     .collect(),
+                externs: module.externs.iter().map(|e| (e.name.as_str(), &e.sig)).collect(),
                 globals: module.globals.iter().map(|g| (g.name.as_str(), (store.cell_of[&g.name], g.ty))).collect(),
                 literals: RefCell::new(HashMap::new()),
             };
@@ -361,6 +373,30 @@ impl Manager {
             }
         }
     }
+}
+
+/// Every host function a unit declares must be registered, with the
+/// signature the unit declares.
+fn check_externs(module: &mir::Module, catalog: &Catalog, input: &str) -> Result<()> {
+    for e in &module.externs {
+        match catalog.hosts.get(&e.name) {
+            None => {
+                return Err(Error::Compile(format!(
+                    "{input}:{}:1: `{}` is not a registered host function \
+                     (register it with rt_exec_manager_register_function before compiling)",
+                    e.line, e.name
+                )));
+            }
+            Some(h) if h.sig != e.sig => {
+                return Err(Error::Compile(format!(
+                    "{input}:{}:1: extern `{}` is declared {} but registered as {}",
+                    e.line, e.name, e.sig, h.sig
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The redefinition rule: a function's signature (or a global's type or

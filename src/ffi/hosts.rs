@@ -1,0 +1,79 @@
+//! Host functions: C functions JIT code calls (functions 28-29 of c-api.md).
+
+use std::ffi::{CStr, c_char, c_void};
+
+use super::boundary::{ffi_guard, try_manager, try_str};
+use super::types::*;
+use crate::error::Error;
+use crate::mir::Signature;
+use crate::runtime::exec;
+
+/// Registers `fn_ptr` as the host function `name`, which MIR declares with
+/// `extern fn name(...)` and source code with `extern fn name(x: i64) -> i64`,
+/// and then calls like any function.
+///
+/// `signature` gives its C type in MIR types, e.g. `fn(i64, f64, ptr) -> i64`
+/// or `fn(ptr) -> void`: i8 i16 i32 i64 map to the C integer types of that
+/// width, f32/f64 to float/double, ptr to a pointer, bool to a C `bool`
+/// (0/1 in one byte); text is not allowed. Source code can call host
+/// functions whose types are i64, f64 and bool.
+///
+/// `name` and `signature` are NUL-terminated UTF-8, borrowed; `fn_ptr` must
+/// stay callable until the manager is cleaned up. Registering a name again
+/// replaces the function: compiled callers reach the new one. Register
+/// before compiling the units that declare it: a unit declaring an
+/// unregistered extern is a compile error naming it.
+///
+/// The host function may call back into rt_exec_manager_* (this manager or
+/// another) and may report failure with rt_raise_error.
+///
+/// Returns RT_OK; RT_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, a name that is
+/// not an identifier, a malformed signature or one with text);
+/// RT_ERR_SIGNATURE when the name is registered with another signature and
+/// compiled functions call it; RT_ERR_INVALID_HANDLE.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_register_function(
+    h: i64,
+    name: *const c_char,
+    fn_ptr: *mut c_void,
+    signature: *const c_char,
+) -> i32 {
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let name = try_str!(name);
+        let signature = try_str!(signature);
+        if fn_ptr.is_null() {
+            return Err(Error::InvalidArgument("`fn_ptr` is NULL".into()));
+        }
+        let sig = Signature::parse(signature)
+            .map_err(|e| Error::InvalidArgument(format!("signature `{signature}` of `{name}`: {e}")))?;
+        manager.register_host(name, fn_ptr as usize, sig)?;
+        Ok(RT_OK)
+    })
+}
+
+/// Called inside a host function to report failure: when the host function
+/// returns, the running execution stops and the call that started it
+/// returns RT_ERR_RUNTIME with `message` (NUL-terminated UTF-8, copied;
+/// invalid UTF-8 is replaced, NULL gives a generic message). A second call
+/// in the same host function keeps the first message.
+///
+/// Called outside a host function (no execution running on this thread),
+/// it only sets this thread's last error to RT_ERR_INVALID_ARGUMENT.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_raise_error(message: *const c_char) {
+    ffi_guard!({
+        let text = if message.is_null() {
+            "error raised by a host function".to_string()
+        } else {
+            // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+            unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
+        };
+        if !exec::raise(&text) {
+            return Err(Error::InvalidArgument(
+                "rt_raise_error was called outside a host function (no execution is running on this thread)".into(),
+            ));
+        }
+        Ok(())
+    })
+}
