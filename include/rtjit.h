@@ -120,6 +120,11 @@
 #define RT_TYPE_TEXT 4
 
 /**
+ * The MIR format version this library reads and writes.
+ */
+#define VERSION 1
+
+/**
  * Largest total size of a function's stack slots, in bytes. Keeps every
  * frame well inside the stack reserve the prologue's stack check leaves.
  */
@@ -237,12 +242,17 @@ int32_t rt_exec_manager_get_opt_level(int64_t h);
 int32_t rt_exec_manager_compile_source(int64_t h, const char *source);
 
 /**
- * Compiles one MIR text blob (docs/mir.md) of `len` bytes at `data`,
- * borrowed for the call.
+ * Compiles one MIR text blob (docs/mir.md): `len` bytes at `data`,
+ * borrowed for the call, starting with the version line `mir 1`. Its
+ * functions, externs and globals join the manager; its `init` block, if
+ * any, runs once.
  *
- * In this version MIR input is not supported yet: the call validates its
- * arguments and returns RT_ERR_UNSUPPORTED (RT_ERR_INVALID_HANDLE or
- * RT_ERR_INVALID_ARGUMENT for bad arguments).
+ * Returns RT_OK; RT_ERR_COMPILE with a message like
+ * `<mir>:12:9: expected i64, found f64` for any malformed, truncated or
+ * non-UTF-8 blob or an extern that is not registered (the manager is then
+ * unchanged); RT_ERR_RUNTIME if `init` fails (the blob is undone);
+ * RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (`data` NULL with `len`
+ * > 0).
  */
 int32_t rt_exec_manager_compile_mir(int64_t h, const uint8_t *data, size_t len);
 
@@ -253,8 +263,8 @@ int32_t rt_exec_manager_compile_mir(int64_t h, const uint8_t *data, size_t len);
  * `path:3:7: ...`.
  *
  * Returns RT_OK; RT_ERR_IO if the file cannot be read; RT_ERR_COMPILE,
- * RT_ERR_RUNTIME as for rt_exec_manager_compile_source;
- * RT_ERR_UNSUPPORTED for a MIR file in this version.
+ * RT_ERR_RUNTIME as for rt_exec_manager_compile_source (and
+ * rt_exec_manager_compile_mir for a MIR file).
  */
 int32_t rt_exec_manager_compile_file(int64_t h, const char *path);
 
@@ -269,6 +279,19 @@ int32_t rt_exec_manager_compile_file(int64_t h, const char *path);
  * is set to RT_TYPE_VOID. Returns the same codes as compile_source.
  */
 int32_t rt_exec_manager_eval(int64_t h, const char *source, struct rt_value *result);
+
+/**
+ * Returns the MIR text (docs/mir.md) of a source unit: what the source
+ * compiler hands to code generation, which rt_exec_manager_compile_mir
+ * compiles to the same behaviour. Needs no manager: `extern fn`
+ * declarations are printed as written, not checked against registered
+ * host functions.
+ *
+ * `source` is NUL-terminated UTF-8, borrowed. Returns a new string the
+ * caller owns and frees with rt_string_free, or NULL with the last error
+ * set: RT_ERR_COMPILE (e.g. `<source>:3:7: ...`), RT_ERR_INVALID_ARGUMENT.
+ */
+char *rt_mir_from_source(const char *source);
 
 /**
  * Calls the function `name` with `nargs` integer (or bool: 0/1)

@@ -2,11 +2,11 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{ffi_guard, try_manager, try_str};
+use super::boundary::{ffi_guard, owned_c_string, try_manager, try_str};
 use super::types::*;
 use super::values::write_value;
 use crate::error::Error;
-use crate::runtime::SOURCE_INPUT;
+use crate::runtime::{MIR_INPUT, SOURCE_INPUT};
 
 /// Compiles one unit of source code (docs/language.md) into the manager and
 /// runs its top-level statements.
@@ -27,20 +27,31 @@ pub extern "C" fn rt_exec_manager_compile_source(h: i64, source: *const c_char) 
     })
 }
 
-/// Compiles one MIR text blob (docs/mir.md) of `len` bytes at `data`,
-/// borrowed for the call.
+/// Compiles one MIR text blob (docs/mir.md): `len` bytes at `data`,
+/// borrowed for the call, starting with the version line `mir 1`. Its
+/// functions, externs and globals join the manager; its `init` block, if
+/// any, runs once.
 ///
-/// In this version MIR input is not supported yet: the call validates its
-/// arguments and returns RT_ERR_UNSUPPORTED (RT_ERR_INVALID_HANDLE or
-/// RT_ERR_INVALID_ARGUMENT for bad arguments).
+/// Returns RT_OK; RT_ERR_COMPILE with a message like
+/// `<mir>:12:9: expected i64, found f64` for any malformed, truncated or
+/// non-UTF-8 blob or an extern that is not registered (the manager is then
+/// unchanged); RT_ERR_RUNTIME if `init` fails (the blob is undone);
+/// RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (`data` NULL with `len`
+/// > 0).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_compile_mir(h: i64, data: *const u8, len: usize) -> i32 {
     ffi_guard!({
-        let _manager = try_manager!(h);
-        if data.is_null() && len > 0 {
+        let manager = try_manager!(h);
+        let bytes: &[u8] = if len == 0 {
+            &[]
+        } else if data.is_null() {
             return Err(Error::InvalidArgument("`data` is NULL".into()));
-        }
-        Err(Error::Unsupported("MIR input is not supported by this version of rtjit yet".into()))
+        } else {
+            // SAFETY: `data` holds `len` readable bytes by the caller's contract.
+            unsafe { std::slice::from_raw_parts(data, len) }
+        };
+        manager.compile_mir(bytes, MIR_INPUT)?;
+        Ok(RT_OK)
     })
 }
 
@@ -50,8 +61,8 @@ pub extern "C" fn rt_exec_manager_compile_mir(h: i64, data: *const u8, len: usiz
 /// `path:3:7: ...`.
 ///
 /// Returns RT_OK; RT_ERR_IO if the file cannot be read; RT_ERR_COMPILE,
-/// RT_ERR_RUNTIME as for rt_exec_manager_compile_source;
-/// RT_ERR_UNSUPPORTED for a MIR file in this version.
+/// RT_ERR_RUNTIME as for rt_exec_manager_compile_source (and
+/// rt_exec_manager_compile_mir for a MIR file).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_compile_file(h: i64, path: *const c_char) -> i32 {
     ffi_guard!({
@@ -81,5 +92,22 @@ pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *m
         // SAFETY: as above.
         unsafe { write_value(result, super::values::to_rt_value(&value)?) };
         Ok(RT_OK)
+    })
+}
+
+/// Returns the MIR text (docs/mir.md) of a source unit: what the source
+/// compiler hands to code generation, which rt_exec_manager_compile_mir
+/// compiles to the same behaviour. Needs no manager: `extern fn`
+/// declarations are printed as written, not checked against registered
+/// host functions.
+///
+/// `source` is NUL-terminated UTF-8, borrowed. Returns a new string the
+/// caller owns and frees with rt_string_free, or NULL with the last error
+/// set: RT_ERR_COMPILE (e.g. `<source>:3:7: ...`), RT_ERR_INVALID_ARGUMENT.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_mir_from_source(source: *const c_char) -> *mut c_char {
+    ffi_guard!({
+        let source = try_str!(source);
+        owned_c_string(crate::runtime::mir_from_source(source)?)
     })
 }

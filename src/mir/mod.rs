@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod inline;
+pub mod text;
 pub mod validate;
 
 pub use data::*;

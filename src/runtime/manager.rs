@@ -28,6 +28,9 @@ use crate::mir::{self, Signature, Ty};
 /// The input name compile errors of source text use.
 pub(crate) const SOURCE_INPUT: &str = "<source>";
 
+/// The input name compile errors of MIR text use.
+pub(crate) const MIR_INPUT: &str = "<mir>";
+
 /// The first line of a MIR text file (`mir 1`) starts with this word.
 pub(crate) const MIR_MAGIC: &str = "mir";
 
@@ -124,9 +127,32 @@ impl Manager {
             Error::Compile(format!("{path}: the file is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
         })?;
         if is_mir_text(&text) {
-            return Err(Error::Unsupported(format!("{path}: MIR input is not supported by this version of rtjit yet")));
+            return self.compile_mir_text(&text, path);
         }
         self.compile_source(&text, path)
+    }
+
+    /// Compiles one MIR text blob (docs/mir.md) and runs its `init` code,
+    /// if any; returns the init code's value. `input` names the text in
+    /// error messages.
+    pub fn compile_mir(&self, bytes: &[u8], input: &str) -> Result<Value> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let good = &bytes[..e.valid_up_to()];
+            // SAFETY-free: the prefix up to `valid_up_to` is valid UTF-8.
+            let prefix = std::str::from_utf8(good).unwrap_or("");
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Error::Compile(format!("{input}:{line}:{col}: the MIR text is not valid UTF-8"))
+        })?;
+        self.compile_mir_text(text, input)
+    }
+
+    fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
+        let (module, positions) = mir::text::parse(text).map_err(|e| Error::Compile(e.render(input)))?;
+        let mut store = lock(&self.store);
+        let installed = self.install(&mut store, &module, input, Origin::Text(&positions))?;
+        drop(store);
+        self.finish(installed, (input != MIR_INPUT).then_some(input))
     }
 
     /// The error for a fault; `input` names a file the faulting top-level
@@ -321,6 +347,13 @@ pub fn is_mir_text(text: &str) -> bool {
     let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
     let mut words = first.split_whitespace();
     words.next() == Some(MIR_MAGIC) && words.next().is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The MIR text of a source unit (as `rt_mir_from_source` gives it).
+/// Without a manager, `extern fn` declarations are taken as written.
+pub fn mir_from_source(source: &str) -> Result<String> {
+    let module = source_to_mir(source, &lang::EmptyEnv).map_err(|e| Error::Compile(e.render(SOURCE_INPUT)))?;
+    Ok(mir::text::print(&module))
 }
 
 /// Parses, checks and lowers a source unit.

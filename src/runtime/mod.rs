@@ -17,6 +17,6 @@ pub mod text;
 pub mod unit;
 pub mod value;
 
-pub(crate) use manager::SOURCE_INPUT;
-pub use manager::{Backend, Manager, is_mir_text, source_to_mir};
+pub use manager::{Backend, Manager, is_mir_text, mir_from_source, source_to_mir};
+pub(crate) use manager::{MIR_INPUT, SOURCE_INPUT};
 pub use value::Value;

@@ -18,10 +18,13 @@ use crate::error::{Error, Result};
 use crate::mir::{self, InstKind, Signature, Ty};
 
 /// How a MIR module came to be, which decides how its errors read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+#[derive(Clone, Copy)]
+pub enum Origin<'a> {
     /// Lowered from source: invalid MIR is a bug in rtjit.
     Source,
+    /// Parsed from MIR text: invalid MIR is the input's fault, reported at
+    /// its position in the text.
+    Text(&'a mir::text::Positions),
 }
 
 /// Where the names of the unit being compiled live.
@@ -144,7 +147,7 @@ impl Manager {
         store: &mut Store,
         module: &mir::Module,
         input: &str,
-        origin: Origin,
+        origin: Origin<'_>,
     ) -> Result<Installed> {
         {
             let catalog = read(&self.catalog);
@@ -155,6 +158,10 @@ impl Manager {
                     module.line_of(e.loc),
                     e.message
                 )),
+                Origin::Text(positions) => {
+                    let (line, col) = positions.of(e.loc);
+                    Error::Compile(format!("{input}:{line}:{col}: {}", e.message))
+                }
             })?;
             check_externs(module, &catalog, input)?;
         }
