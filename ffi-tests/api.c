@@ -1,6 +1,7 @@
 /*
  * api.c: every function of the rtjit C ABI (c-api.md, table 1-27), linked
- * normally against librtjit.
+ * normally against librtjit, including text values across the ABI
+ * (execute_string, RT_TYPE_TEXT in call / eval / get_global, rt_string_free).
  *
  * Each RUN_GROUP prints one line; the first failed check prints
  * file:line, what was expected and what happened, and exits 1
@@ -340,29 +341,24 @@ static void group_compile_source(void) {
 
 static void group_compile_mir(void) {
     int64_t h = new_manager();
+    /* A module of only the version line is empty but valid. */
     static const char mir[] = "mir 1\n";
-    CHECK_ERR(rt_exec_manager_compile_mir(h, (const uint8_t *)mir, strlen(mir)), RT_ERR_UNSUPPORTED);
+    CHECK_OK(rt_exec_manager_compile_mir(h, (const uint8_t *)mir, strlen(mir)));
     static const char mir2[] = "mir 1\nfn @f(i64) -> i64 {\n}\n";
-    CHECK_ERR(rt_exec_manager_compile_mir(h, (const uint8_t *)mir2, strlen(mir2)), RT_ERR_UNSUPPORTED);
+    CHECK_ERR(rt_exec_manager_compile_mir(h, (const uint8_t *)mir2, strlen(mir2)), RT_ERR_COMPILE);
+    CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), "<mir>:2:");
     /* NULL data with a length. */
     CHECK_ERR(rt_exec_manager_compile_mir(h, NULL, 10), RT_ERR_INVALID_ARGUMENT);
     CHECK_ERR(rt_exec_manager_compile_mir(h, NULL, 1), RT_ERR_INVALID_ARGUMENT);
-    /* NULL with length 0 is an empty blob, not a crash: still unsupported
-     * (or rejected as an argument). */
-    rt_exec_manager_clear_error();
-    int32_t s = rt_exec_manager_compile_mir(h, NULL, 0);
-    CHECK_MSG(s == RT_ERR_UNSUPPORTED || s == RT_ERR_INVALID_ARGUMENT, "compile_mir(h, NULL, 0) returned %d %s", s,
-              status_name(s));
-    CHECK_LAST(s);
-    /* Bytes that are not UTF-8: an argument error or, in this version, unsupported. */
-    rt_exec_manager_clear_error();
-    s = rt_exec_manager_compile_mir(h, (const uint8_t *)BAD_UTF8, 2);
-    CHECK_MSG(s == RT_ERR_UNSUPPORTED || s == RT_ERR_INVALID_ARGUMENT, "compile_mir(bad UTF-8) returned %d %s", s,
-              status_name(s));
-    CHECK_LAST(s);
+    /* NULL with length 0 is an empty blob: it lacks the version line. */
+    CHECK_ERR(rt_exec_manager_compile_mir(h, NULL, 0), RT_ERR_COMPILE);
+    CHECK_CONTAINS(rt_exec_manager_get_last_error(), "version line");
+    /* Bytes that are not UTF-8: a compile error with a position. */
+    CHECK_ERR(rt_exec_manager_compile_mir(h, (const uint8_t *)BAD_UTF8, 2), RT_ERR_COMPILE);
+    CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), "<mir>:1:1:");
     /* The length is what counts, not a NUL: a blob with no NUL after it. */
     static const uint8_t no_nul[6] = {'m', 'i', 'r', ' ', '1', '\n'};
-    CHECK_ERR(rt_exec_manager_compile_mir(h, no_nul, sizeof no_nul), RT_ERR_UNSUPPORTED);
+    CHECK_OK(rt_exec_manager_compile_mir(h, no_nul, sizeof no_nul));
     CHECK_EQ(rt_exec_manager_function_count(h), 0);
     /* The manager is unaffected. */
     compile_ok(h, "fn after_mir(): 5");
@@ -406,9 +402,16 @@ static void group_compile_file(void) {
     CHECK_ERR(rt_exec_manager_get_global(h, "zero", &v), RT_ERR_NOT_FOUND);
     unlink(path);
 
-    /* A MIR file: not supported in this version. */
-    temp_source(path, sizeof path, "mir 1\n");
-    CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_UNSUPPORTED);
+    /* A MIR file: recognised by its first line. */
+    temp_source(path, sizeof path, "mir 1\nfn from_mir(x: i64) -> i64 {\n    x = mul x, 3\n    ret x\n}\n");
+    CHECK_OK(rt_exec_manager_compile_file(h, path));
+    int64_t three = 3, nine = 0;
+    CHECK_OK(rt_exec_manager_execute(h, "from_mir", &three, 1, &nine));
+    CHECK_EQ(nine, 9);
+    unlink(path);
+    temp_source(path, sizeof path, "mir 1\nfn broken_mir() -> i64 {\n    ret 1.5\n}\n");
+    CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
+    CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), path);
     unlink(path);
 
     /* A file that cannot be read: RT_ERR_IO. */
@@ -580,7 +583,8 @@ static void group_runtime_errors_recoverable(void) {
 static void group_execute_string(void) {
     int64_t h = main_manager();
     const char *args[2] = {"a", "b"};
-    /* no text type in this version: every existing function is a signature error */
+    /* the functions of MAIN_UNIT do not take and return only text: a signature
+     * error (group_execute_string_text covers text functions) */
     rt_exec_manager_clear_error();
     CHECK(rt_exec_manager_execute_string(h, "add", args, 2) == NULL);
     CHECK_LAST(RT_ERR_SIGNATURE);
@@ -739,7 +743,7 @@ static void group_call(void) {
     args[0] = vbool(1);
     args[1] = vf64(1.0);
     CHECK_ERR(rt_exec_manager_call(h, "fadd", args, 2, &out), RT_ERR_SIGNATURE);
-    /* a text argument: no function of this version takes text */
+    /* a text argument for an i64 parameter (group_call_text covers text functions) */
     rt_value t;
     memset(&t, 0, sizeof t);
     t.type = RT_TYPE_TEXT;
@@ -1197,6 +1201,533 @@ static void group_memory(void) {
               after / 1024);
 }
 
+/* ------------------------------------------------------------------ text */
+
+/* Text functions; line numbers matter for the runtime errors. */
+static const char *const TEXT_UNIT =
+    "fn greet(name: text) -> text: \"Hello, \" + name + \"!\"\n"                  /* 1 */
+    "fn join3(a: text, b: text, c: text) -> text: a + \"-\" + b + \"-\" + c\n"     /* 2 */
+    "fn constant() -> text: \"constant\"\n"                                       /* 3 */
+    "fn empty() -> text: \"\"\n"                                                  /* 4 */
+    "fn tlen(s: text) -> i64: len(s)\n"                                           /* 5 */
+    "fn mixed(s: text, n) -> text: s + str(n)\n"                                  /* 6 */
+    "fn with_nul(s: text) -> text: s + \"\\0hidden\"\n"                           /* 7 */
+    "fn doubled(s: text) -> text:\n"                                              /* 8 */
+    "    return str(int(s) * 2)\n"                                                /* 9 */
+    "fn as_float(s: text) -> f64: float(s)\n"                                     /* 10 */
+    "fn is_yes(s: text) -> bool: s == \"yes\"\n"                                  /* 11 */
+    "var last = \"\"\n"                                                           /* 12 */
+    "fn remember(s: text) -> text:\n"                                             /* 13 */
+    "    last = s\n"                                                              /* 14 */
+    "    return last\n"                                                           /* 15 */
+    "fn twice(s: text) -> text: s + s\n"                                          /* 16 */
+    "fn count(n) -> i64: n\n"                                                     /* 17 */
+    "fn shout(s: text):\n"                                                        /* 18 */
+    "    last = s + \"!\"\n";                                                     /* 19 */
+
+static int64_t text_manager(void) {
+    int64_t h = new_manager();
+    compile_ok(h, TEXT_UNIT);
+    return h;
+}
+
+static rt_value vtext(const char *s) {
+    rt_value v;
+    memset(&v, 0, sizeof v);
+    v.type = RT_TYPE_TEXT;
+    v.as.text = s;
+    return v;
+}
+
+/* Frees the string of a RT_TYPE_TEXT value the library returned. */
+static void free_value(rt_value *v) {
+    if (v->type == RT_TYPE_TEXT) {
+        rt_string_free((char *)v->as.text);
+        v->as.text = NULL;
+    }
+}
+
+/* execute_string that must succeed with `expected`; frees the result. */
+static void exec_string_is(int64_t h, const char *name, const char *const *args, size_t nargs, const char *expected) {
+    rt_exec_manager_clear_error();
+    char *r = rt_exec_manager_execute_string(h, name, args, nargs);
+    CHECK_MSG(r != NULL, "execute_string(%s) returned NULL, expected \"%s\"", name, expected);
+    CHECK_STREQ(r, expected);
+    CHECK_STATUS(rt_last_error_code(), RT_OK);
+    rt_string_free(r);
+}
+
+/* execute_string that must fail with `code`: NULL and the last error set. */
+static void exec_string_fails(int64_t h, const char *name, const char *const *args, size_t nargs, int32_t code) {
+    rt_exec_manager_clear_error();
+    char *r = rt_exec_manager_execute_string(h, name, args, nargs);
+    CHECK_MSG(r == NULL, "execute_string(%s) returned \"%s\", expected NULL with %s", name, r ? r : "", status_name(code));
+    rt_string_free(r);
+    CHECK_LAST(code);
+}
+
+static void group_execute_string_text(void) {
+    int64_t h = text_manager();
+
+    /* Happy path: one, two, three arguments and none. */
+    const char *world[1] = {"World"};
+    exec_string_is(h, "greet", world, 1, "Hello, World!");
+    const char *abc[3] = {"a", "b", "c"};
+    exec_string_is(h, "join3", abc, 3, "a-b-c");
+    const char *empties[3] = {"", "", ""};
+    exec_string_is(h, "join3", empties, 3, "--");
+    exec_string_is(h, "constant", NULL, 0, "constant");
+    const char *unused[1] = {"ignored"};
+    exec_string_is(h, "constant", unused, 0, "constant"); /* nargs 0: args not read */
+    exec_string_is(h, "empty", NULL, 0, "");               /* "" is a string, not NULL */
+    const char *utf8[1] = {"w\xc3\xb6rld \xe2\x82\xac\xf0\x9f\x98\x80"}; /* wörld €😀 */
+    exec_string_is(h, "greet", utf8, 1, "Hello, w\xc3\xb6rld \xe2\x82\xac\xf0\x9f\x98\x80!");
+    const char *twenty_one[1] = {" 21 "};
+    exec_string_is(h, "doubled", twenty_one, 1, "42");
+
+    /* A long argument and result. */
+    char *long_arg = malloc(5001);
+    CHECK(long_arg != NULL);
+    if (long_arg == NULL) _exit(1);
+    memset(long_arg, 'q', 5000);
+    long_arg[5000] = '\0';
+    const char *long_args[1] = {long_arg};
+    char *r = rt_exec_manager_execute_string(h, "twice", long_args, 1);
+    CHECK(r != NULL);
+    CHECK_EQ(r ? strlen(r) : 0, 10000);
+    CHECK(r != NULL && r[0] == 'q' && r[9999] == 'q');
+    rt_string_free(r);
+    free(long_arg);
+
+    /* Each result is a new string: two results are independent. */
+    char *r1 = rt_exec_manager_execute_string(h, "greet", world, 1);
+    char *r2 = rt_exec_manager_execute_string(h, "greet", world, 1);
+    CHECK(r1 != NULL && r2 != NULL && r1 != r2);
+    if (r1 != NULL) r1[0] = 'J'; /* the caller owns it */
+    CHECK_STREQ(r2, "Hello, World!");
+    rt_string_free(r1);
+    CHECK_STREQ(r2, "Hello, World!");
+    rt_string_free(r2);
+
+    /* Arguments are borrowed: the library copies what it keeps. */
+    char buf[32];
+    snprintf(buf, sizeof buf, "kept");
+    const char *keep[1] = {buf};
+    exec_string_is(h, "remember", keep, 1, "kept");
+    memset(buf, 'X', sizeof buf - 1);
+    buf[sizeof buf - 1] = '\0';
+    rt_value g;
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &g));
+    CHECK_VALUE_TEXT(g, "kept");
+    free_value(&g);
+
+    /* A text holding NUL is cut at the first NUL. */
+    const char *ab[1] = {"ab"};
+    exec_string_is(h, "with_nul", ab, 1, "ab");
+
+    /* Runtime errors: NULL, RT_ERR_RUNTIME, the message names text, function and line. */
+    const char *bad[1] = {"12x"};
+    exec_string_fails(h, "doubled", bad, 1, RT_ERR_RUNTIME);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"12x\" in doubled at line 9");
+    const char *empty_arg[1] = {""};
+    exec_string_fails(h, "doubled", empty_arg, 1, RT_ERR_RUNTIME);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"\" in doubled at line 9");
+    exec_string_is(h, "doubled", twenty_one, 1, "42"); /* still usable */
+
+    /* Wrong argument count: RT_ERR_SIGNATURE and NULL. */
+    exec_string_fails(h, "greet", NULL, 0, RT_ERR_SIGNATURE);
+    exec_string_fails(h, "greet", abc, 2, RT_ERR_SIGNATURE);
+    exec_string_fails(h, "join3", abc, 2, RT_ERR_SIGNATURE);
+    exec_string_fails(h, "constant", abc, 1, RT_ERR_SIGNATURE);
+
+    /* Functions that are not all-text: RT_ERR_SIGNATURE and NULL. */
+    const char *hello[1] = {"hello"};
+    exec_string_fails(h, "tlen", hello, 1, RT_ERR_SIGNATURE);     /* text -> i64 */
+    exec_string_fails(h, "is_yes", hello, 1, RT_ERR_SIGNATURE);   /* text -> bool */
+    exec_string_fails(h, "as_float", hello, 1, RT_ERR_SIGNATURE); /* text -> f64 */
+    const char *mixed_args[2] = {"n", "5"};
+    exec_string_fails(h, "mixed", mixed_args, 2, RT_ERR_SIGNATURE); /* (text, i64) -> text */
+    const char *five[1] = {"5"};
+    exec_string_fails(h, "count", five, 1, RT_ERR_SIGNATURE);   /* i64 -> i64 */
+    exec_string_fails(h, "shout", hello, 1, RT_ERR_SIGNATURE);  /* text -> void */
+    exec_string_fails(h, "no_such_text_fn", hello, 1, RT_ERR_NOT_FOUND);
+
+    /* NULL and bad UTF-8: in the array, in an element, in the name. */
+    const char *null_elem[3] = {"a", NULL, "c"};
+    exec_string_fails(h, "join3", null_elem, 3, RT_ERR_INVALID_ARGUMENT);
+    const char *null_first[1] = {NULL};
+    exec_string_fails(h, "greet", null_first, 1, RT_ERR_INVALID_ARGUMENT);
+    const char *bad_utf8[1] = {BAD_UTF8};
+    exec_string_fails(h, "greet", bad_utf8, 1, RT_ERR_INVALID_ARGUMENT);
+    const char *bad_later[3] = {"a", "b", "\xc3\x28"};
+    exec_string_fails(h, "join3", bad_later, 3, RT_ERR_INVALID_ARGUMENT);
+    exec_string_fails(h, "greet", NULL, 1, RT_ERR_INVALID_ARGUMENT);
+    exec_string_fails(h, NULL, world, 1, RT_ERR_INVALID_ARGUMENT);
+    exec_string_fails(h, BAD_UTF8, world, 1, RT_ERR_INVALID_ARGUMENT);
+    /* None of the failures stored anything. */
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &g));
+    CHECK_VALUE_TEXT(g, "kept");
+    free_value(&g);
+    exec_string_is(h, "greet", world, 1, "Hello, World!");
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
+static void group_call_text(void) {
+    int64_t h = text_manager();
+    rt_value out, args[3];
+
+    args[0] = vtext("Ann");
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "greet", args, 1, &out));
+    CHECK_VALUE_TEXT(out, "Hello, Ann!");
+    free_value(&out);
+
+    args[0] = vtext("x");
+    args[1] = vtext("");
+    args[2] = vtext("\xc3\xa9"); /* é */
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "join3", args, 3, &out));
+    CHECK_VALUE_TEXT(out, "x--\xc3\xa9");
+    free_value(&out);
+
+    /* text arguments with other result types */
+    args[0] = vtext("h\xc3\xa9llo");
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "tlen", args, 1, &out));
+    CHECK_VALUE_I64(out, 6); /* bytes */
+    args[0] = vtext("yes");
+    CHECK_OK(rt_exec_manager_call(h, "is_yes", args, 1, &out));
+    CHECK_VALUE_BOOL(out, 1);
+    args[0] = vtext("no");
+    CHECK_OK(rt_exec_manager_call(h, "is_yes", args, 1, &out));
+    CHECK_VALUE_BOOL(out, 0);
+    args[0] = vtext(" 2.5e-3 ");
+    CHECK_OK(rt_exec_manager_call(h, "as_float", args, 1, &out));
+    CHECK_VALUE_F64(out, 0.0025);
+
+    /* mixed text and i64 arguments */
+    args[0] = vtext("n=");
+    args[1] = vi64(-5);
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "mixed", args, 2, &out));
+    CHECK_VALUE_TEXT(out, "n=-5");
+    free_value(&out);
+
+    /* a text result from an i64 argument; no arguments; the empty text */
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "constant", NULL, 0, &out));
+    CHECK_VALUE_TEXT(out, "constant");
+    free_value(&out);
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "empty", NULL, 0, &out));
+    CHECK_VALUE_TEXT(out, "");
+    CHECK(out.as.text != NULL);
+    free_value(&out);
+
+    /* a text holding NUL is cut at the first NUL */
+    args[0] = vtext("cut");
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "with_nul", args, 1, &out));
+    CHECK_VALUE_TEXT(out, "cut");
+    free_value(&out);
+
+    /* a void function with a text argument; result NULL for a text result */
+    args[0] = vtext("hey");
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "shout", args, 1, &out));
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    rt_value g;
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &g));
+    CHECK_VALUE_TEXT(g, "hey!");
+    free_value(&g);
+    args[0] = vtext("dropped");
+    CHECK_OK(rt_exec_manager_call(h, "remember", args, 1, NULL));
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &g));
+    CHECK_VALUE_TEXT(g, "dropped");
+    free_value(&g);
+
+    /* the argument is borrowed: the global keeps its own copy */
+    char buf[16];
+    snprintf(buf, sizeof buf, "mine");
+    args[0] = vtext(buf);
+    out = garbage();
+    CHECK_OK(rt_exec_manager_call(h, "remember", args, 1, &out));
+    CHECK_VALUE_TEXT(out, "mine");
+    free_value(&out);
+    memcpy(buf, "XXXX", 5);
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &g));
+    CHECK_VALUE_TEXT(g, "mine");
+    free_value(&g);
+
+    /* a runtime error: RT_ERR_RUNTIME, *result RT_TYPE_VOID, the exact message */
+    args[0] = vtext("bad");
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "doubled", args, 1, &out), RT_ERR_RUNTIME);
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"bad\" in doubled at line 9");
+    args[0] = vtext("x");
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "as_float", args, 1, &out), RT_ERR_RUNTIME);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"x\" in as_float at line 10");
+    CHECK_TYPE(out, RT_TYPE_VOID);
+
+    /* type mismatches both ways: RT_ERR_SIGNATURE, *result RT_TYPE_VOID */
+    args[0] = vi64(1);
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 1, &out), RT_ERR_SIGNATURE);
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    args[0] = vtext("1");
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "count", args, 1, &out), RT_ERR_SIGNATURE);
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    args[0] = vf64(1.0);
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 1, &out), RT_ERR_SIGNATURE);
+    args[0] = vbool(1);
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 1, &out), RT_ERR_SIGNATURE);
+    args[0] = vtext("n");
+    args[1] = vtext("5");
+    CHECK_ERR(rt_exec_manager_call(h, "mixed", args, 2, &out), RT_ERR_SIGNATURE);
+    args[0] = vtext("a");
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 2, &out), RT_ERR_SIGNATURE); /* count */
+
+    /* a NULL or non-UTF-8 text: RT_ERR_INVALID_ARGUMENT */
+    args[0] = vtext(NULL);
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 1, &out), RT_ERR_INVALID_ARGUMENT);
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    args[0] = vtext(BAD_UTF8);
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_call(h, "greet", args, 1, &out), RT_ERR_INVALID_ARGUMENT);
+    CHECK_TYPE(out, RT_TYPE_VOID);
+
+    /* execute passes integers only: text functions are RT_ERR_SIGNATURE */
+    int64_t r = 777, one = 1;
+    CHECK_ERR(rt_exec_manager_execute(h, "greet", &one, 1, &r), RT_ERR_SIGNATURE);
+    CHECK_ERR(rt_exec_manager_execute(h, "tlen", &one, 1, &r), RT_ERR_SIGNATURE);
+    CHECK_ERR(rt_exec_manager_execute(h, "constant", NULL, 0, &r), RT_ERR_SIGNATURE);
+    CHECK_EQ(r, 777);
+
+    /* signatures name text */
+    char *sig = rt_exec_manager_function_signature(h, "mixed");
+    CHECK_STREQ(sig, "fn(text, i64) -> text");
+    rt_string_free(sig);
+    sig = rt_exec_manager_function_signature(h, "shout");
+    CHECK_STREQ(sig, "fn(text) -> void");
+    rt_string_free(sig);
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
+static void group_eval_text(void) {
+    int64_t h = new_manager();
+    rt_value out, g;
+
+    out = garbage();
+    CHECK_OK(rt_exec_manager_eval(h, "\"abc\"", &out));
+    CHECK_VALUE_TEXT(out, "abc");
+    free_value(&out);
+
+    out = garbage();
+    CHECK_OK(rt_exec_manager_eval(h, "name = \"Ann\" + \" \" + \"Lee\"", &out));
+    CHECK_VALUE_TEXT(out, "Ann Lee");
+    free_value(&out);
+    g = garbage();
+    CHECK_OK(rt_exec_manager_get_global(h, "name", &g));
+    CHECK_VALUE_TEXT(g, "Ann Lee");
+    /* each read is a new string */
+    rt_value g2 = garbage();
+    CHECK_OK(rt_exec_manager_get_global(h, "name", &g2));
+    CHECK_VALUE_TEXT(g2, "Ann Lee");
+    CHECK(g.as.text != g2.as.text);
+    free_value(&g);
+    CHECK_STREQ(g2.as.text, "Ann Lee");
+    free_value(&g2);
+
+    /* escapes, UTF-8, str() of each type */
+    static const struct {
+        const char *source, *expected;
+    } cases[] = {
+        {"\"tab\\there\"", "tab\there"},
+        {"\"caf\\u{e9}\"", "caf\xc3\xa9"},
+        {"\"say \\\"hi\\\"\"", "say \"hi\""},
+        {"\"back\\\\slash\"", "back\\slash"},
+        {"\"\\u{48}\\u{1F600}\"", "H\xf0\x9f\x98\x80"},
+        {"\"line\\nbreak\\r\"", "line\nbreak\r"},
+        {"str(42)", "42"},
+        {"str(-9223372036854775808)", "-9223372036854775808"},
+        {"str(1.0)", "1.0"},
+        {"str(0.1)", "0.1"},
+        {"str(1e16)", "1e16"},
+        {"str(0.0 / 0)", "NaN"},
+        {"str(1.0 / 0)", "inf"},
+        {"str(2 > 1)", "true"},
+        {"str(false)", "false"},
+        {"\"\"", ""},
+        {"name + \"!\"", "Ann Lee!"},
+        {"\"cut\\0here\"", "cut"}, /* cut at the first NUL */
+        {"\"\\0starts with NUL\"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        out = garbage();
+        int32_t s = rt_exec_manager_eval(h, cases[i].source, &out);
+        CHECK_MSG(s == RT_OK, "eval(%s) returned %d %s", cases[i].source, s, status_name(s));
+        CHECK_VALUE_TEXT(out, cases[i].expected);
+        CHECK_MSG(out.type != RT_TYPE_TEXT || out.as.text != NULL, "eval(%s): a text result is never NULL",
+                  cases[i].source);
+        free_value(&out);
+    }
+
+    /* numbers from text */
+    out = garbage();
+    CHECK_OK(rt_exec_manager_eval(h, "len(\"h\\u{e9}llo\")", &out));
+    CHECK_VALUE_I64(out, 6);
+    CHECK_OK(rt_exec_manager_eval(h, "int(\" -42 \")", &out));
+    CHECK_VALUE_I64(out, -42);
+    CHECK_OK(rt_exec_manager_eval(h, "float(\"1e3\")", &out));
+    CHECK_VALUE_F64(out, 1000.0);
+    CHECK_OK(rt_exec_manager_eval(h, "\"abc\" < \"abd\"", &out));
+    CHECK_VALUE_BOOL(out, 1);
+
+    /* a global holding NUL: get_global cuts it too */
+    CHECK_OK(rt_exec_manager_eval(h, "with_nul = \"a\\0b\"\nlen(with_nul)", &out));
+    CHECK_VALUE_I64(out, 3); /* the text itself keeps all three bytes */
+    g = garbage();
+    CHECK_OK(rt_exec_manager_get_global(h, "with_nul", &g));
+    CHECK_VALUE_TEXT(g, "a");
+    free_value(&g);
+
+    /* the zero value of a text global is "" */
+    CHECK_OK(rt_exec_manager_eval(h, "if false:\n    never_set = \"x\"\n", NULL));
+    g = garbage();
+    CHECK_OK(rt_exec_manager_get_global(h, "never_set", &g));
+    CHECK_VALUE_TEXT(g, "");
+    free_value(&g);
+
+    /* errors: the exact runtime message; compile errors for text misuse */
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_eval(h, "int(\"12x\")", &out), RT_ERR_RUNTIME);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"12x\" in top-level code at line 1");
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_eval(h, "\"a\" + 1", &out), RT_ERR_COMPILE);
+    CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), "<source>:1:");
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    CHECK_ERR(rt_exec_manager_eval(h, "if \"a\": x = 1", &out), RT_ERR_COMPILE);
+    CHECK_ERR(rt_exec_manager_eval(h, "\"unterminated", &out), RT_ERR_COMPILE);
+    CHECK_ERR(rt_exec_manager_eval(h, "\"\\q\"", &out), RT_ERR_COMPILE);
+
+    /* atomic: a failing unit leaves a text global's value */
+    out = garbage();
+    CHECK_ERR(rt_exec_manager_eval(h, "name = \"changed\"\nnew_text = \"new\"\nx = int(name)\n", &out), RT_ERR_RUNTIME);
+    CHECK_STREQ(rt_exec_manager_get_last_error(), "invalid number \"changed\" in top-level code at line 3");
+    CHECK_TYPE(out, RT_TYPE_VOID);
+    g = garbage();
+    CHECK_OK(rt_exec_manager_get_global(h, "name", &g));
+    CHECK_VALUE_TEXT(g, "Ann Lee");
+    free_value(&g);
+    g = garbage();
+    CHECK_ERR(rt_exec_manager_get_global(h, "new_text", &g), RT_ERR_NOT_FOUND);
+    CHECK_TYPE(g, RT_TYPE_VOID);
+
+    /* text globals persist across units and are seen by functions */
+    compile_ok(h, "fn hello() -> text: \"hi \" + name\n");
+    CHECK_OK(rt_exec_manager_eval(h, "name = \"Bo\"", NULL));
+    exec_string_is(h, "hello", NULL, 0, "hi Bo");
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
+/* Resident-size growth in bytes over `iterations` calls of `body`, after a warm-up. */
+static long growth_over(void (*body)(int64_t, int), int64_t h, int warmup, int iterations) {
+    for (int i = 0; i < warmup; i++) body(h, i);
+    long before = resident_bytes();
+    for (int i = 0; i < iterations; i++) body(h, i);
+    long after = resident_bytes();
+    CHECK(before > 0 && after > 0);
+    return after - before;
+}
+
+static void text_via_execute_string(int64_t h, int i) {
+    static char arg[501];
+    if (arg[0] == '\0') memset(arg, 'e', 500);
+    const char *args[1] = {arg};
+    char *r = rt_exec_manager_execute_string(h, "twice", args, 1);
+    CHECK_MSG(r != NULL && strlen(r) == 1000, "execute_string iteration %d", i);
+    rt_string_free(r);
+}
+
+static void text_via_eval(int64_t h, int i) {
+    rt_value out = garbage();
+    int32_t s = rt_exec_manager_eval(h, "big", &out);
+    CHECK_MSG(s == RT_OK && out.type == RT_TYPE_TEXT && strlen(out.as.text) == 4000, "eval iteration %d", i);
+    free_value(&out);
+}
+
+static void text_via_get_global(int64_t h, int i) {
+    rt_value g = garbage();
+    int32_t s = rt_exec_manager_get_global(h, "big", &g);
+    CHECK_MSG(s == RT_OK && g.type == RT_TYPE_TEXT && strlen(g.as.text) == 4000, "get_global iteration %d", i);
+    free_value(&g);
+}
+
+static void text_via_call(int64_t h, int i) {
+    rt_value a = vtext("0123456789"), out = garbage();
+    int32_t s = rt_exec_manager_call(h, "grow", &a, 1, &out);
+    CHECK_MSG(s == RT_OK && out.type == RT_TYPE_TEXT && strlen(out.as.text) == 4000, "call iteration %d", i);
+    free_value(&out);
+}
+
+static void text_via_call_discarding(int64_t h, int i) {
+    rt_value a = vtext("0123456789");
+    int32_t s = rt_exec_manager_call(h, "grow", &a, 1, NULL);
+    CHECK_MSG(s == RT_OK, "call(result NULL) iteration %d returned %d %s", i, s, status_name(s));
+}
+
+static void text_via_eval_discarding(int64_t h, int i) {
+    int32_t s = rt_exec_manager_eval(h, "big", NULL);
+    CHECK_MSG(s == RT_OK, "eval(result NULL) iteration %d returned %d %s", i, s, status_name(s));
+}
+
+static void text_via_failing_call(int64_t h, int i) {
+    static char arg[2001];
+    if (arg[0] == '\0') memset(arg, 'z', 2000);
+    rt_value a = vtext(arg), out = garbage();
+    int32_t s = rt_exec_manager_call(h, "doubled", &a, 1, &out);
+    CHECK_MSG(s == RT_ERR_RUNTIME && out.type == RT_TYPE_VOID, "failing call iteration %d returned %d", i, s);
+}
+
+static void group_text_memory(void) {
+    int64_t h = text_manager();
+    compile_ok(h,
+               "fn grow(s: text) -> text:\n"
+               "    var r = \"\"\n"
+               "    while len(r) < 4000:\n"
+               "        r += s\n"
+               "    return r\n"
+               "val big = grow(\"0123456789\")\n");
+    const long limit = 4L * 1024 * 1024;
+    static const struct {
+        const char *what;
+        void (*body)(int64_t, int);
+        int warmup, iterations;
+    } loops[] = {
+        {"execute_string with a 1000-byte result, freed", text_via_execute_string, 2000, 20000},
+        {"eval with a 4000-byte text result, freed", text_via_eval, 300, 5000},
+        {"get_global of a 4000-byte text, freed", text_via_get_global, 2000, 20000},
+        {"call with a 4000-byte text result, freed", text_via_call, 2000, 20000},
+        {"call of a text function with result NULL", text_via_call_discarding, 2000, 20000},
+        {"eval of a text with result NULL", text_via_eval_discarding, 300, 5000},
+        {"a call failing with a 2000-byte text in its message", text_via_failing_call, 2000, 20000},
+    };
+    for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+        long growth = growth_over(loops[i].body, h, loops[i].warmup, loops[i].iterations);
+        printf("api:        text memory: %s: %+ld KiB over %d iterations\n", loops[i].what, growth / 1024,
+               loops[i].iterations);
+        CHECK_MSG(growth <= limit, "%s: resident size grew by %ld KiB over %d iterations (limit %ld KiB)",
+                  loops[i].what, growth / 1024, loops[i].iterations, limit / 1024);
+    }
+    rt_exec_manager_clear_error(); /* the failing calls left a 2000-byte message */
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("api: rtjit version %s\n", rt_version());
@@ -1212,6 +1743,9 @@ int main(void) {
     RUN_GROUP(group_last_error, "get_last_error / clear_error / rt_last_error_code");
     RUN_GROUP(group_create_cleanup, "create / create_with_backend / cleanup / is_valid / get_backend");
     RUN_GROUP(group_compile_source, "compile_source");
+    RUN_GROUP(group_execute_string_text, "execute_string with text functions");
+    RUN_GROUP(group_call_text, "call with RT_TYPE_TEXT arguments and results");
+    RUN_GROUP(group_eval_text, "eval / get_global of text values");
     RUN_GROUP(group_compile_mir, "compile_mir");
     RUN_GROUP(group_compile_file, "compile_file");
     RUN_GROUP(group_execute, "execute");
@@ -1225,5 +1759,6 @@ int main(void) {
     RUN_GROUP(group_hostile_sources, "hostile sources (deep nesting, bad literals) are errors, not crashes");
     RUN_GROUP(group_bad_handles, "bad handles (0, -1, 1, 12345, INT64_MAX, INT64_MIN, stale) on every function");
     RUN_GROUP(group_memory, "create/compile/execute/cleanup loop keeps a flat resident size");
+    RUN_GROUP(group_text_memory, "text results freed with rt_string_free keep a flat resident size");
     return check_finish();
 }

@@ -220,6 +220,14 @@ __attribute__((format(printf, 3, 4))) static void check_fail(const char *file, i
         CHECK_EQ((value).as.boolean, expected);                                                                        \
     } while (0)
 
+/* A RT_TYPE_TEXT value whose string equals `expected` (the caller still owns
+ * and frees the string). */
+#define CHECK_VALUE_TEXT(value, expected)                                                                              \
+    do {                                                                                                               \
+        CHECK_TYPE(value, RT_TYPE_TEXT);                                                                               \
+        if ((value).type == RT_TYPE_TEXT) CHECK_STREQ((value).as.text, expected);                                      \
+    } while (0)
+
 /* True when `msg` mentions `line N` (and not, say, `line N0`). */
 __attribute__((unused)) static int mentions_line(const char *msg, int n) {
     char needle[32];

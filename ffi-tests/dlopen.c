@@ -229,7 +229,8 @@ static void group_errors(void) {
     CHECK_ERR(rt.execute(h, "nope", NULL, 0, NULL), RT_ERR_NOT_FOUND);
     CHECK_ERR(rt.execute(h, "d", NULL, 0, NULL), RT_ERR_SIGNATURE);
     CHECK_ERR(rt.execute(h, NULL, NULL, 0, NULL), RT_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(rt.compile_mir(h, (const uint8_t *)"mir 1\n", 6), RT_ERR_UNSUPPORTED);
+    CHECK_OK(rt.compile_mir(h, (const uint8_t *)"mir 1\n", 6));
+    CHECK_ERR(rt.compile_mir(h, (const uint8_t *)"mir 7\n", 6), RT_ERR_COMPILE);
     CHECK_ERR(rt.compile_file(h, "/nonexistent/file.rt"), RT_ERR_IO);
     CHECK(rt.execute_string(h, "d", NULL, 0) == NULL);
     CHECK_LAST(RT_ERR_SIGNATURE);

@@ -375,7 +375,7 @@ static int32_t provoke(int id, int64_t h) {
     case 4: return rt_exec_manager_execute(12345, "add", ab, 2, &r);
     case 5: return rt_exec_manager_execute(h, NULL, ab, 2, &r);
     case 6: return rt_exec_manager_execute(h, "runaway", ab, 1, &r);
-    default: return rt_exec_manager_compile_mir(h, (const uint8_t *)"mir 1\n", 6);
+    default: return rt_set_jit_backend(RT_BACKEND_LLVM);
     }
 }
 

@@ -67,6 +67,7 @@ group_tests! {
     group_names => "names",
     group_redefinition => "redefinition",
     group_atomic_units => "atomic_units",
+    group_text => "text",
 }
 
 /// The runner itself: deliberately wrong expectations must each fail, and
@@ -74,7 +75,8 @@ group_tests! {
 #[test]
 fn runner_reports_mismatches() {
     use harness::*;
-    use rtjit::Value::{I64, Void};
+    use rtjit::Value::{I64, Text, Void};
+    let t = |s: &str| Text(s.to_string());
     let wrong = vec![
         case("wrong value", "1 + 1", vec![Eval(I64(3))]),
         case("wrong kind of value", "1 + 1", vec![Eval(rtjit::Value::F64(2.0))]),
@@ -97,6 +99,22 @@ fn runner_reports_mismatches() {
         case("a wrong execute result", "fn f(): 1", vec![Exec("f", vec![], 2)]),
         case("a wrong API error kind", "fn f(): 1", vec![CallError("f", vec![], ErrKind::NotFound)]),
         case("top-level code should have failed", "x = 1", vec![EvalRuntimeError(&[])]),
+        case("a wrong text value", r#""abc""#, vec![Eval(t("abd"))]),
+        case("a text cut at NUL is not the whole text", r#""a\0b""#, vec![Eval(t("a"))]),
+        case("a text is not an i64", r#""1""#, vec![Eval(I64(1))]),
+        case("a wrong text result of a call", "fn f(s: text): s + \"!\"", vec![Call("f", vec![t("a")], t("a"))]),
+        case("a wrong text global", "s = \"x\"", vec![Global("s", t("y"))]),
+        case(
+            "a runtime error message that is only similar",
+            "fn f(s: text): int(s)\n",
+            vec![RuntimeErrorIs("f", vec![t("12x")], "invalid number \"12x\" in f at line 2")],
+        ),
+        case("a call that succeeds is no exact runtime error", "fn f(): 1\n", vec![RuntimeErrorIs("f", vec![], "")]),
+        case("an exact top-level error that differs", "x = int(\"q\")\n", vec![EvalRuntimeErrorIs("invalid number")]),
+        case("a wrong execute error kind", "fn f(s: text): s", vec![ExecError("f", vec![1], ErrKind::NotFound)]),
+        case("an execute that succeeds", "fn f(x): x", vec![ExecError("f", vec![1], ErrKind::Signature)]),
+        case("a wrong signature", "fn f(s: text): s", vec![Sig("f", "fn(text) -> i64")]),
+        case("a signature of no function", "fn f(s: text): s", vec![Sig("g", "fn(text) -> text")]),
     ];
     let n = wrong.len();
     let report = run_cases(&wrong, &compile_source);
@@ -110,6 +128,19 @@ fn runner_reports_mismatches() {
             vec![RuntimeError("g", vec![I64(1), I64(0)], &["line 2", "!line 20"])],
         ),
         case("dedented source", "\n    x = 1\n    y = 2\n    ", vec![Eval(I64(2))]),
+        case("right text value", r#""a\0b""#, vec![Eval(t("a\0b"))]),
+        case(
+            "right exact runtime error",
+            "fn f(s: text): int(s)\n",
+            vec![RuntimeErrorIs("f", vec![t("12x")], "invalid number \"12x\" in f at line 1")],
+        ),
+        case(
+            "right exact top-level error",
+            "x = int(\"q\")\n",
+            vec![EvalRuntimeErrorIs("invalid number \"q\" in top-level code at line 1")],
+        ),
+        case("right execute error kind", "fn f(s: text): s", vec![ExecError("f", vec![1], ErrKind::Signature)]),
+        case("right signature", "fn f(s: text): s", vec![Sig("f", "fn(text) -> text")]),
     ];
     let report = run_cases(&right, &compile_source);
     assert_eq!(report.failed_cases, 0, "{}", report.failures.join("\n"));

@@ -634,7 +634,8 @@ fn plugins_without_the_entry_function_or_failing_are_reported() {
     ] {
         assert_has_line(&out, line);
     }
-    let top_level = format!("  d_top_level.rt: failed to load: division by zero in top-level code of {}", dir.display());
+    let top_level =
+        format!("  d_top_level.rt: failed to load: division by zero in top-level code of {}", dir.display());
     assert!(
         out.lines().any(|l| l.starts_with(&top_level) && l.ends_with("d_top_level.rt at line 1")),
         "no line {top_level}...d_top_level.rt at line 1 in the output:\n{out}"
@@ -643,4 +644,139 @@ fn plugins_without_the_entry_function_or_failing_are_reported() {
     let out = run_with("21x");
     assert_has_line(&out, "  a_double.rt: error: invalid number \"21x\" in plugin_main at line 1");
     assert_has_line(&out, "0 of 4 plugins ran, 4 failed");
+}
+
+// ---- bytecode_vm ----------------------------------------------------------------
+
+fn bytecode_vm() -> PathBuf {
+    let program = built().join("bytecode_vm");
+    assert!(program.is_file(), "make all did not build {}", program.display());
+    program
+}
+
+/// What follows `prefix` up to the next space, on the first line starting with `prefix`.
+fn word_after<'a>(output: &'a str, prefix: &str) -> &'a str {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in the output:\n{output}"));
+    line[prefix.len()..].split(' ').next().unwrap_or("")
+}
+
+#[test]
+fn bytecode_vm_tiers_up_after_10_calls_and_bails_out_correctly() {
+    // Timings are printed but never checked here (docs/benchmarks.md has them).
+    let out = run_quietly("bytecode_vm --quick", Command::new(bytecode_vm()).args(["--quick", "--runs", "2"]));
+
+    // The workload: both tiers give the same result (the value is the one a
+    // plain model of the bytecode program computes) and leave the same matrix.
+    assert_eq!(word_after(&out, "interpreter only: result "), "6023975677", "{out}");
+    assert_eq!(word_after(&out, "with tier-up:     result "), "6023975677", "{out}");
+    assert_has_line(&out, "results equal: yes (result equal, matrix after the run equal)");
+    assert_has_line_starting(&out, "speedup with tier-up: ");
+    // Each hot function is interpreted 10 times; its next call compiles it.
+    for function in ["sum_row", "fib", "step"] {
+        assert_has_line_starting(&out, &format!("  tier-up: {function} after 10 calls -> native (1 function, "));
+    }
+    let calls = out.lines().find(|l| l.starts_with("calls from C and the interpreter:")).expect("the calls line");
+    for part in [" fib 10 interpreted + ", " step 10 interpreted + 4 native;", " run 1 interpreted + 0 native;"] {
+        assert!(calls.contains(part), "no {part:?} in {calls:?}");
+    }
+    assert!(calls.ends_with(" bail-outs: 0"), "{calls}");
+
+    // Every opcode, natively, against the interpreter, on edge values.
+    assert_has_line(
+        &out,
+        "opcodes(x, y) natively for the 81 pairs of 0, 1, -1, 2, 7, -7, 1000003, INT64_MAX, INT64_MIN: \
+         81 of 81 equal to the interpreter's",
+    );
+
+    // Deoptimisation: a guard fails in native code two frames deep; the
+    // interpreter resumes both frames (bump's earlier writes are kept, not
+    // redone: 30050, not what a re-run from the start would give) and the
+    // native code is used again afterwards. A division by zero bails out
+    // too, and the interpreter reports it.
+    assert_lines_in_order(
+        &out,
+        &[
+            &["== bail-out (deoptimisation) =="],
+            &["bump_and_sum(arr, 60) 12 times on a 100-element array: last result 21514, every call equal"],
+            &["  tier-up: bump_and_sum after 10 calls -> native with its callees bump, sum_to (3 functions, "],
+            &["bump_and_sum(arr, 130): "],
+            &["  bail-out: native `bump` failed its bounds guard at pc 8 (aget: index 100, array length 100)"],
+            &["  resumed in the interpreter (2 frames rebuilt): bump at pc 8 (aget), \
+                 bump_and_sum after its call of bump at pc 2"],
+            &["  result 30050, interpreter only: 30050; equal in both tiers (results and arrays); \
+                 array length 130 and 130"],
+            &["bump_and_sum(arr, 130) again: native, no bail-out (the array has grown): result 38435, \
+                 equal in both tiers"],
+            &["avg(arr, 50) 11 times: 345, every call equal in both tiers"],
+            &["  tier-up: avg after 10 calls -> native (1 function, "],
+            &["  bail-out: native `avg` failed its zero-divisor guard at pc 4 (div)"],
+            &["  resumed in the interpreter (1 frame rebuilt): avg at pc 4 (div)"],
+            &["  error with tier-up: division by zero in avg at pc 4"],
+            &["  error, interpreter only: division by zero in avg at pc 4"],
+            &["bail-outs handled: 2 (3 interpreter frames rebuilt); every result equal to the interpreter's: yes"],
+        ],
+    );
+    assert!(!out.contains("MISMATCH"), "{out}");
+    assert_eq!(out.lines().last(), Some("all results equal"), "{out}");
+}
+
+#[test]
+fn bytecode_vm_prints_the_mir_it_compiles() {
+    let out = run_quietly("bytecode_vm --mir", Command::new(bytecode_vm()).args(["--quick", "--runs", "1", "--mir"]));
+    assert_lines_in_order(
+        &out,
+        &[
+            &["---- MIR of the tier-up of `fib` ----"],
+            &["mir 1"],
+            &["extern fn vm_deopt(ptr, i64, i64, i64) -> ptr"],
+            &["fn bc_fib(ctx: ptr, l0: i64) -> i64 {"],
+            &["    s0 = call bc_fib(ctx, s0)"],
+            &["    t = load ctx, 0"],
+            &["B9:"],
+            &["    fr = call vm_deopt(ctx, 0, 9, 0)"],
+            &["    store fr, 0, l0"],
+        ],
+    );
+    // One unit for a hot function and its callees that are not native yet.
+    let unit = &out[out.find("---- MIR of the tier-up of `bump_and_sum` ----").expect("bump_and_sum's MIR")..];
+    let unit = &unit[..unit.find("\n----\n").expect("the end of the MIR")];
+    for f in ["fn bc_bump_and_sum(ctx: ptr, l0: i64, l1: i64) -> i64 {", "fn bc_bump(", "fn bc_sum_to("] {
+        assert!(unit.contains(f), "no {f:?} in\n{unit}");
+    }
+    assert_eq!(out.lines().last(), Some("all results equal"));
+}
+
+#[test]
+fn bytecode_vm_rejects_bad_usage() {
+    let out = run(Command::new(bytecode_vm()).arg("--bogus"));
+    assert_eq!(out.status.code(), Some(2), "stdout:\n{}", text(&out.stdout));
+    assert_eq!(text(&out.stderr), "usage: bytecode_vm [--quick] [--runs N] [--mir]\n");
+}
+
+#[test]
+fn makefile_vm_target_builds_the_library_and_runs_bytecode_vm() {
+    // Dry runs: print the commands without building anything.
+    let build = build_dir().join("dry-run-vm");
+    let all = text(&run(make(&build).args(["-n", "all"])).stdout);
+    let compile = format!("-o {}/bytecode_vm bytecode_vm.c", build.display());
+    assert!(all.contains(&compile), "`make all` does not build bytecode_vm:\n{all}");
+    assert!(!all.contains("cargo"), "`make all` runs cargo:\n{all}");
+
+    let goals: [(&[&str], &str); 2] =
+        [(&["-n", "vm"], "bytecode_vm"), (&["-n", "vm", "ARGS=--mir"], "bytecode_vm --mir")];
+    for (args, command) in goals {
+        let log = text(&run(make(&build).args(args)).stdout);
+        let cargo =
+            log.find("cargo build --release").unwrap_or_else(|| panic!("`make vm` does not build the library:\n{log}"));
+        let cc = log.find(&compile).unwrap_or_else(|| panic!("`make vm` does not build bytecode_vm:\n{log}"));
+        assert!(cargo < cc, "`make vm` links before building the library:\n{log}");
+        let runs = log
+            .lines()
+            .position(|l| l.trim_end() == format!("{}/{command}", build.display()))
+            .unwrap_or_else(|| panic!("`make {}` does not run `{command}`:\n{log}", args[1..].join(" ")));
+        assert!(log.lines().position(|l| l.contains(&compile)) < Some(runs), "{log}");
+    }
 }

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, try_manager, try_str};
 use super::types::*;
-use super::values::{c_text, from_rt_value, to_rt_value, write_value};
+use super::values::{c_text, from_rt_value, write_result, write_value};
 use crate::error::Error;
 use crate::mir::Ty;
 use crate::runtime::Value;
@@ -147,7 +147,7 @@ pub extern "C" fn rt_exec_manager_call(
         }
         let value = manager.call(name, &values)?;
         // SAFETY: as above.
-        unsafe { write_value(result, to_rt_value(&value)?) };
+        unsafe { write_result(result, &value) }?;
         Ok(RT_OK)
     })
 }

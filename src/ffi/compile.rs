@@ -90,7 +90,7 @@ pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *m
         let source = try_str!(source);
         let value = manager.compile_source(source, SOURCE_INPUT)?;
         // SAFETY: as above.
-        unsafe { write_value(result, super::values::to_rt_value(&value)?) };
+        unsafe { super::values::write_result(result, &value) }?;
         Ok(RT_OK)
     })
 }

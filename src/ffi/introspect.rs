@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, owned_c_string, try_manager, try_out, try_str};
 use super::types::*;
-use super::values::{to_rt_value, write_value};
+use super::values::{write_result, write_value};
 
 /// Returns 1 if the manager has a function named `name`, 0 if not or on
 /// error (a bad handle or `name` sets the last error).
@@ -72,7 +72,7 @@ pub extern "C" fn rt_exec_manager_get_global(h: i64, name: *const c_char, result
         let out = try_out!(result);
         let value = manager.global(name)?;
         // SAFETY: non-NULL and writable by the caller's contract.
-        unsafe { write_value(out, to_rt_value(&value)?) };
+        unsafe { write_result(out, &value) }?;
         Ok(RT_OK)
     })
 }

@@ -41,6 +41,19 @@ pub fn c_text(s: &str) -> *mut c_char {
     CString::new(&s[..end]).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
 }
 
+/// Stores `v` as an rt_value through `out` unless `out` is NULL (then no
+/// text copy is made, so nothing is left for the caller to free).
+///
+/// # Safety
+/// `out` is NULL or points to writable storage for an rt_value.
+pub unsafe fn write_result(out: *mut RtValue, v: &Value) -> Result<(), Error> {
+    if !out.is_null() {
+        // SAFETY: forwarded from the caller.
+        unsafe { write_value(out, to_rt_value(v)?) };
+    }
+    Ok(())
+}
+
 /// Stores `v` through `out` unless `out` is NULL.
 ///
 /// # Safety

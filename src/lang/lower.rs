@@ -85,8 +85,17 @@ fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
     lw.stmts(&f.body)?;
     if lw.blocks[lw.cur].term.is_none() {
         // Reached only for void functions and the top level: the checker
-        // proves that functions with a value return on every path.
-        let value = ret.map(|t| Operand::Const(zero(t)));
+        // proves that functions with a value return on every path (this
+        // end is then unreachable, e.g. after `while true:`).
+        let value = match ret {
+            Some(Ty::Text) => {
+                let t = lw.temp(Ty::Text);
+                lw.emit(InstKind::TextConst { dst: t, value: String::new() }, f.line);
+                Some(Operand::Local(t))
+            }
+            Some(t) => Some(Operand::Const(zero(t))),
+            None => None,
+        };
         lw.terminate(Terminator::Return(value), f.line);
     }
     Ok(mir::Function {

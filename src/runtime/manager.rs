@@ -18,7 +18,7 @@ use super::code::Store;
 use super::exec::{self, Fault};
 use super::guard::CallGuard;
 use super::text;
-use super::unit::{Origin, cell};
+use super::unit::{Origin, UnitTurns, cell};
 use super::value::Value;
 use crate::codegen;
 use crate::error::{Error, Result};
@@ -47,6 +47,7 @@ pub struct Manager {
     pub(super) store: Mutex<Store>,
     pub(super) catalog: RwLock<Catalog>,
     pub(super) guard: CallGuard,
+    pub(super) turns: UnitTurns,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -86,6 +87,7 @@ impl Manager {
             store: Mutex::new(Store::default()),
             catalog: RwLock::new(Catalog::default()),
             guard: CallGuard::default(),
+            turns: UnitTurns::default(),
         })
     }
 
@@ -110,13 +112,14 @@ impl Manager {
     /// Compiles one source unit and runs its top-level statements; returns
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
+        let turn = self.turns.begin();
         let mut store = lock(&self.store);
         let catalog = read(&self.catalog);
         let module = source_to_mir(source, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
         drop(catalog);
         let installed = self.install(&mut store, &module, input, Origin::Source)?;
         drop(store);
-        self.finish(installed, (input != SOURCE_INPUT).then_some(input))
+        self.finish(installed, (input != SOURCE_INPUT).then_some(input), &turn)
     }
 
     /// Reads a file and compiles it (MIR when it starts with the MIR
@@ -149,10 +152,11 @@ impl Manager {
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
         let (module, positions) = mir::text::parse(text).map_err(|e| Error::Compile(e.render(input)))?;
+        let turn = self.turns.begin();
         let mut store = lock(&self.store);
         let installed = self.install(&mut store, &module, input, Origin::Text(&positions))?;
         drop(store);
-        self.finish(installed, (input != MIR_INPUT).then_some(input))
+        self.finish(installed, (input != MIR_INPUT).then_some(input), &turn)
     }
 
     /// The error for a fault; `input` names a file the faulting top-level

@@ -5,6 +5,8 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::thread::ThreadId;
 
 use super::catalog::{Catalog, CatalogEnv, FuncEntry, GlobalEntry};
 use super::code::{Code, ModuleId, Store};
@@ -101,6 +103,87 @@ struct Undo {
     functions: Vec<Replaced>,
     globals: Vec<(String, Option<GlobalEntry>)>,
     values: Vec<Saved>,
+}
+
+/// Compile units of one manager take turns: a unit holds its turn from
+/// before it compiles until its top-level code has run and the unit is kept
+/// or undone, so no other unit can build on what may still be undone. A
+/// unit compiled by that same code (a host callback compiling into the
+/// manager) nests inside the turn and shares its fate: if the outer unit
+/// fails, the nested ones are undone too.
+#[derive(Default)]
+pub struct UnitTurns {
+    state: Mutex<TurnState>,
+    free: Condvar,
+}
+
+#[derive(Default)]
+struct TurnState {
+    owner: Option<ThreadId>,
+    /// One frame per unit of the owner in progress (innermost last): the
+    /// nested units that finished inside it, whose fate it decides.
+    frames: Vec<Vec<Finished>>,
+}
+
+/// A unit that has run its top-level code successfully but whose undo is
+/// kept because it is nested in a unit still running.
+pub struct Finished {
+    undo: Undo,
+    pinned: Vec<ModuleId>,
+    module: Option<ModuleId>,
+}
+
+/// This thread's turn to compile a unit; ends when dropped.
+pub struct Turn<'a> {
+    turns: &'a UnitTurns,
+}
+
+impl UnitTurns {
+    pub fn begin(&self) -> Turn<'_> {
+        let me = std::thread::current().id();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while st.owner.is_some_and(|o| o != me) {
+            st = self.free.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.owner = Some(me);
+        st.frames.push(Vec::new());
+        Turn { turns: self }
+    }
+}
+
+impl Turn<'_> {
+    fn state(&self) -> std::sync::MutexGuard<'_, TurnState> {
+        self.turns.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The nested units that finished inside this unit.
+    fn take_nested(&self) -> Vec<Finished> {
+        self.state().frames.last_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Hands finished units to the enclosing unit; gives them back if there
+    /// is none.
+    fn defer(&self, units: Vec<Finished>) -> std::result::Result<(), Vec<Finished>> {
+        let mut st = self.state();
+        let n = st.frames.len();
+        if n < 2 {
+            return Err(units);
+        }
+        st.frames[n - 2].extend(units);
+        Ok(())
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut st = self.state();
+        st.frames.pop();
+        if st.frames.is_empty() {
+            st.owner = None;
+            drop(st);
+            self.turns.free.notify_one();
+        }
+    }
 }
 
 /// A committed unit whose top-level code has not run yet.
@@ -295,7 +378,7 @@ impl Manager {
     /// Runs a committed unit's top-level code, then keeps the unit, or
     /// undoes it if that code failed.
     /// `file` names the input in a runtime error of the top-level code.
-    pub(super) fn finish(&self, installed: Installed, file: Option<&str>) -> Result<Value> {
+    pub(super) fn finish(&self, installed: Installed, file: Option<&str>, turn: &Turn<'_>) -> Result<Value> {
         let Installed { undo, init, pinned, module } = installed;
         let outcome = match init {
             None => Ok(Value::Void),
@@ -313,19 +396,29 @@ impl Manager {
                 result.map(|raw| unsafe { Value::from_owned_slot(raw, ret) }).map_err(|f| self.fault_error(f, file))
             }
         };
+        // This unit, then the units nested in it, in the order they committed.
+        let mut units = vec![Finished { undo, pinned, module }];
+        units.extend(turn.take_nested());
         let mut store = lock(&self.store);
         match &outcome {
             Ok(_) => {
-                for saved in undo.values {
-                    if saved.text {
-                        text::release(saved.raw as *const text::RtText);
+                if let Err(units) = turn.defer(units) {
+                    for unit in units {
+                        for saved in unit.undo.values {
+                            if saved.text {
+                                text::release(saved.raw as *const text::RtText);
+                            }
+                        }
+                        unit.pinned.iter().for_each(|id| store.unpin(*id));
                     }
                 }
             }
-            Err(_) => self.rollback(&mut store, undo, module),
-        }
-        for id in pinned {
-            store.unpin(id);
+            Err(_) => {
+                for unit in units.into_iter().rev() {
+                    self.rollback(&mut store, unit.undo, unit.module);
+                    unit.pinned.iter().for_each(|id| store.unpin(*id));
+                }
+            }
         }
         store.reclaim(&self.guard);
         outcome

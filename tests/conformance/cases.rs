@@ -44,6 +44,7 @@ pub fn all() -> Vec<Group> {
         Group { name: "names", cases: names() },
         Group { name: "redefinition", cases: redefinition() },
         Group { name: "atomic_units", cases: atomic_units() },
+        Group { name: "text", cases: text() },
     ]
 }
 
@@ -2158,6 +2159,1147 @@ fn atomic_units() -> Vec<Case> {
                 Unit("timeout = 1\nfn g(): undefined_fn()\n"),
                 compile_error(2, &["undefined_fn"]),
                 Global("timeout", I64(1800)),
+            ],
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Text: literals and escapes, `+`, comparisons, len, str, int/float of a
+// text, text parameters, results, locals and globals
+// ---------------------------------------------------------------------------
+
+/// A text value.
+fn t(s: &str) -> rtjit::Value {
+    rtjit::Value::Text(s.to_string())
+}
+
+fn text() -> Vec<Case> {
+    let mut v = text_literals();
+    v.extend(text_operators());
+    v.extend(text_len_and_str());
+    v.extend(text_parsing());
+    v.extend(text_functions());
+    v.extend(text_globals());
+    v.extend(text_type_errors());
+    v.extend(text_eval_values());
+    v
+}
+
+fn text_literals() -> Vec<Case> {
+    vec![
+        ev("a string literal is a text value", r#""hello""#, t("hello")),
+        ev("the empty string literal", r#""""#, t("")),
+        ev("escape \\n", r#""a\nb""#, t("a\nb")),
+        ev("escape \\t", r#""a\tb""#, t("a\tb")),
+        ev("escape \\r", r#""a\rb""#, t("a\rb")),
+        ev("escape \\\\", r#""a\\b""#, t("a\\b")),
+        ev("escape \\\"", r#""say \"hi\"""#, t("say \"hi\"")),
+        ev("escape \\0", r#""a\0b""#, t("a\0b")),
+        ev("escape \\u{48} is H", r#""\u{48}i""#, t("Hi")),
+        ev("escape \\u{e9} (two UTF-8 bytes)", r#""caf\u{e9}""#, t("café")),
+        ev("escape \\u{20AC} (three UTF-8 bytes)", r#""\u{20AC}""#, t("€")),
+        ev("escape \\u{1F600} (four UTF-8 bytes)", r#""\u{1F600}""#, t("😀")),
+        ev("escape \\u{10FFFF}, the largest scalar value", r#""\u{10FFFF}""#, t("\u{10FFFF}")),
+        ev("escape \\u{0} is NUL", r#""\u{0}""#, t("\0")),
+        ev("escape \\u with upper- and lower-case hex", r#""\u{4a}\u{4A}""#, t("JJ")),
+        ev("every escape in one literal", r#""\n\t\r\\\"\0\u{48}""#, t("\n\t\r\\\"\0H")),
+        ev("an escaped backslash before n is not a newline", r#""\\n""#, t("\\n")),
+        ev("UTF-8 written directly in a literal", r#""héllo wörld €😀""#, t("héllo wörld €😀")),
+        ev("# inside a string is not a comment", r#""a # b"  # a real comment"#, t("a # b")),
+        ev("a tab written directly in a literal is kept", "\"a\tb\"", t("a\tb")),
+        ev("spaces in a literal are kept", r#""  two  spaces  ""#, t("  two  spaces  ")),
+        ev("keywords and digits inside a literal are just text", r#""fn if 12 0x1 true""#, t("fn if 12 0x1 true")),
+        ce("an unknown escape is a compile error", r#"x = "a\qb""#, 1, &["escape"]),
+        ce("an unterminated string is a compile error", "x = \"abc\n", 1, &[]),
+        ce("a line break inside a string is a compile error", "x = \"ab\ncd\"\n", 1, &[]),
+        ce("\\u{110000} is not a Unicode scalar value", r#"x = "\u{110000}""#, 1, &[]),
+        ce("\\u{D800} (a surrogate) is not a Unicode scalar value", r#"x = "\u{D800}""#, 1, &[]),
+        ce("\\u{} without digits is an error", r#"x = "\u{}""#, 1, &[]),
+        ce("\\u with seven hex digits is an error", r#"x = "\u{1000000}""#, 1, &[]),
+        ce("\\u without braces is an error", r#"x = "\u0048""#, 1, &[]),
+        ce("\\u with a non-hex digit is an error", r#"x = "\u{4G}""#, 1, &[]),
+        case(
+            "a bad escape on a later line names that line",
+            r#"
+            fn f(): "fine"
+            fn g(): "bad \x escape"
+            "#,
+            vec![compile_error(2, &["escape"]), NoFunction("f"), NoFunction("g")],
+        ),
+        case(
+            "a literal in a function body",
+            r#"
+            fn greeting(): "hello, world"
+            fn empty(): ""
+            "#,
+            vec![
+                Call("greeting", vec![], t("hello, world")),
+                Call("empty", vec![], t("")),
+                Sig("greeting", "fn() -> text"),
+                Sig("empty", "fn() -> text"),
+            ],
+        ),
+        case(
+            "the same literal returned many times stays intact",
+            r#"
+            fn lit(): "constant"
+            fn many():
+                var n = 0
+                for i in 0..1000:
+                    if lit() == "constant":
+                        n += 1
+                return n
+            "#,
+            vec![Call("many", vec![], I64(1000)), Call("many", vec![], I64(1000)), Call("lit", vec![], t("constant"))],
+        ),
+    ]
+}
+
+fn text_operators() -> Vec<Case> {
+    vec![
+        // Concatenation.
+        ev("+ concatenates two texts", r#""ab" + "cd""#, t("abcd")),
+        ev("+ with the empty text on the right", r#""ab" + """#, t("ab")),
+        ev("+ with the empty text on the left", r#""" + "ab""#, t("ab")),
+        ev("+ of two empty texts", r#""" + """#, t("")),
+        ev("+ chains left to right", r#""a" + "b" + "c" + "d""#, t("abcd")),
+        ev("+ with parentheses", r#""a" + ("b" + "c")"#, t("abc")),
+        ev("+ keeps multi-byte characters", r#""é" + "😀" + "€""#, t("é😀€")),
+        ev("+ keeps NUL bytes", r#""a\0" + "\0b""#, t("a\0\0b")),
+        ev("+ with str() of a number", r#""n = " + str(5)"#, t("n = 5")),
+        case(
+            "+= on a text variable",
+            r#"
+            fn f(s: text) -> text:
+                var r = s
+                r += "!"
+                r += ""
+                r += "?"
+                return r
+            "#,
+            vec![Call("f", vec![t("hi")], t("hi!?")), Call("f", vec![t("")], t("!?"))],
+        ),
+        case(
+            "+= on a text global at top level",
+            r#"
+            s = "a"
+            s += "b"
+            "#,
+            vec![Eval(t("ab")), Global("s", t("ab"))],
+        ),
+        // Comparisons.
+        ev("== on equal texts", r#""abc" == "abc""#, Bool(true)),
+        ev("== on different texts", r#""abc" == "abd""#, Bool(false)),
+        ev("== on texts of different length", r#""ab" == "abc""#, Bool(false)),
+        ev("== compares contents, not identity", r#""ab" == "a" + "b""#, Bool(true)),
+        ev("== of two empty texts", r#""" == """#, Bool(true)),
+        ev("== of the empty text and \"\" + \"\"", r#""" == "" + """#, Bool(true)),
+        ev("!= on different texts", r#""a" != "b""#, Bool(true)),
+        ev("!= on equal texts", r#""a" != "a""#, Bool(false)),
+        ev("== sees bytes after a NUL", r#""a\0b" == "a\0c""#, Bool(false)),
+        ev("!= sees bytes after a NUL", r#""a\0b" != "a""#, Bool(true)),
+        ev("< is bytewise: abc < abd", r#""abc" < "abd""#, Bool(true)),
+        ev("< is bytewise: upper case sorts before lower case", r#""B" < "a""#, Bool(true)),
+        ev("< is bytewise: Z < a", r#""Z" < "a""#, Bool(true)),
+        ev("< a prefix sorts first", r#""ab" < "abc""#, Bool(true)),
+        ev("< the empty text sorts first", r#""" < "a""#, Bool(true)),
+        ev("< is false on equal texts", r#""abc" < "abc""#, Bool(false)),
+        ev("< digits compare as bytes, not numbers", r#""10" < "9""#, Bool(true)),
+        ev("< sees bytes after a NUL", r#""a\0b" < "a\0c""#, Bool(true)),
+        ev("<= on equal texts", r#""abc" <= "abc""#, Bool(true)),
+        ev("<= on a greater text", r#""b" <= "a""#, Bool(false)),
+        ev("> bytewise", r#""b" > "abc""#, Bool(true)),
+        ev("> is false on equal texts", r#""x" > "x""#, Bool(false)),
+        ev(">= on equal texts", r#""x" >= "x""#, Bool(true)),
+        ev(">= on a smaller text", r#""a" >= "b""#, Bool(false)),
+        ev("> multi-byte UTF-8 sorts after ASCII", r#""é" > "z""#, Bool(true)),
+        ev("< orders multi-byte characters by their bytes", r#""é" < "€""#, Bool(true)),
+        ev("comparisons combine with and/or/not", r#""a" < "b" and not ("b" < "a") or false"#, Bool(true)),
+        case(
+            "every comparison operator on texts from parameters",
+            "
+            fn lt(a: text, b: text): a < b
+            fn le(a: text, b: text): a <= b
+            fn gt(a: text, b: text): a > b
+            fn ge(a: text, b: text): a >= b
+            fn eq(a: text, b: text): a == b
+            fn ne(a: text, b: text): a != b
+            ",
+            vec![
+                Call("lt", vec![t("apple"), t("banana")], Bool(true)),
+                Call("lt", vec![t("banana"), t("apple")], Bool(false)),
+                Call("lt", vec![t(""), t("")], Bool(false)),
+                Call("le", vec![t("apple"), t("apple")], Bool(true)),
+                Call("le", vec![t("b"), t("a")], Bool(false)),
+                Call("gt", vec![t("b"), t("a")], Bool(true)),
+                Call("gt", vec![t("a"), t("a")], Bool(false)),
+                Call("ge", vec![t("a"), t("a")], Bool(true)),
+                Call("ge", vec![t(""), t("a")], Bool(false)),
+                Call("eq", vec![t("x\0y"), t("x\0y")], Bool(true)),
+                Call("eq", vec![t("x\0y"), t("x\0z")], Bool(false)),
+                Call("eq", vec![t(""), t("")], Bool(true)),
+                Call("ne", vec![t("x"), t("X")], Bool(true)),
+                Call("ne", vec![t("é"), t("é")], Bool(false)),
+                Sig("lt", "fn(text, text) -> bool"),
+            ],
+        ),
+        ce("text comparisons do not chain", r#"x = "a" < "b" < "c""#, 1, &["chain"]),
+        // Text in conditions, through comparisons.
+        case(
+            "text comparisons in if / elif conditions",
+            r#"
+            fn classify(s: text):
+                if s == "":
+                    return "empty"
+                elif s < "m":
+                    return "early"
+                elif s == "zzz":
+                    return "last"
+                else:
+                    return "late"
+            "#,
+            vec![
+                Call("classify", vec![t("")], t("empty")),
+                Call("classify", vec![t("apple")], t("early")),
+                Call("classify", vec![t("melon")], t("late")),
+                Call("classify", vec![t("zzz")], t("last")),
+                Call("classify", vec![t("Zebra")], t("early")),
+            ],
+        ),
+        case(
+            "text comparisons in while conditions",
+            r#"
+            fn pad(s: text, n) -> text:
+                var r = s
+                while len(r) < n:
+                    r = r + "."
+                return r
+            fn count_until(s: text):
+                var acc = ""
+                var n = 0
+                while acc != s and n < 100:
+                    acc += "a"
+                    n += 1
+                return n
+            fn upto(limit: text) -> text:
+                var s = "a"
+                while s + "a" <= limit:
+                    s += "a"
+                return s
+            "#,
+            vec![
+                Call("pad", vec![t("ab"), I64(5)], t("ab...")),
+                Call("pad", vec![t("abcdef"), I64(3)], t("abcdef")),
+                Call("count_until", vec![t("aaaa")], I64(4)),
+                Call("count_until", vec![t("")], I64(0)),
+                Call("count_until", vec![t("b")], I64(100)),
+                Call("upto", vec![t("aaa")], t("aaa")),
+                Call("upto", vec![t("a")], t("a")),
+            ],
+        ),
+        case(
+            "a text comparison in top-level control flow",
+            r#"
+            mode = "fast"
+            speed = 0
+            if mode == "slow":
+                speed = 1
+            elif mode == "fast":
+                speed = 10
+            var s = ""
+            while s != "xxx":
+                s += "x"
+            speed + len(s)
+            "#,
+            vec![Eval(I64(13)), Global("speed", I64(10))],
+        ),
+        case(
+            "a bool variable from a text comparison",
+            r#"
+            fn check(s: text) -> bool:
+                val b = s == "yes"
+                return b or s == "y"
+            "#,
+            vec![
+                Call("check", vec![t("yes")], Bool(true)),
+                Call("check", vec![t("y")], Bool(true)),
+                Call("check", vec![t("no")], Bool(false)),
+            ],
+        ),
+    ]
+}
+
+fn text_len_and_str() -> Vec<Case> {
+    vec![
+        ev("len of the empty text", r#"len("")"#, I64(0)),
+        ev("len of ASCII", r#"len("abc")"#, I64(3)),
+        ev("len counts bytes: é is 2", r#"len("é")"#, I64(2)),
+        ev("len counts bytes: héllo is 6", r#"len("héllo")"#, I64(6)),
+        ev("len counts bytes: € is 3", r#"len("€")"#, I64(3)),
+        ev("len counts bytes: 😀 is 4", r#"len("😀")"#, I64(4)),
+        ev("len counts bytes of escapes: \\u{1F600} is 4", r#"len("\u{1F600}")"#, I64(4)),
+        ev("len counts an escape as its character", r#"len("\n\t\r\\\"")"#, I64(5)),
+        ev("len counts NUL bytes", r#"len("a\0b")"#, I64(3)),
+        ev("len of \\u{48}", r#"len("\u{48}")"#, I64(1)),
+        ev("len of a concatenation", r#"len("ab" + "cdé")"#, I64(6)),
+        ev("len of str of a number", "len(str(-123))", I64(4)),
+        case(
+            "len of a text parameter",
+            "fn n(s: text): len(s)\n",
+            vec![
+                Call("n", vec![t("")], I64(0)),
+                Call("n", vec![t("hello")], I64(5)),
+                Call("n", vec![t("日本語")], I64(9)),
+                Call("n", vec![t("a\0b\0")], I64(4)),
+                Sig("n", "fn(text) -> i64"),
+            ],
+        ),
+        ce("len of an i64 is a type error", "len(5)\n", 1, &["text", "i64"]),
+        ce("len of a bool is a type error", "len(true)\n", 1, &["text", "bool"]),
+        ce("len takes one argument", r#"len("a", "b")"#, 1, &["len"]),
+        // str of each type.
+        ev("str of 0", "str(0)", t("0")),
+        ev("str of a positive i64", "str(42)", t("42")),
+        ev("str of a negative i64", "str(-5)", t("-5")),
+        ev("str of i64::MAX", "str(9223372036854775807)", t("9223372036854775807")),
+        ev("str of i64::MIN", "str(-9223372036854775808)", t("-9223372036854775808")),
+        ev("str of a hex literal is decimal", "str(0xff)", t("255")),
+        ev("str of true", "str(true)", t("true")),
+        ev("str of false", "str(false)", t("false")),
+        ev("str of a comparison", "str(1 < 2)", t("true")),
+        ev("str of 1.0 keeps the .0", "str(1.0)", t("1.0")),
+        ev("str of 0.1 is the shortest round-trip text", "str(0.1)", t("0.1")),
+        ev("str of 1e16", "str(1e16)", t("1e16")),
+        ev("str of NaN", "str(0.0 / 0)", t("NaN")),
+        ev("str of inf", "str(1.0 / 0)", t("inf")),
+        ev("str of -inf", "str(-1.0 / 0)", t("-inf")),
+        ev("str of 2.5", "str(2.5)", t("2.5")),
+        ev("str of -2.5", "str(-2.5)", t("-2.5")),
+        ev("str of 0.0", "str(0.0)", t("0.0")),
+        // Shortest round-trip: the digits of the nearest double, no more.
+        ev("str of 0.1 + 0.2", "str(0.1 + 0.2)", t("0.30000000000000004")),
+        ev("str of 0.3", "str(0.3)", t("0.3")),
+        ev("str of 100.0", "str(100.0)", t("100.0")),
+        ev("str of an i64 promoted to f64", "str(float(3))", t("3.0")),
+        ev("str of a text is that text", r#"str("abc")"#, t("abc")),
+        ev("str of a text keeps NUL bytes", r#"len(str("a\0b"))"#, I64(3)),
+        case(
+            "str of f64 reads back as the same number",
+            "fn rt(x: f64) -> bool: float(str(x)) == x\n",
+            vec![
+                Call("rt", vec![F64(0.1)], Bool(true)),
+                Call("rt", vec![F64(1.0 / 3.0)], Bool(true)),
+                Call("rt", vec![F64(2.0 / 3.0)], Bool(true)),
+                Call("rt", vec![F64(1e16)], Bool(true)),
+                Call("rt", vec![F64(1e-300)], Bool(true)),
+                Call("rt", vec![F64(5e-324)], Bool(true)),
+                Call("rt", vec![F64(f64::MAX)], Bool(true)),
+                Call("rt", vec![F64(f64::MIN_POSITIVE)], Bool(true)),
+                Call("rt", vec![F64(-123456.789)], Bool(true)),
+                Call("rt", vec![F64(9007199254740993.0)], Bool(true)),
+                Call("rt", vec![F64(1e21)], Bool(true)),
+                Call("rt", vec![F64(f64::INFINITY)], Bool(true)),
+                Call("rt", vec![F64(f64::NEG_INFINITY)], Bool(true)),
+            ],
+        ),
+        case(
+            "str of NaN reads back as NaN",
+            "fn nan_rt() -> bool:\n    val y = float(str(0.0 / 0))\n    return y != y\n",
+            vec![Call("nan_rt", vec![], Bool(true))],
+        ),
+        case(
+            "str of parameters of each type",
+            "
+            fn si(x): str(x)
+            fn sf(x: f64): str(x)
+            fn sb(b: bool): str(b)
+            fn st(s: text): str(s)
+            ",
+            vec![
+                Call("si", vec![I64(-7)], t("-7")),
+                Call("si", vec![I64(MIN)], t("-9223372036854775808")),
+                Call("sf", vec![F64(1.0)], t("1.0")),
+                Call("sf", vec![F64(0.1)], t("0.1")),
+                Call("sf", vec![F64(1e16)], t("1e16")),
+                Call("sf", vec![F64(f64::NAN)], t("NaN")),
+                Call("sf", vec![F64(f64::INFINITY)], t("inf")),
+                Call("sf", vec![I64(2)], t("2.0")),
+                Call("sb", vec![Bool(true)], t("true")),
+                Call("sb", vec![Bool(false)], t("false")),
+                Call("st", vec![t("same")], t("same")),
+                Sig("si", "fn(i64) -> text"),
+                Sig("sf", "fn(f64) -> text"),
+                Sig("sb", "fn(bool) -> text"),
+                Sig("st", "fn(text) -> text"),
+            ],
+        ),
+        ce("str of a void call is a compile error", "fn v():\n    return\nx = str(v())\n", 3, &[]),
+        ce("str takes one argument", "str(1, 2)\n", 1, &["str"]),
+        ce("str without an argument", "str()\n", 1, &["str"]),
+    ]
+}
+
+fn text_parsing() -> Vec<Case> {
+    vec![
+        ev("int of a decimal text", r#"int("42")"#, I64(42)),
+        ev("int ignores surrounding spaces", r#"int("  42  ")"#, I64(42)),
+        ev("int ignores tabs and line breaks around the number", r#"int("\t42\r\n")"#, I64(42)),
+        ev("int of a negative number", r#"int("-17")"#, I64(-17)),
+        ev("int of an explicit plus sign", r#"int("+17")"#, I64(17)),
+        ev("int of -0", r#"int("-0")"#, I64(0)),
+        ev("int of leading zeros", r#"int("007")"#, I64(7)),
+        ev("int of i64::MAX", r#"int("9223372036854775807")"#, I64(MAX)),
+        ev("int of i64::MIN", r#"int("-9223372036854775808")"#, I64(MIN)),
+        ev("int of a sign and spaces around it", r#"int(" -5 ")"#, I64(-5)),
+        ev("float of 1e3", r#"float("1e3")"#, F64(1000.0)),
+        ev("float of 1E3", r#"float("1E3")"#, F64(1000.0)),
+        ev("float of 2.5e-3", r#"float("2.5e-3")"#, F64(0.0025)),
+        ev("float of 1.5e+2", r#"float("1.5e+2")"#, F64(150.0)),
+        ev("float of a decimal", r#"float("3.25")"#, F64(3.25)),
+        ev("float of an integer text", r#"float("12")"#, F64(12.0)),
+        ev("float of a negative number", r#"float("-2.5")"#, F64(-2.5)),
+        ev("float of an explicit plus sign", r#"float("+3.5")"#, F64(3.5)),
+        ev("float ignores surrounding whitespace", r#"float(" \t1.5\n ")"#, F64(1.5)),
+        ev("float of 0.1 is the double nearest 0.1", r#"float("0.1") == 0.1"#, Bool(true)),
+        ev("float of inf (what str gives back)", r#"float("inf")"#, F64(f64::INFINITY)),
+        ev("float of -inf", r#"float("-inf")"#, F64(f64::NEG_INFINITY)),
+        ev("float of NaN (what str gives back)", r#"float("NaN")"#, F64(f64::NAN)),
+        // docs/language.md: `inf`, `nan` (any case).
+        ev("float of INF in upper case", r#"float("INF")"#, F64(f64::INFINITY)),
+        ev("float of Inf in mixed case with whitespace", r#"float(" Inf ")"#, F64(f64::INFINITY)),
+        ev("float of nan in lower case", r#"float("nan")"#, F64(f64::NAN)),
+        ev("float of -NAN is a NaN", r#"float("-NAN")"#, F64(f64::NAN)),
+        ev("int of str of an i64 is that i64", "int(str(-9223372036854775808))", I64(MIN)),
+        // Bad text: a runtime error naming the text, the function and the line.
+        case(
+            "int of bad text at top level: the exact message",
+            r#"x = int("12x")"#,
+            vec![EvalRuntimeErrorIs("invalid number \"12x\" in top-level code at line 1"), NoGlobal("x")],
+        ),
+        case(
+            "float of bad text at top level: the exact message",
+            "\n            val ok = 1\n            y = float(\"x\")\n            ",
+            vec![EvalRuntimeErrorIs("invalid number \"x\" in top-level code at line 2"), NoGlobal("ok"), NoGlobal("y")],
+        ),
+        case(
+            "int of bad text in a function: the exact message names the function and line",
+            r#"
+            fn parse(s: text):
+                val trimmed = s
+                return int(trimmed)
+            "#,
+            vec![
+                Call("parse", vec![t("12")], I64(12)),
+                RuntimeErrorIs("parse", vec![t("12x")], "invalid number \"12x\" in parse at line 3"),
+                RuntimeErrorIs("parse", vec![t("abc")], "invalid number \"abc\" in parse at line 3"),
+                // the manager is still usable
+                Call("parse", vec![t(" 7 ")], I64(7)),
+            ],
+        ),
+        case(
+            "float of bad text in a function: the exact message names the function and line",
+            r#"
+            fn pf(s: text) -> f64:
+                var x = 0.0
+                x = float(s)
+                return x
+            "#,
+            vec![
+                Call("pf", vec![t("1e3")], F64(1000.0)),
+                RuntimeErrorIs("pf", vec![t("x")], "invalid number \"x\" in pf at line 3"),
+                RuntimeErrorIs("pf", vec![t("1.5.2")], "invalid number \"1.5.2\" in pf at line 3"),
+                Call("pf", vec![t("-0.5")], F64(-0.5)),
+            ],
+        ),
+        case(
+            "the error names the function that parsed, not its caller",
+            r#"
+            fn inner(s: text):
+                return int(s)
+            fn outer(s: text):
+                return inner(s) + 1
+            top = outer("5")
+            "#,
+            vec![
+                Global("top", I64(6)),
+                RuntimeErrorIs("outer", vec![t("five")], "invalid number \"five\" in inner at line 2"),
+                ExecError("outer", vec![5], ErrKind::Signature),
+            ],
+        ),
+        case(
+            "int of the empty text is an error that quotes it",
+            "fn p(s: text): int(s)\n",
+            vec![RuntimeErrorIs("p", vec![t("")], "invalid number \"\" in p at line 1")],
+        ),
+        case(
+            "float of the empty text is an error that quotes it",
+            "fn p(s: text): float(s)\n",
+            vec![RuntimeErrorIs("p", vec![t("")], "invalid number \"\" in p at line 1")],
+        ),
+        case(
+            "the quoted text in the message is escaped",
+            "fn p(s: text): int(s)\n",
+            vec![
+                RuntimeErrorIs("p", vec![t("a\"b")], "invalid number \"a\\\"b\" in p at line 1"),
+                RuntimeErrorIs("p", vec![t("1\n2")], "invalid number \"1\\n2\" in p at line 1"),
+                RuntimeErrorIs("p", vec![t("é!")], "invalid number \"é!\" in p at line 1"),
+            ],
+        ),
+        case(
+            "int of bad texts: each is an invalid number",
+            "fn p(s: text): int(s)\n",
+            vec![
+                RuntimeError("p", vec![t(" ")], &["invalid number", "in p at line 1"]),
+                RuntimeError("p", vec![t("1.5")], &["invalid number", "\"1.5\""]),
+                RuntimeError("p", vec![t("1e3")], &["invalid number", "\"1e3\""]),
+                RuntimeError("p", vec![t("+")], &["invalid number", "\"+\""]),
+                RuntimeError("p", vec![t("-")], &["invalid number", "\"-\""]),
+                RuntimeError("p", vec![t("- 5")], &["invalid number", "\"- 5\""]),
+                RuntimeError("p", vec![t("1 2")], &["invalid number", "\"1 2\""]),
+                RuntimeError("p", vec![t("1_000")], &["invalid number", "\"1_000\""]),
+                RuntimeError("p", vec![t("0x10")], &["invalid number", "\"0x10\""]),
+                RuntimeError("p", vec![t("9223372036854775808")], &["invalid number", "\"9223372036854775808\""]),
+                RuntimeError("p", vec![t("--1")], &["invalid number", "\"--1\""]),
+                RuntimeError("p", vec![t("true")], &["invalid number", "\"true\""]),
+                Call("p", vec![t("1")], I64(1)),
+            ],
+        ),
+        case(
+            "float of bad texts: each is an invalid number",
+            "fn p(s: text): float(s)\n",
+            vec![
+                RuntimeError("p", vec![t(" ")], &["invalid number", "in p at line 1"]),
+                RuntimeError("p", vec![t("1e")], &["invalid number", "\"1e\""]),
+                RuntimeError("p", vec![t("1,5")], &["invalid number", "\"1,5\""]),
+                RuntimeError("p", vec![t("--1")], &["invalid number", "\"--1\""]),
+                RuntimeError("p", vec![t("1.5.2")], &["invalid number", "\"1.5.2\""]),
+                RuntimeError("p", vec![t("abc")], &["invalid number", "\"abc\""]),
+                Call("p", vec![t("2")], F64(2.0)),
+            ],
+        ),
+        case(
+            "a parse error in top-level code undoes the unit",
+            r#"
+            fn keep(): 1
+            count = 5
+            "#,
+            vec![
+                Unit("fn gone(): 2\ncount = 6\nname = \"n\"\nbad = int(\"6a\")\n"),
+                EvalRuntimeErrorIs("invalid number \"6a\" in top-level code at line 4"),
+                NoFunction("gone"),
+                NoGlobal("name"),
+                NoGlobal("bad"),
+                Global("count", I64(5)),
+                Call("keep", vec![], I64(1)),
+            ],
+        ),
+        ce("int of text keeps int's arity rule", r#"int("1", "2")"#, 1, &["int"]),
+        case(
+            "int and float of text give i64 and f64",
+            "fn pi(s: text): int(s)\nfn pfl(s: text): float(s)\n",
+            vec![Sig("pi", "fn(text) -> i64"), Sig("pfl", "fn(text) -> f64")],
+        ),
+    ]
+}
+
+fn text_functions() -> Vec<Case> {
+    vec![
+        case(
+            "a text parameter and a text result",
+            r#"
+            fn greet(name: text) -> text: "Hello, " + name + "!"
+            "#,
+            vec![
+                Call("greet", vec![t("Ann")], t("Hello, Ann!")),
+                Call("greet", vec![t("")], t("Hello, !")),
+                Call("greet", vec![t("wörld")], t("Hello, wörld!")),
+                Sig("greet", "fn(text) -> text"),
+                Unit(r#"greet("Bob")"#),
+                Eval(t("Hello, Bob!")),
+            ],
+        ),
+        case(
+            "several text parameters mixed with other types",
+            r#"
+            fn mix(a, s: text, x: f64, b: bool, u: text) -> text:
+                if b:
+                    return s + str(a) + u + str(x)
+                return u + s
+            "#,
+            vec![
+                Call("mix", vec![I64(1), t("s"), F64(0.5), Bool(true), t("u")], t("s1u0.5")),
+                Call("mix", vec![I64(1), t("s"), F64(0.5), Bool(false), t("u")], t("us")),
+                Sig("mix", "fn(i64, text, f64, bool, text) -> text"),
+            ],
+        ),
+        case(
+            "the text return type is inferred",
+            r#"
+            fn pick(n):
+                if n > 0:
+                    return "positive"
+                return "other"
+            fn passthrough(s: text): s
+            "#,
+            vec![
+                Sig("pick", "fn(i64) -> text"),
+                Sig("passthrough", "fn(text) -> text"),
+                Call("pick", vec![I64(1)], t("positive")),
+                Call("pick", vec![I64(-1)], t("other")),
+                Call("passthrough", vec![t("x\0y")], t("x\0y")),
+            ],
+        ),
+        case(
+            "text locals: val, var, annotation, shadowing, block scope",
+            r#"
+            fn f(s: text) -> text:
+                val a = s + "1"
+                var b: text = a
+                b = b + "2"
+                if len(b) > 0:
+                    val a = "inner"
+                    b = b + a
+                val b2 = b
+                val b = len(b2)
+                return str(b) + ":" + b2
+            "#,
+            vec![Call("f", vec![t("x")], t("8:x12inner"))],
+        ),
+        case(
+            "a text parameter may be reassigned without affecting the caller",
+            r#"
+            fn change(s: text) -> text:
+                s = s + "!"
+                s += "!"
+                return s
+            fn caller() -> text:
+                val orig = "o"
+                val changed = change(orig)
+                return orig + changed
+            "#,
+            vec![Call("change", vec![t("a")], t("a!!")), Call("caller", vec![], t("oo!!"))],
+        ),
+        case(
+            "building a text in a for loop",
+            r#"
+            fn digits(n) -> text:
+                var s = ""
+                for i in 0..n:
+                    s += str(i)
+                return s
+            "#,
+            vec![
+                Call("digits", vec![I64(0)], t("")),
+                Call("digits", vec![I64(5)], t("01234")),
+                Call("digits", vec![I64(12)], t("01234567891011")),
+            ],
+        ),
+        case(
+            "texts with break, continue and early return inside loops",
+            r#"
+            fn first_long(limit) -> text:
+                var s = ""
+                var i = 0
+                while i < 1000:
+                    i += 1
+                    val piece = str(i)
+                    if i % 2 == 0:
+                        continue
+                    s += piece
+                    if len(s) >= limit:
+                        return s
+                return "never"
+            fn until_x(s: text) -> text:
+                var out = ""
+                var i = 0
+                while i < 10:
+                    val c = str(i)
+                    if c == "4":
+                        break
+                    out += c
+                    i += 1
+                return out + s
+            "#,
+            vec![
+                Call("first_long", vec![I64(3)], t("135")),
+                Call("first_long", vec![I64(6)], t("1357911")),
+                Call("until_x", vec![t("x")], t("0123x")),
+            ],
+        ),
+        case(
+            "a text function that ends in `while true:` returns on every path",
+            r#"
+            fn wt() -> text:
+                while true:
+                    return "x"
+            fn grow(limit) -> text:
+                var s = ""
+                while true:
+                    s += "ab"
+                    if len(s) >= limit:
+                        return s
+            fn inferred(n):
+                while true:
+                    if n > 0:
+                        return "pos"
+                    return "non-pos"
+            "#,
+            vec![
+                Call("wt", vec![], t("x")),
+                Call("grow", vec![I64(5)], t("ababab")),
+                Call("inferred", vec![I64(1)], t("pos")),
+                Sig("inferred", "fn(i64) -> text"),
+            ],
+        ),
+        case(
+            "a recursive text function",
+            r#"
+            fn rep(s: text, n) -> text:
+                if n <= 0:
+                    return ""
+                return s + rep(s, n - 1)
+            fn rev(s: text, n) -> text:
+                if n == 0:
+                    return s
+                return rev(str(n) + s, n - 1)
+            "#,
+            vec![
+                Call("rep", vec![t("ab"), I64(0)], t("")),
+                Call("rep", vec![t("ab"), I64(3)], t("ababab")),
+                Call("rep", vec![t("é"), I64(4)], t("éééé")),
+                Call("rev", vec![t(""), I64(5)], t("12345")),
+                Unit("len(rep(\"xyz\", 1000))"),
+                Eval(I64(3000)),
+            ],
+        ),
+        case(
+            "texts through mutual recursion",
+            r#"
+            fn ping(n) -> text:
+                if n == 0: return "."
+                return "i" + pong(n - 1)
+            fn pong(n) -> text:
+                if n == 0: return "!"
+                return "o" + ping(n - 1)
+            "#,
+            vec![Call("ping", vec![I64(4)], t("ioio.")), Call("ping", vec![I64(3)], t("ioi!"))],
+        ),
+        case(
+            "a discarded text result and a text result used twice",
+            r#"
+            var calls = 0
+            fn make() -> text:
+                calls += 1
+                return "m" + str(calls)
+            fn use_it() -> text:
+                make()
+                make()
+                val x = make()
+                return x + x
+            "#,
+            vec![Call("use_it", vec![], t("m3m3")), Global("calls", I64(3)), Call("use_it", vec![], t("m6m6"))],
+        ),
+        case(
+            "a runtime error while texts are held leaves later calls working",
+            r#"
+            fn risky(s: text, d) -> text:
+                val a = s + "a"
+                val b = a + str(10 / d)
+                return b
+            "#,
+            vec![
+                RuntimeError("risky", vec![t("x"), I64(0)], &["division by zero", "risky", "line 3"]),
+                Call("risky", vec![t("x"), I64(5)], t("xa2")),
+                RuntimeError("risky", vec![t("y"), I64(0)], &["division by zero"]),
+                Call("risky", vec![t("y"), I64(2)], t("ya5")),
+            ],
+        ),
+        case(
+            "a large text built by doubling",
+            r#"
+            fn big(n) -> text:
+                var s = "x"
+                for i in 0..n:
+                    s = s + s
+                return s
+            fn biglen(n): len(big(n))
+            fn same_big(n) -> bool: big(n) == big(n) and not (big(n) < big(n))
+            "#,
+            vec![
+                Call("biglen", vec![I64(0)], I64(1)),
+                Call("biglen", vec![I64(20)], I64(1 << 20)),
+                Call("same_big", vec![I64(16)], Bool(true)),
+            ],
+        ),
+        case(
+            "runaway recursion holding texts is a stack overflow, not a crash",
+            r#"
+            fn r(s: text) -> text: s + r(s)
+            fn ok(s: text) -> text: s + s
+            "#,
+            vec![
+                RuntimeError("r", vec![t("abc")], &["stack overflow", "in r", "line 1"]),
+                Call("ok", vec![t("ab")], t("abab")),
+                RuntimeError("r", vec![t("")], &["stack overflow"]),
+                Call("ok", vec![t("c")], t("cc")),
+            ],
+        ),
+        case(
+            "the API checks text argument types",
+            r#"
+            fn greet(name: text) -> text: "hi " + name
+            fn add(a, b): a + b
+            fn n(s: text): len(s)
+            "#,
+            vec![
+                CallError("greet", vec![I64(1)], ErrKind::Signature),
+                CallError("greet", vec![Bool(true)], ErrKind::Signature),
+                CallError("greet", vec![F64(1.0)], ErrKind::Signature),
+                CallError("greet", vec![], ErrKind::Signature),
+                CallError("greet", vec![t("a"), t("b")], ErrKind::Signature),
+                CallError("add", vec![t("1"), I64(2)], ErrKind::Signature),
+                // execute passes integers only: text functions are refused
+                ExecError("greet", vec![1], ErrKind::Signature),
+                ExecError("n", vec![1], ErrKind::Signature),
+                Call("greet", vec![t("you")], t("hi you")),
+                Call("add", vec![I64(1), I64(2)], I64(3)),
+            ],
+        ),
+        case(
+            "a text function redefined: callers compiled earlier reach the new code",
+            r#"
+            fn tag(): "v1"
+            fn show() -> text: "[" + tag() + "]"
+            "#,
+            vec![
+                Call("show", vec![], t("[v1]")),
+                Unit("fn tag(): \"v2\"\n"),
+                Call("show", vec![], t("[v2]")),
+                Unit("fn tag(): \"v3\" + \"!\"\n"),
+                Call("show", vec![], t("[v3!]")),
+            ],
+        ),
+        case(
+            "changing a text function's signature under a caller is an error naming both",
+            r#"
+            fn tag(s: text) -> text: s
+            fn show() -> text: tag("x")
+            "#,
+            vec![
+                Unit("fn tag(n) -> text: str(n)\n"),
+                compile_error(1, &["tag", "show", "signature"]),
+                Call("show", vec![], t("x")),
+                Sig("tag", "fn(text) -> text"),
+                Unit("fn tag(n) -> text: str(n)\nfn show() -> text: tag(7)\n"),
+                Eval(Void),
+                Call("show", vec![], t("7")),
+            ],
+        ),
+    ]
+}
+
+fn text_globals() -> Vec<Case> {
+    vec![
+        case("a text global declared at top level", r#"name = "Ann""#, vec![Eval(t("Ann")), Global("name", t("Ann"))]),
+        case(
+            "val / var text globals with annotations",
+            r#"
+            val a: text = "x"
+            var b: text = a + "y"
+            b
+            "#,
+            vec![Eval(t("xy")), Global("a", t("x")), Global("b", t("xy"))],
+        ),
+        case(
+            "text globals persist across units",
+            r#"greeting = "hi""#,
+            vec![
+                Eval(t("hi")),
+                Unit(r#"greeting = greeting + "!""#),
+                Eval(t("hi!")),
+                Unit("fn get(): greeting\n"),
+                Call("get", vec![], t("hi!")),
+                Unit(r#"greeting += "?""#),
+                Eval(t("hi!?")),
+                Global("greeting", t("hi!?")),
+                Call("get", vec![], t("hi!?")),
+                Unit("greeting"),
+                Eval(t("hi!?")),
+            ],
+        ),
+        case(
+            "a global text assigned in a function keeps its value across calls",
+            r#"
+            var log = ""
+            fn push(s: text):
+                log = log + s + ";"
+            fn last() -> text: log
+            "#,
+            vec![
+                Global("log", t("")),
+                Call("push", vec![t("a")], Void),
+                Call("push", vec![t("bc")], Void),
+                Global("log", t("a;bc;")),
+                Call("last", vec![], t("a;bc;")),
+                Unit("push(\"d\")\nlog"),
+                Eval(t("a;bc;d;")),
+                Call("push", vec![t("")], Void),
+                Global("log", t("a;bc;d;;")),
+            ],
+        ),
+        case(
+            "a literal stored in a global outlives the code that stored it",
+            r#"
+            var msg = ""
+            fn set(): msg = "from the first set"
+            fn lit(): "a literal of the first lit"
+            set()
+            kept = lit()
+            "#,
+            vec![
+                Global("msg", t("from the first set")),
+                Global("kept", t("a literal of the first lit")),
+                Unit("fn set(): msg = \"second\"\nfn lit(): \"second lit\"\n"),
+                Unit("fn set(): msg = \"third\"\nfn lit(): \"third lit\"\n"),
+                Unit("fn set(): msg = \"fourth\"\nfn lit(): \"fourth lit\"\n"),
+                Unit("fn set(): msg = \"fifth\"\nfn lit(): \"fifth lit\"\n"),
+                Global("msg", t("from the first set")),
+                Global("kept", t("a literal of the first lit")),
+                Unit("x = 1"),
+                Unit("y = 2"),
+                Global("msg", t("from the first set")),
+                Global("kept", t("a literal of the first lit")),
+                Call("set", vec![], Void),
+                Global("msg", t("fifth")),
+                Call("lit", vec![], t("fifth lit")),
+            ],
+        ),
+        case(
+            "a literal assigned by top-level code outlives that code",
+            r#"s = "top-level literal""#,
+            vec![
+                Unit("fn g(): s\n"),
+                Unit("u = 1"),
+                Unit("w = 2"),
+                Global("s", t("top-level literal")),
+                Call("g", vec![], t("top-level literal")),
+            ],
+        ),
+        case(
+            "a local keeps the text a global held when it was read",
+            r#"
+            var g = "old"
+            fn swap() -> text:
+                val a = g
+                g = "new"
+                return a + ">" + g
+            fn swap_back() -> text:
+                val before = g
+                g = before + "!"
+                g = g + "?"
+                return before
+            "#,
+            vec![
+                Call("swap", vec![], t("old>new")),
+                Global("g", t("new")),
+                Call("swap_back", vec![], t("new")),
+                Global("g", t("new!?")),
+                Call("swap_back", vec![], t("new!?")),
+                Global("g", t("new!?!?")),
+            ],
+        ),
+        case(
+            "text in top-level loops and blocks",
+            r#"
+            var out = ""
+            for i in 0..5:
+                val piece = str(i * i)
+                if piece == "4":
+                    continue
+                out += piece + ","
+            var j = 0
+            while out != "" and j < 3:
+                j += 1
+            if true:
+                val out = "shadow"
+                note = out + "!"
+            int("  " + str(j) + "  ") + len(out)
+            "#,
+            vec![Eval(I64(12)), Global("out", t("0,1,9,16,")), Global("note", t("shadow!")), Global("j", I64(3))],
+        ),
+        case(
+            "int and float of text globals",
+            r#"
+            port_text = "8080"
+            ratio_text = " 0.75 "
+            port = int(port_text) + 1
+            ratio = float(ratio_text) * 2
+            "#,
+            vec![Eval(F64(1.5)), Global("port", I64(8081)), Global("ratio", F64(1.5))],
+        ),
+        case(
+            "a text global read by a function before it is assigned is the empty text",
+            r#"
+            fn getb(): b
+            val r = getb()
+            b = "set"
+            r + "|" + getb()
+            "#,
+            vec![Eval(t("|set")), Global("r", t(""))],
+        ),
+        case(
+            "a text global declared in a block that never runs holds the empty text",
+            r#"
+            if false:
+                c = "never"
+            c
+            "#,
+            vec![Eval(t("")), Global("c", t(""))],
+        ),
+        case(
+            "a val text global redeclared with the same kind and type",
+            r#"val k = "one""#,
+            vec![
+                Unit("fn getk(): k\n"),
+                Call("getk", vec![], t("one")),
+                Unit(r#"val k = "two""#),
+                Eval(t("two")),
+                Call("getk", vec![], t("two")),
+                Unit(r#"k = "three""#),
+                compile_error(1, &["val"]),
+                Global("k", t("two")),
+            ],
+        ),
+        case(
+            "a global changing between i64 and text",
+            "n = 1",
+            vec![
+                Unit(r#"n = "one""#),
+                compile_error(1, &["text"]),
+                Global("n", I64(1)),
+                Unit("fn getn(): n\n"),
+                Unit(r#"var n = "one""#),
+                compile_error(1, &["n", "getn"]),
+                Global("n", I64(1)),
+                Unit("fn getn(): n\nvar n = \"one\"\n"),
+                Eval(t("one")),
+                Global("n", t("one")),
+                Call("getn", vec![], t("one")),
+                Sig("getn", "fn() -> text"),
+                Unit("fn getn(): n\nvar n = 5\n"),
+                Global("n", I64(5)),
+                Call("getn", vec![], I64(5)),
+            ],
+        ),
+        case(
+            "a failed unit leaves text globals as they were",
+            r#"
+            var s = "keep"
+            var n = 1
+            fn sets(v: text): s = v
+            "#,
+            vec![
+                Unit("s = \"changed\"\nsets(\"again\")\nt2 = \"new\"\nn = 1 / (n - 1)\n"),
+                EvalRuntimeError(&["division by zero", "top-level code", "line 4"]),
+                Global("s", t("keep")),
+                Global("n", I64(1)),
+                NoGlobal("t2"),
+                Unit("s = \"changed\"\nfn broken(): nope\n"),
+                compile_error(2, &["nope"]),
+                Global("s", t("keep")),
+                Unit("s + \"!\""),
+                Eval(t("keep!")),
+            ],
+        ),
+    ]
+}
+
+fn text_type_errors() -> Vec<Case> {
+    vec![
+        ce("\"a\" + 1 is a type error that names both types", r#""a" + 1"#, 1, &["text", "i64"]),
+        ce("1 + \"a\" is a type error", r#"1 + "a""#, 1, &["i64", "text"]),
+        ce("\"a\" + 1.5 is a type error", r#"x = "a" + 1.5"#, 1, &["text", "f64"]),
+        ce("\"a\" + true is a type error", r#"x = "a" + true"#, 1, &["text", "bool"]),
+        ce("\"a\" + 1 hints at str()", r#"x = "a" + 1"#, 1, &["str("]),
+        ce("`if \"a\":` is a type error", "if \"a\": x = 1\n", 1, &["bool", "text"]),
+        ce("`while s:` on a text is a type error", "fn f(s: text):\n    while s: s = \"\"\n", 2, &["bool", "text"]),
+        ce("`elif \"a\":` is a type error", "if false: x = 1\nelif \"a\": x = 2\n", 2, &["bool", "text"]),
+        ce("`not` on a text is a type error", r#"not "a""#, 1, &["text"]),
+        ce("`and` on a text is a type error", r#""a" and true"#, 1, &["text"]),
+        ce("`or` on a text is a type error", r#"false or "a""#, 1, &["text"]),
+        ce("text - text is a type error", r#""ab" - "b""#, 1, &["text"]),
+        ce("text * i64 is a type error", r#""ab" * 2"#, 1, &["text"]),
+        ce("text / text is a type error", r#""a" / "b""#, 1, &["text"]),
+        ce("text % text is a type error", r#""a" % "b""#, 1, &["text"]),
+        ce("text ^ i64 is a type error", r#""a" ^ 2"#, 1, &["text"]),
+        ce("unary minus on a text is a type error", r#"-"a""#, 1, &["text"]),
+        ce("text == i64 is a type error", r#""1" == 1"#, 1, &["text", "i64"]),
+        ce("text != bool is a type error", r#"x = "true" != true"#, 1, &["text", "bool"]),
+        ce("text < i64 is a type error", r#""a" < 1"#, 1, &["text", "i64"]),
+        ce("f64 >= text is a type error", r#"1.5 >= "a""#, 1, &["f64", "text"]),
+        ce("abs of a text is a type error", r#"abs("a")"#, 1, &["text"]),
+        ce("sqrt of a text is a type error", r#"sqrt("4")"#, 1, &["text"]),
+        ce("min of texts is a type error", r#"min("a", "b")"#, 1, &["text"]),
+        ce(
+            "a text range bound is a type error",
+            "fn f():\n    for i in \"a\"..\"b\":\n        continue\n",
+            2,
+            &["text"],
+        ),
+        ce("a text is not passed to an i64 parameter", "fn k(x): x\ny = k(\"1\")\n", 2, &["text"]),
+        ce("an i64 is not passed to a text parameter", "fn k(s: text): s\ny = k(1)\n", 2, &["i64"]),
+        ce("a text is not returned as i64", "fn r() -> i64: \"1\"\n", 1, &["text"]),
+        ce("an i64 is not returned as text", "fn r() -> text: 1\n", 1, &["i64"]),
+        ce(
+            "mixing text and i64 returns is a type error",
+            "fn r(x):\n    if x > 0:\n        return \"a\"\n    return 1\n",
+            4,
+            &[],
+        ),
+        ce("an i64 is not a text variable", "val s: text = 5\n", 1, &["text"]),
+        ce("a text is not an i64 variable", "val n: i64 = \"5\"\n", 1, &["text"]),
+        ce("an i64 is not assigned to a text variable", "fn f():\n    var s = \"a\"\n    s = 1\n", 3, &["text", "i64"]),
+        ce("+= of an i64 onto a text is a type error", "fn f():\n    var s = \"a\"\n    s += 1\n", 3, &[]),
+        ce("-= on a text is a type error", "fn f():\n    var s = \"a\"\n    s -= \"a\"\n", 3, &["text"]),
+        ce("an i64 is not assigned to a text global", "s = \"a\"\ns = 2\n", 2, &["text"]),
+        ce("a text is not assigned to an i64 global", "n = 1\nn = \"2\"\n", 2, &["text"]),
+        ce("a text value is not called", "s = \"a\"\ns()\n", 2, &[]),
+    ]
+}
+
+fn text_eval_values() -> Vec<Case> {
+    vec![
+        ev("the value of a text expression", r#""a" + "b""#, t("ab")),
+        ev("the value of a val text declaration", r#"val s = "v""#, t("v")),
+        ev("the value of a var text declaration", r#"var s: text = "w""#, t("w")),
+        ev("the value of a text assignment", r#"s = "x""#, t("x")),
+        ev("the value of a compound text assignment", "s = \"x\"\ns += \"y\"\n", t("xy")),
+        ev("the value of str()", "str(12) + str(0.5)", t("120.5")),
+        ev("the value of a call of a text function", "fn f() -> text: \"r\"\nf()\n", t("r")),
+        ev("a text value keeps NUL bytes in the Rust API", r#""a\0b\0""#, t("a\0b\0")),
+        ev("a unit whose last statement is a text global", "s = \"x\"\nn = 1\ns\n", t("x")),
+        ev("a text value after function definitions", "\"last\"\nfn g(): 1\n", t("last")),
+        ev(
+            "a long text value",
+            r#"val s = "0123456789" + "0123456789" + "0123456789""#,
+            t("012345678901234567890123456789"),
+        ),
+        case(
+            "text values across a REPL session",
+            r#"var s = """#,
+            vec![
+                Eval(t("")),
+                Unit(r#"s = s + "a""#),
+                Eval(t("a")),
+                Unit(r#"s += "é""#),
+                Eval(t("aé")),
+                Unit("len(s)"),
+                Eval(I64(3)),
+                Unit("s == \"aé\""),
+                Eval(Bool(true)),
+                Unit("str(len(s)) + s"),
+                Eval(t("3aé")),
             ],
         ),
     ]

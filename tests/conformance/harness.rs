@@ -78,6 +78,16 @@ pub enum Check {
     ExecRuntimeError(&'static str, Vec<i64>, &'static [&'static str]),
     /// `manager.call(f, args)` fails with this kind of error.
     CallError(&'static str, Vec<Value>, ErrKind),
+    /// `manager.call(f, args)` fails with `Error::Runtime` whose message is
+    /// exactly this (e.g. `invalid number "12x" in f at line 3`).
+    RuntimeErrorIs(&'static str, Vec<Value>, &'static str),
+    /// The most recent unit compiled but its top-level code failed with
+    /// `Error::Runtime` whose message is exactly this.
+    EvalRuntimeErrorIs(&'static str),
+    /// `manager.execute(f, args)` fails with this kind of error.
+    ExecError(&'static str, Vec<i64>, ErrKind),
+    /// `manager.function_signature(f)` renders as this (`fn(text) -> text`).
+    Sig(&'static str, &'static str),
     /// `manager.global(name)` returns this value.
     Global(&'static str, Value),
     /// `manager.global(name)` is `Error::NotFound`.
@@ -234,11 +244,29 @@ fn missing(msg: &str, subs: &[&str]) -> Vec<String> {
     v
 }
 
-/// Values are equal; floats compare by value, and NaN equals NaN.
+/// Values are equal; floats compare by value, and NaN equals NaN; texts
+/// compare byte for byte (NUL bytes included, so nothing is cut short).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::F64(x), Value::F64(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes() == y.as_bytes(),
         _ => a == b,
+    }
+}
+
+/// A value for a failure message; a text also shows its length in bytes,
+/// which makes invisible differences (NUL, trailing spaces) readable.
+fn show(v: &Result<Value, Error>) -> String {
+    match v {
+        Ok(Value::Text(s)) => format!("Ok(Text({s:?}), {} bytes)", s.len()),
+        other => format!("{other:?}"),
+    }
+}
+
+fn show_want(v: &Value) -> String {
+    match v {
+        Value::Text(s) => format!("Text({s:?}) ({} bytes)", s.len()),
+        other => format!("{other:?}"),
     }
 }
 
@@ -287,7 +315,8 @@ fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error
             continue;
         }
         checks += 1;
-        let looks_at_unit = matches!(check, Eval(_) | Compiles | CompileError { .. } | EvalRuntimeError(_));
+        let looks_at_unit =
+            matches!(check, Eval(_) | Compiles | CompileError { .. } | EvalRuntimeError(_) | EvalRuntimeErrorIs(_));
         if looks_at_unit {
             unit.inspected = true;
         } else if unit.result.is_err() && !unit.inspected {
@@ -308,7 +337,7 @@ fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error
             Unit(_) => None,
             Eval(want) => match &unit.result {
                 Ok(v) if same(v, want) => None,
-                got => Some(format!("check {n}: unit {u} should evaluate to {want:?}, got {got:?}")),
+                got => Some(format!("check {n}: unit {u} should evaluate to {}, got {}", show_want(want), show(got))),
             },
             Compiles => match &unit.result {
                 Ok(_) => None,
@@ -353,7 +382,12 @@ fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error
             },
             Call(f, args, want) => match m.call(f, args) {
                 Ok(v) if same(&v, want) => None,
-                got => Some(format!("check {n}: {f}({}) should be {want:?}, got {got:?}", show_args(args))),
+                got => Some(format!(
+                    "check {n}: {f}({}) should be {}, got {}",
+                    show_args(args),
+                    show_want(want),
+                    show(&got)
+                )),
             },
             Exec(f, args, want) => match m.execute(f, args) {
                 Ok(v) if v == *want => None,
@@ -391,9 +425,35 @@ fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error
                 Err(e) if ErrKind::of(&e) == Some(*kind) => None,
                 got => Some(format!("check {n}: {f}({}) should fail with {kind:?}, got {got:?}", show_args(args))),
             },
+            RuntimeErrorIs(f, args, want) => match m.call(f, args) {
+                Err(Error::Runtime(msg)) if msg == *want => None,
+                got => Some(format!(
+                    "check {n}: {f}({}) should fail at run time with exactly {want:?}, got {got:?}",
+                    show_args(args)
+                )),
+            },
+            EvalRuntimeErrorIs(want) => match &unit.result {
+                Err(Error::Runtime(msg)) if msg == want => None,
+                got => Some(format!(
+                    "check {n}: unit {u}'s top-level code should fail at run time with exactly {want:?}, got {got:?}"
+                )),
+            },
+            ExecError(f, args, kind) => match m.execute(f, args) {
+                Err(e) if ErrKind::of(&e) == Some(*kind) => None,
+                got => {
+                    Some(format!("check {n}: execute {f}({}) should fail with {kind:?}, got {got:?}", show_args(args)))
+                }
+            },
+            Sig(f, want) => match m.function_signature(f) {
+                Ok(sig) if sig.to_string() == *want => None,
+                got => Some(format!(
+                    "check {n}: the signature of `{f}` should be {want:?}, got {:?}",
+                    got.map(|s| s.to_string())
+                )),
+            },
             Global(name, want) => match m.global(name) {
                 Ok(v) if same(&v, want) => None,
-                got => Some(format!("check {n}: global `{name}` should be {want:?}, got {got:?}")),
+                got => Some(format!("check {n}: global `{name}` should be {}, got {}", show_want(want), show(&got))),
             },
             NoGlobal(name) => match m.global(name) {
                 Err(Error::NotFound(_)) => None,
@@ -425,8 +485,14 @@ fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error
 /// failure.
 pub fn run_cases(cases: &[Case], compile: &dyn Fn(&Manager, &str) -> Result<Value, Error>) -> Report {
     let mut report = Report::default();
+    // CONFORMANCE_TRACE=1 names each case before it runs (to find a case
+    // that hangs or crashes the process).
+    let trace = std::env::var_os("CONFORMANCE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
     for case in cases {
         report.cases += 1;
+        if trace {
+            eprintln!("conformance: running case `{}`", case.name);
+        }
         let outcome = catch_unwind(AssertUnwindSafe(|| run_case(case, compile)));
         let (checks, failures) = match outcome {
             Ok(r) => r,
