@@ -625,13 +625,30 @@ impl Cx<'_, '_> {
                 let w = widen(self, false, x);
                 self.b.ins().fcvt_from_uint(ct, w)
             }
+            // Saturate at the target's range: the 64-bit conversion
+            // saturates at i64/u64, then narrow targets clamp before
+            // keeping their low bits.
             ConvOp::FloatToSInt => {
                 let v = self.b.ins().fcvt_to_sint_sat(types::I64, x);
-                if to.bits() < 64 { self.b.ins().ireduce(ct, v) } else { v }
+                if to.bits() < 64 {
+                    let max = self.b.ins().iconst(types::I64, (1i64 << (to.bits() - 1)) - 1);
+                    let min = self.b.ins().iconst(types::I64, -(1i64 << (to.bits() - 1)));
+                    let v = self.b.ins().smin(v, max);
+                    let v = self.b.ins().smax(v, min);
+                    self.b.ins().ireduce(ct, v)
+                } else {
+                    v
+                }
             }
             ConvOp::FloatToUInt => {
                 let v = self.b.ins().fcvt_to_uint_sat(types::I64, x);
-                if to.bits() < 64 { self.b.ins().ireduce(ct, v) } else { v }
+                if to.bits() < 64 {
+                    let max = self.b.ins().iconst(types::I64, (1i64 << to.bits()) - 1);
+                    let v = self.b.ins().umin(v, max);
+                    self.b.ins().ireduce(ct, v)
+                } else {
+                    v
+                }
             }
             ConvOp::FPromote => self.b.ins().fpromote(ct, x),
             ConvOp::FDemote => self.b.ins().fdemote(ct, x),

@@ -131,7 +131,13 @@ pub fn clif_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
 /// context parameter).
 pub fn c_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature {
     let mut s = ir::Signature::new(call_conv);
-    s.params.extend(sig.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    // Narrow arguments are extended as C compilers expect (clang relies on
+    // it): signed integers sign-extended, bools zero-extended.
+    s.params.extend(sig.params.iter().map(|t| match t {
+        Ty::I8 | Ty::I16 => AbiParam::new(clif_type(*t)).sext(),
+        Ty::Bool => AbiParam::new(clif_type(*t)).uext(),
+        _ => AbiParam::new(clif_type(*t)),
+    }));
     if let Some(r) = sig.ret {
         s.returns.push(AbiParam::new(clif_type(r)));
     }

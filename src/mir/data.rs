@@ -104,6 +104,84 @@ impl fmt::Display for Signature {
     }
 }
 
+impl UnOp {
+    /// The instruction's name in MIR text.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            UnOp::Neg => "neg",
+            UnOp::Not => "not",
+            UnOp::Abs => "abs",
+            UnOp::Sqrt => "sqrt",
+            UnOp::Floor => "floor",
+            UnOp::Ceil => "ceil",
+            UnOp::Trunc => "trunc",
+            UnOp::Len => "len",
+        }
+    }
+}
+
+impl BinOp {
+    /// The instruction's name in MIR text.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            BinOp::Add => "add",
+            BinOp::Sub => "sub",
+            BinOp::Mul => "mul",
+            BinOp::Div => "div",
+            BinOp::Rem => "rem",
+            BinOp::UDiv => "udiv",
+            BinOp::URem => "urem",
+            BinOp::Pow => "pow",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Xor => "xor",
+            BinOp::Shl => "shl",
+            BinOp::Shr => "shr",
+            BinOp::UShr => "ushr",
+            BinOp::Min => "min",
+            BinOp::Max => "max",
+        }
+    }
+}
+
+impl CmpOp {
+    /// The instruction's name in MIR text.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
+            CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
+            CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
+            CmpOp::ULt => "ult",
+            CmpOp::ULe => "ule",
+            CmpOp::UGt => "ugt",
+            CmpOp::UGe => "uge",
+        }
+    }
+}
+
+impl ConvOp {
+    /// The instruction's name in MIR text.
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            ConvOp::Sext => "sext",
+            ConvOp::Zext => "zext",
+            ConvOp::Trunc => "reduce",
+            ConvOp::SIntToFloat => "sitof",
+            ConvOp::UIntToFloat => "uitof",
+            ConvOp::FloatToSInt => "ftosi",
+            ConvOp::FloatToUInt => "ftoui",
+            ConvOp::FPromote => "fpromote",
+            ConvOp::FDemote => "fdemote",
+            ConvOp::Bitcast => "bitcast",
+            ConvOp::ToText => "str",
+            ConvOp::Parse => "parse",
+        }
+    }
+}
+
 impl Signature {
     /// Parses `fn(i64, f64, ptr) -> i64` (`-> void` for no result), the
     /// form `Display` prints. Whitespace is free.
@@ -232,7 +310,8 @@ pub enum ConvOp {
     /// Signed integer to float.
     SIntToFloat,
     UIntToFloat,
-    /// Float to signed integer, toward zero, saturating; NaN gives 0.
+    /// Float to signed integer, toward zero, saturating at the target
+    /// type's range; NaN gives 0.
     FloatToSInt,
     FloatToUInt,
     FPromote,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::data::*;
-use super::validate::{FnRef, Loc, MirError};
+use super::validate::{FnRef, Loc, MirEnv, MirError, NoEnv};
 
 /// The MIR format version this library reads and writes.
 pub const VERSION: u32 = 1;
@@ -191,6 +191,10 @@ fn number(word: &str) -> Option<Tok> {
     };
     if let Some(v) = int {
         return Some(Tok::Int(if neg { -v } else { v }));
+    }
+    if clean.chars().all(|c| c.is_ascii_digit()) || clean.starts_with("0x") || clean.starts_with("0b") {
+        // Too large even for 128 bits.
+        return None;
     }
     let f = match clean.as_str() {
         "inf" => f64::INFINITY,
@@ -443,6 +447,13 @@ const TERMINATORS: &[&str] = &["jmp", "br", "switch", "ret"];
 
 /// Parses MIR text (the whole blob, version line first).
 pub fn parse(text: &str) -> Result<(Module, Positions), MirError> {
+    parse_with(text, &NoEnv)
+}
+
+/// Parses MIR text; `env` gives the types of functions and globals defined
+/// outside the text, so constants passed to or stored in them get the
+/// right type without a suffix.
+pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), MirError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().map(|(i, s)| (i as u32 + 1, s));
     let version_err = |line: u32| MirError::new(line, 1, format!("expected the version line `mir {VERSION}` first"));
@@ -452,7 +463,12 @@ pub fn parse(text: &str) -> Result<(Module, Positions), MirError> {
     if !l.keyword("mir") {
         return Err(version_err(n));
     }
+    let digits = matches!(l.toks.get(1), Some(Token { tok: Tok::Int(_), .. }))
+        && first.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
     let v = l.int("the MIR version number")?;
+    if !digits {
+        return Err(MirError::new(n, 5, "the version is a decimal number: `mir 1`"));
+    }
     if v != VERSION as i128 {
         return Err(MirError::new(n, 5, format!("unsupported MIR version {v} (this rtjit reads version {VERSION})")));
     }
@@ -508,7 +524,8 @@ pub fn parse(text: &str) -> Result<(Module, Positions), MirError> {
         if init && module.init.is_some() {
             return Err(MirError::new(raw.text_line, raw.col, "a module has at most one `init` block"));
         }
-        let f = resolve(raw, r, &sigs, &globals, &mut pos)?;
+        let types = Types { sigs: &sigs, globals: &globals, env };
+        let f = resolve(raw, r, &types, &mut pos)?;
         if init {
             module.init = Some(f);
         } else {
@@ -814,6 +831,26 @@ fn inst(l: &mut Line, dst: Option<(String, u32)>, op: String, op_col: u32) -> Re
 
 // ---------------------------------------------------------------- resolving
 
+/// The types of the names an instruction may refer to.
+struct Types<'a> {
+    sigs: &'a HashMap<String, Signature>,
+    globals: &'a HashMap<String, Ty>,
+    env: &'a dyn MirEnv,
+}
+
+impl Types<'_> {
+    fn params(&self, callee: &str) -> Vec<Ty> {
+        match self.sigs.get(callee) {
+            Some(sig) => sig.params.clone(),
+            None => self.env.function(callee).map(|s| s.params).unwrap_or_default(),
+        }
+    }
+
+    fn global(&self, name: &str) -> Option<Ty> {
+        self.globals.get(name).copied().or_else(|| self.env.global(name))
+    }
+}
+
 struct Scope<'a> {
     locals: HashMap<&'a str, Local>,
     types: Vec<Ty>,
@@ -875,13 +912,7 @@ impl Scope<'_> {
     }
 }
 
-fn resolve(
-    raw: RawFunction,
-    r: FnRef,
-    sigs: &HashMap<String, Signature>,
-    globals: &HashMap<String, Ty>,
-    pos: &mut Positions,
-) -> Result<Function, MirError> {
+fn resolve(raw: RawFunction, r: FnRef, types: &Types, pos: &mut Positions) -> Result<Function, MirError> {
     pos.at.insert(Loc::Function(r), (raw.text_line, raw.col));
     let mut decls: Vec<LocalDecl> = Vec::new();
     let mut locals: HashMap<&str, Local> = HashMap::new();
@@ -892,6 +923,9 @@ fn resolve(
         decls.push(LocalDecl { name: name.clone(), ty: *ty });
     }
     for (name, ty, line, col) in &raw.locals {
+        if matches!(name.as_str(), "true" | "false" | "inf" | "nan") {
+            return Err(MirError::new(*line, *col, format!("`{name}` is a constant and cannot name a local")));
+        }
         if locals.insert(name.as_str(), Local(decls.len() as u32)).is_some() {
             return Err(MirError::new(*line, *col, format!("local `{name}` is declared twice")));
         }
@@ -929,7 +963,7 @@ fn resolve(
         for (ii, (raw_inst, line, text_line, col)) in b.insts.iter().enumerate() {
             scope.line = *text_line;
             pos.at.insert(Loc::Inst(r, bi, ii), (*text_line, *col));
-            let kind = resolve_inst(raw_inst, &scope, sigs, globals, &slot_ids)?;
+            let kind = resolve_inst(raw_inst, &scope, types, &slot_ids)?;
             insts.push(Inst { kind, line: *line });
         }
         scope.line = *term_text_line;
@@ -984,13 +1018,7 @@ fn resolve_term(
     })
 }
 
-fn resolve_inst(
-    i: &RawInst,
-    s: &Scope,
-    sigs: &HashMap<String, Signature>,
-    globals: &HashMap<String, Ty>,
-    slots: &HashMap<&str, u32>,
-) -> Result<InstKind, MirError> {
+fn resolve_inst(i: &RawInst, s: &Scope, types: &Types, slots: &HashMap<&str, u32>) -> Result<InstKind, MirError> {
     let RawInst::Op { dst, op, op_col, args, extra } = i else {
         return Err(MirError::new(s.line, 1, "expected an instruction"));
     };
@@ -1093,7 +1121,7 @@ fn resolve_inst(
             let Extra::Callee(callee) = extra else {
                 return Err(MirError::new(s.line, *op_col, "call without a callee"));
             };
-            let params = sigs.get(callee).map(|sig| sig.params.clone()).unwrap_or_default();
+            let params = types.params(callee);
             let mut ops = Vec::with_capacity(args.len());
             for (i, a) in args.iter().enumerate() {
                 ops.push(s.operand(a, params.get(i).copied())?);
@@ -1121,7 +1149,7 @@ fn resolve_inst(
             let Extra::Callee(name) = extra else {
                 return Err(MirError::new(s.line, *op_col, "gstore without a global"));
             };
-            InstKind::GlobalSet { name: name.clone(), src: s.operand(&args[0], globals.get(name).copied())? }
+            InstKind::GlobalSet { name: name.clone(), src: s.operand(&args[0], types.global(name))? }
         }
         "load" => {
             let Extra::Offset(offset) = extra else {
@@ -1292,31 +1320,14 @@ pub fn text_literal(s: &str) -> String {
 fn inst_text(k: &InstKind, names: &[String], f: &Function) -> String {
     let n = |l: &Local| names.get(l.0 as usize).cloned().unwrap_or_default();
     let o = |x: &Operand| operand_text(x, names);
-    let lower = |d: &dyn std::fmt::Debug| format!("{d:?}").to_lowercase();
     let args = |a: &[Operand]| a.iter().map(o).collect::<Vec<_>>().join(", ");
     match k {
         InstKind::Copy { dst, src } => format!("{} = copy {}", n(dst), o(src)),
         InstKind::TextConst { dst, value } => format!("{} = copy {}", n(dst), text_literal(value)),
-        InstKind::Unary { dst, op, src } => format!("{} = {} {}", n(dst), lower(op), o(src)),
-        InstKind::Binary { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), lower(op), o(a), o(b)),
-        InstKind::Cmp { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), lower(op), o(a), o(b)),
-        InstKind::Convert { dst, op, src } => {
-            let name = match op {
-                ConvOp::Sext => "sext",
-                ConvOp::Zext => "zext",
-                ConvOp::Trunc => "reduce",
-                ConvOp::SIntToFloat => "sitof",
-                ConvOp::UIntToFloat => "uitof",
-                ConvOp::FloatToSInt => "ftosi",
-                ConvOp::FloatToUInt => "ftoui",
-                ConvOp::FPromote => "fpromote",
-                ConvOp::FDemote => "fdemote",
-                ConvOp::Bitcast => "bitcast",
-                ConvOp::ToText => "str",
-                ConvOp::Parse => "parse",
-            };
-            format!("{} = {name} {}", n(dst), o(src))
-        }
+        InstKind::Unary { dst, op, src } => format!("{} = {} {}", n(dst), op.mnemonic(), o(src)),
+        InstKind::Binary { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), op.mnemonic(), o(a), o(b)),
+        InstKind::Cmp { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), op.mnemonic(), o(a), o(b)),
+        InstKind::Convert { dst, op, src } => format!("{} = {} {}", n(dst), op.mnemonic(), o(src)),
         InstKind::Select { dst, cond, a, b } => format!("{} = select {}, {}, {}", n(dst), o(cond), o(a), o(b)),
         InstKind::Call { dst, callee, args: a } => match dst {
             Some(d) => format!("{} = call {callee}({})", n(d), args(a)),

@@ -93,6 +93,11 @@ impl Module {
 pub trait MirEnv {
     fn function(&self, name: &str) -> Option<Signature>;
     fn global(&self, name: &str) -> Option<Ty>;
+    /// False for a global declared `val` (only the init code of a module
+    /// that declares it may store to it).
+    fn global_mutable(&self, _name: &str) -> bool {
+        true
+    }
 }
 
 pub struct NoEnv;
@@ -130,16 +135,17 @@ pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
             return Err(invalid(loc, format!("host function `{}` cannot take or return text", e.name)));
         }
     }
-    let mut globals: HashMap<&str, Ty> = HashMap::new();
+    let mut globals: HashMap<&str, (Ty, bool)> = HashMap::new();
     for (i, g) in module.globals.iter().enumerate() {
-        if globals.insert(&g.name, g.ty).is_some() {
+        if globals.insert(&g.name, (g.ty, g.mutable)).is_some() {
             return Err(invalid(Loc::Global(i), format!("global `{}` is declared twice", g.name)));
         }
     }
-    let cx = Cx { sigs, globals, env };
+    let mut cx = Cx { sigs, globals, env, init: false };
     for (i, f) in module.functions.iter().enumerate() {
         cx.function(FnRef::Function(i), f)?;
     }
+    cx.init = true;
     if let Some(f) = &module.init {
         if !f.sig.params.is_empty() {
             return Err(invalid(Loc::Function(FnRef::Init), "top-level code takes no parameters"));
@@ -151,8 +157,11 @@ pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
 
 struct Cx<'a> {
     sigs: HashMap<&'a str, &'a Signature>,
-    globals: HashMap<&'a str, Ty>,
+    /// The module's own globals: type and mutability.
+    globals: HashMap<&'a str, (Ty, bool)>,
     env: &'a dyn MirEnv,
+    /// True while checking the module's init code.
+    init: bool,
 }
 
 type Check = Result<(), String>;
@@ -231,7 +240,12 @@ impl Cx<'_> {
 
     fn args(&self, f: &Function, callee: &str, sig: &Signature, args: &[Operand], dst: Option<Local>) -> Check {
         if sig.params.len() != args.len() {
-            return Err(format!("`{callee}` takes {} arguments, {} given", sig.params.len(), args.len()));
+            let n = sig.params.len();
+            return Err(format!(
+                "`{callee}` takes {n} argument{}, {} given",
+                if n == 1 { "" } else { "s" },
+                args.len()
+            ));
         }
         for (i, (p, a)) in sig.params.iter().zip(args).enumerate() {
             let ta = self.operand(f, a)?;
@@ -248,7 +262,6 @@ impl Cx<'_> {
     }
 
     fn inst(&self, f: &Function, inst: &Inst) -> Check {
-        let name = |op: &dyn fmt::Debug| format!("{op:?}").to_lowercase();
         match &inst.kind {
             InstKind::Copy { dst, src } => {
                 let d = self.local(f, *dst)?;
@@ -276,7 +289,7 @@ impl Cx<'_> {
                     UnOp::Len => false,
                 };
                 if !ok {
-                    return Err(format!("{} does not apply to {s}", name(op)));
+                    return Err(format!("{} does not apply to {s}", op.mnemonic()));
                 }
                 Ok(())
             }
@@ -295,7 +308,7 @@ impl Cx<'_> {
                     BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
                 };
                 if !ok {
-                    return Err(format!("{} does not apply to {ta}", name(op)));
+                    return Err(format!("{} does not apply to {ta}", op.mnemonic()));
                 }
                 Ok(())
             }
@@ -311,7 +324,7 @@ impl Cx<'_> {
                     CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
                 };
                 if !ok {
-                    return Err(format!("{} does not apply to {ta}", name(op)));
+                    return Err(format!("{} does not apply to {ta}", op.mnemonic()));
                 }
                 Ok(())
             }
@@ -320,8 +333,11 @@ impl Cx<'_> {
                 let s = self.operand(f, src)?;
                 let int_or_bool = |t: Ty| t.is_int() || t == Ty::Bool;
                 let ok = match op {
-                    ConvOp::Sext | ConvOp::Zext => int_or_bool(s) && d.is_int() && d.bits() >= s.bits() && d != s,
-                    ConvOp::Trunc => s.is_int() && d.is_int() && d.bits() <= s.bits() && d != s,
+                    // Widening only (bool zero-extends to any integer).
+                    ConvOp::Sext | ConvOp::Zext => {
+                        int_or_bool(s) && d.is_int() && (d.bits() > s.bits() || (s == Ty::Bool && *op == ConvOp::Zext))
+                    }
+                    ConvOp::Trunc => s.is_int() && d.is_int() && d.bits() < s.bits(),
                     ConvOp::SIntToFloat | ConvOp::UIntToFloat => s.is_int() && d.is_float(),
                     ConvOp::FloatToSInt | ConvOp::FloatToUInt => s.is_float() && d.is_int(),
                     ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
@@ -333,7 +349,7 @@ impl Cx<'_> {
                     ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
                 };
                 if !ok {
-                    return Err(format!("cannot convert {s} to {d} with {}", name(op)));
+                    return Err(format!("cannot convert {s} to {d} with {}", op.mnemonic()));
                 }
                 Ok(())
             }
@@ -394,7 +410,17 @@ impl Cx<'_> {
             InstKind::GlobalSet { name, src } => {
                 let s = self.operand(f, src)?;
                 let g = self.global(name)?;
-                self.same(&format!("global `{name}`"), g, s)
+                self.same(&format!("global `{name}`"), g, s)?;
+                let mutable = match self.globals.get(name.as_str()) {
+                    Some((_, m)) => *m || self.init,
+                    None => self.env.global_mutable(name),
+                };
+                if !mutable {
+                    return Err(format!(
+                        "global `{name}` is declared `val`: only its module's init code may store to it"
+                    ));
+                }
+                Ok(())
             }
         }
     }
@@ -402,7 +428,7 @@ impl Cx<'_> {
     fn global(&self, name: &str) -> Result<Ty, String> {
         self.globals
             .get(name)
-            .copied()
+            .map(|(t, _)| *t)
             .or_else(|| self.env.global(name))
             .ok_or_else(|| format!("undefined global `{name}`"))
     }
@@ -421,10 +447,13 @@ impl Cx<'_> {
                 if !v.is_int() {
                     return Err(format!("switch needs an integer, found {v}"));
                 }
-                let mut seen = HashSet::new();
+                // Cases are compared at the value's width: in an i8 switch,
+                // 255 and -1 are the same case.
+                let width = |k: i64| if v.bits() == 64 { k } else { k & ((1i64 << v.bits()) - 1) };
+                let mut seen = HashMap::new();
                 for (k, t) in cases {
-                    if !seen.insert(*k) {
-                        return Err(format!("switch case {k} appears twice"));
+                    if let Some(first) = seen.insert(width(*k), *k) {
+                        return Err(format!("switch case {k} is the same {v} value as case {first}"));
                     }
                     self.block(f, *t)?;
                 }

@@ -120,4 +120,7 @@ impl mir::MirEnv for CatalogEnv<'_> {
     fn global(&self, name: &str) -> Option<Ty> {
         self.0.globals.get(name).map(|g| g.ty)
     }
+    fn global_mutable(&self, name: &str) -> bool {
+        self.0.globals.get(name).is_none_or(|g| g.mutable)
+    }
 }

@@ -126,34 +126,28 @@ impl Manager {
     /// version line, source otherwise).
     pub fn compile_file(&self, path: &str) -> Result<Value> {
         let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::Compile(format!("{path}: the file is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
-        })?;
-        if is_mir_text(&text) {
-            return self.compile_mir_text(&text, path);
+        let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error(&bytes, e, path))?;
+        if is_mir_text(text) {
+            return self.compile_mir_text(text, path);
         }
-        self.compile_source(&text, path)
+        self.compile_source(text, path)
     }
 
     /// Compiles one MIR text blob (docs/mir.md) and runs its `init` code,
     /// if any; returns the init code's value. `input` names the text in
     /// error messages.
     pub fn compile_mir(&self, bytes: &[u8], input: &str) -> Result<Value> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let good = &bytes[..e.valid_up_to()];
-            // SAFETY-free: the prefix up to `valid_up_to` is valid UTF-8.
-            let prefix = std::str::from_utf8(good).unwrap_or("");
-            let line = prefix.matches('\n').count() + 1;
-            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Error::Compile(format!("{input}:{line}:{col}: the MIR text is not valid UTF-8"))
-        })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| utf8_error(bytes, e, input))?;
         self.compile_mir_text(text, input)
     }
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
-        let (module, positions) = mir::text::parse(text).map_err(|e| Error::Compile(e.render(input)))?;
         let turn = self.turns.begin();
         let mut store = lock(&self.store);
+        let catalog = read(&self.catalog);
+        let (module, positions) =
+            mir::text::parse_with(text, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
+        drop(catalog);
         let installed = self.install(&mut store, &module, input, Origin::Text(&positions))?;
         drop(store);
         self.finish(installed, (input != MIR_INPUT).then_some(input), &turn)
@@ -338,6 +332,14 @@ fn arity_error(name: &str, sig: &Signature, given: usize) -> Error {
         sig.params.len(),
         if sig.params.len() == 1 { "" } else { "s" }
     ))
+}
+
+/// `input:LINE:COL: ...` for the first byte that is not UTF-8.
+fn utf8_error(bytes: &[u8], e: std::str::Utf8Error, input: &str) -> Error {
+    let prefix = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+    let line = prefix.matches('\n').count() + 1;
+    let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Error::Compile(format!("{input}:{line}:{col}: the text is not valid UTF-8"))
 }
 
 fn is_identifier(name: &str) -> bool {

@@ -232,9 +232,13 @@ impl Manager {
         input: &str,
         origin: Origin<'_>,
     ) -> Result<Installed> {
+        let at = |loc: mir::Loc| match origin {
+            Origin::Source => (module.line_of(loc), 1),
+            Origin::Text(positions) => positions.of(loc),
+        };
         {
             let catalog = read(&self.catalog);
-            check_redefinitions(module, &catalog, input)?;
+            check_redefinitions(module, &catalog, input, &at)?;
             mir::validate(module, &CatalogEnv(&catalog)).map_err(|e| match origin {
                 Origin::Source => Error::Internal(format!(
                     "invalid MIR from the source compiler: {input}:{}: {}",
@@ -246,7 +250,7 @@ impl Manager {
                     Error::Compile(format!("{input}:{line}:{col}: {}", e.message))
                 }
             })?;
-            check_externs(module, &catalog, input)?;
+            check_externs(module, &catalog, input, &at)?;
         }
         let mut new_names = Vec::new();
         for f in &module.functions {
@@ -477,20 +481,24 @@ impl Manager {
 
 /// Every host function a unit declares must be registered, with the
 /// signature the unit declares.
-fn check_externs(module: &mir::Module, catalog: &Catalog, input: &str) -> Result<()> {
-    for e in &module.externs {
+/// Where a part of the module is, as `(line, column)` of its input.
+type At<'a> = &'a dyn Fn(mir::Loc) -> (u32, u32);
+
+fn check_externs(module: &mir::Module, catalog: &Catalog, input: &str, at: At) -> Result<()> {
+    for (i, e) in module.externs.iter().enumerate() {
+        let (line, col) = at(mir::Loc::Extern(i));
         match catalog.hosts.get(&e.name) {
             None => {
                 return Err(Error::Compile(format!(
-                    "{input}:{}:1: `{}` is not a registered host function \
+                    "{input}:{line}:{col}: `{}` is not a registered host function \
                      (register it with rt_exec_manager_register_function before compiling)",
-                    e.line, e.name
+                    e.name
                 )));
             }
             Some(h) if h.sig != e.sig => {
                 return Err(Error::Compile(format!(
-                    "{input}:{}:1: extern `{}` is declared {} but registered as {}",
-                    e.line, e.name, e.sig, h.sig
+                    "{input}:{line}:{col}: extern `{}` is declared {} but registered as {}",
+                    e.name, e.sig, h.sig
                 )));
             }
             Some(_) => {}
@@ -502,7 +510,7 @@ fn check_externs(module: &mir::Module, catalog: &Catalog, input: &str) -> Result
 /// The redefinition rule: a function's signature (or a global's type or
 /// val/var kind) may change only if nothing compiled earlier, and not
 /// redefined by this unit, depends on it.
-fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str) -> Result<()> {
+fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str, at: At) -> Result<()> {
     let redefined: BTreeSet<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
     let users = |pred: &dyn Fn(&FuncEntry) -> bool| -> Vec<&str> {
         let mut v: Vec<&str> = catalog
@@ -514,21 +522,22 @@ fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str) -> 
         v.sort();
         v
     };
-    for f in &module.functions {
+    for (i, f) in module.functions.iter().enumerate() {
         let Some(old) = catalog.functions.get(&f.name) else { continue };
         if old.sig == f.sig {
             continue;
         }
         let callers = users(&|e| e.callees.contains(&f.name));
         if let Some(caller) = callers.first() {
+            let (line, col) = at(mir::Loc::Function(mir::FnRef::Function(i)));
             return Err(Error::Compile(format!(
-                "{input}:{}:1: cannot change the signature of `{}` from {} to {}: `{caller}` calls it \
+                "{input}:{line}:{col}: cannot change the signature of `{}` from {} to {}: `{caller}` calls it \
                  (redefine `{caller}` in the same unit, or keep the signature)",
-                f.line, f.name, old.sig, f.sig
+                f.name, old.sig, f.sig
             )));
         }
     }
-    for g in &module.globals {
+    for (i, g) in module.globals.iter().enumerate() {
         let Some(old) = catalog.globals.get(&g.name) else { continue };
         if old.ty == g.ty && old.mutable == g.mutable {
             continue;
@@ -536,10 +545,10 @@ fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input: &str) -> 
         let used_by = users(&|e| e.globals_used.contains(&g.name));
         if let Some(user) = used_by.first() {
             let kind = |m: bool| if m { "var" } else { "val" };
+            let (line, col) = at(mir::Loc::Global(i));
             return Err(Error::Compile(format!(
-                "{input}:{}:1: cannot change global `{}` from `{} {}` to `{} {}`: function `{user}` uses it \
+                "{input}:{line}:{col}: cannot change global `{}` from `{} {}` to `{} {}`: function `{user}` uses it \
                  (redefine `{user}` in the same unit, or keep the declaration)",
-                g.line,
                 g.name,
                 kind(old.mutable),
                 old.ty,

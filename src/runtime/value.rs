@@ -63,6 +63,10 @@ impl Value {
             Some(Ty::F64) => Value::F64(f64::from_bits(raw)),
             Some(Ty::F32) => Value::F64(f64::from(f32::from_bits(raw as u32))),
             Some(Ty::Bool) => Value::Bool(raw & 0xff != 0),
+            // Narrow integers (a global's cell holds only their low bytes).
+            Some(Ty::I8) => Value::I64(i64::from(raw as u8 as i8)),
+            Some(Ty::I16) => Value::I64(i64::from(raw as u16 as i16)),
+            Some(Ty::I32) => Value::I64(i64::from(raw as u32 as i32)),
             Some(_) => Value::I64(raw as i64),
         }
     }
