@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::thread::ThreadId;
 
 use super::catalog::{Catalog, CatalogEnv, FuncEntry, GlobalEntry};
 use super::code::{Code, ModuleId, Store};
@@ -119,7 +118,8 @@ pub struct UnitTurns {
 
 #[derive(Default)]
 struct TurnState {
-    owner: Option<ThreadId>,
+    /// The owning thread, as [`thread_key`].
+    owner: Option<usize>,
     /// One frame per unit of the owner in progress (innermost last): the
     /// nested units that finished inside it, whose fate it decides.
     frames: Vec<Vec<Finished>>,
@@ -138,9 +138,19 @@ pub struct Turn<'a> {
     turns: &'a UnitTurns,
 }
 
+/// A number that tells the running threads apart: the address of a
+/// thread-local. (`std::thread::current()` would allocate a handle that
+/// leak checkers report.)
+fn thread_key() -> usize {
+    thread_local! {
+        static KEY: u8 = const { 0 };
+    }
+    KEY.with(|k| k as *const u8 as usize)
+}
+
 impl UnitTurns {
     pub fn begin(&self) -> Turn<'_> {
-        let me = std::thread::current().id();
+        let me = thread_key();
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         while st.owner.is_some_and(|o| o != me) {
             st = self.free.wait(st).unwrap_or_else(|e| e.into_inner());
