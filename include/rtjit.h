@@ -120,17 +120,6 @@
 #define RT_TYPE_TEXT 4
 
 /**
- * The MIR format version this library reads and writes.
- */
-#define VERSION 1
-
-/**
- * Largest total size of a function's stack slots, in bytes. Keeps every
- * frame well inside the stack reserve the prologue's stack check leaves.
- */
-#define MAX_FRAME_SLOTS (64 * 1024)
-
-/**
  * The payload of an rt_value; which member is valid depends on `type`.
  */
 typedef union rt_value_as {

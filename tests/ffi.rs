@@ -155,3 +155,11 @@ fn c_threads() {
     let exe = build("threads", true, &["-pthread"]);
     run(&exe, &[]);
 }
+
+/// `hosts.c`: host functions, rt_raise_error, compile_mir, MIR files and
+/// rt_mir_from_source through the C ABI (functions 28-30 of c-api.md).
+#[test]
+fn c_hosts() {
+    let exe = build("hosts", true, &["-pthread", "-lm"]);
+    run(&exe, &[]);
+}

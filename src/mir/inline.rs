@@ -91,7 +91,7 @@ fn inline_at(f: &mut Function, template: &Function, bi: usize, ii: usize) {
         caller.insts.push(Inst { kind: InstKind::Copy { dst: Local(local_base + i as u32), src }, line });
     }
 
-    for (i, b) in template.blocks.iter().enumerate() {
+    for b in &template.blocks {
         let insts =
             b.insts.iter().map(|inst| Inst { kind: map_inst(&inst.kind, &map_local, &map_op), line: inst.line });
         let (term, extra) = match &b.term {
@@ -126,13 +126,15 @@ fn inline_at(f: &mut Function, template: &Function, bi: usize, ii: usize) {
         let mut insts: Vec<Inst> = insts.collect();
         insts.extend(extra);
         f.blocks.push(Block {
-            label: format!("{}.i{}", b.label, block_base + i as u32),
+            // Copies are unlabelled, so they never clash with a label of
+            // the function (the printer names them).
+            label: String::new(),
             insts,
             term,
             term_line: b.term_line,
         });
     }
-    f.blocks.push(Block { label: format!("cont{}", cont.0), insts: tail, term: old_term, term_line: old_term_line });
+    f.blocks.push(Block { label: String::new(), insts: tail, term: old_term, term_line: old_term_line });
 }
 
 fn zero(t: Ty) -> Const {

@@ -12,7 +12,7 @@ use super::data::*;
 use super::validate::{FnRef, Loc, MirEnv, MirError, NoEnv};
 
 /// The MIR format version this library reads and writes.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// Where the parts of a parsed module were in the text.
 #[derive(Default, Debug)]
@@ -24,7 +24,7 @@ impl Positions {
     /// The line and column of `loc` (the closest known position).
     pub fn of(&self, loc: Loc) -> (u32, u32) {
         let fallback = match loc {
-            Loc::Inst(r, _, _) | Loc::Term(r, _) | Loc::Slot(r, _) => Some(Loc::Function(r)),
+            Loc::Inst(r, _, _) | Loc::Term(r, _) | Loc::Block(r, _) | Loc::Slot(r, _) => Some(Loc::Function(r)),
             _ => None,
         };
         self.at.get(&loc).or_else(|| fallback.and_then(|f| self.at.get(&f))).copied().unwrap_or((1, 1))
@@ -642,7 +642,8 @@ fn body_line(l: &mut Line, f: &mut RawFunction) -> Result<(), MirError> {
                     col,
                     format!(
                         "block `{}` (line {}) falls off its end: it needs jmp, br, switch or ret before the next label",
-                        b.label, b.line
+                        if b.label.is_empty() { "(entry)" } else { &b.label },
+                        b.line
                     ),
                 ));
             }
@@ -968,6 +969,7 @@ fn resolve(raw: RawFunction, r: FnRef, types: &Types, pos: &mut Positions) -> Re
         }
         scope.line = *term_text_line;
         pos.at.insert(Loc::Term(r, bi), (*term_text_line, *term_col));
+        pos.at.insert(Loc::Block(r, bi), (b.line, b.col));
         let term = resolve_term(term_raw, &scope, &labels, ret)?;
         blocks.push(Block { label: b.label.clone(), insts, term, term_line: *term_line });
     }
@@ -1214,6 +1216,30 @@ fn ret_name(t: Option<Ty>) -> &'static str {
     t.map_or("void", |t| t.name())
 }
 
+/// A unique label for every block: its own, or `bN` for an unlabelled
+/// one (made unique against the others).
+fn block_labels(f: &Function) -> Vec<String> {
+    let mut used: std::collections::HashSet<String> =
+        f.blocks.iter().map(|b| b.label.clone()).filter(|l| !l.is_empty()).collect();
+    f.blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if !b.label.is_empty() {
+                return b.label.clone();
+            }
+            let mut name = format!("b{i}");
+            let mut k = 1;
+            while used.contains(&name) {
+                name = format!("b{i}.{k}");
+                k += 1;
+            }
+            used.insert(name.clone());
+            name
+        })
+        .collect()
+}
+
 /// Unique printable names for a function's locals.
 fn local_names(f: &Function) -> Vec<String> {
     let mut used = std::collections::HashSet::new();
@@ -1246,10 +1272,8 @@ fn print_function(out: &mut String, f: &Function, init: bool) {
     for s in &f.slots {
         let _ = writeln!(out, "    slot {} {} {}", s.name, s.size, s.align);
     }
-    let label = |b: BlockId| -> String {
-        let l = &f.blocks[b.0 as usize].label;
-        if l.is_empty() { format!("b{}", b.0) } else { l.clone() }
-    };
+    let labels = block_labels(f);
+    let label = |b: BlockId| -> String { labels[b.0 as usize].clone() };
     let op = |o: &Operand| operand_text(o, &names);
     for (bi, b) in f.blocks.iter().enumerate() {
         let _ = writeln!(out, "{}:", label(BlockId(bi as u32)));

@@ -12,7 +12,7 @@ use super::data::*;
 
 /// Largest total size of a function's stack slots, in bytes. Keeps every
 /// frame well inside the stack reserve the prologue's stack check leaves.
-pub const MAX_FRAME_SLOTS: u32 = 64 * 1024;
+pub(crate) const MAX_FRAME_SLOTS: u32 = 64 * 1024;
 
 /// A function of a module: one of `functions`, or the init code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +29,8 @@ pub enum Loc {
     Extern(usize),
     Function(FnRef),
     Slot(FnRef, usize),
+    /// A block's label.
+    Block(FnRef, usize),
     Inst(FnRef, usize, usize),
     Term(FnRef, usize),
 }
@@ -84,7 +86,7 @@ impl Module {
             Loc::Extern(i) => self.externs.get(i).map_or(0, |e| e.line),
             Loc::Function(r) | Loc::Slot(r, _) => f(r).map_or(0, |f| f.line),
             Loc::Inst(r, b, i) => f(r).and_then(|f| f.blocks.get(b)?.insts.get(i)).map_or(0, |i| i.line),
-            Loc::Term(r, b) => f(r).and_then(|f| f.blocks.get(b)).map_or(0, |b| b.term_line),
+            Loc::Term(r, b) | Loc::Block(r, b) => f(r).and_then(|f| f.blocks.get(b)).map_or(0, |b| b.term_line),
         }
     }
 }
@@ -197,7 +199,7 @@ impl Cx<'_> {
         let mut labels = HashSet::new();
         for (bi, b) in f.blocks.iter().enumerate() {
             if !b.label.is_empty() && !labels.insert(b.label.as_str()) {
-                return Err(invalid(Loc::Term(r, bi), format!("label `{}` is defined twice", b.label)));
+                return Err(invalid(Loc::Block(r, bi), format!("label `{}` is defined twice", b.label)));
             }
         }
         for (bi, b) in f.blocks.iter().enumerate() {
