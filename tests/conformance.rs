@@ -11,13 +11,15 @@
 //!
 //! One test runs the whole table and reports every failing case at once;
 //! the per-group tests run each group on its own, for quicker reading.
+//! `conformance_through_mir` runs the whole table a second time, with every
+//! unit compiled through its printed MIR text.
 
 #[path = "conformance/cases.rs"]
 mod cases;
 #[path = "conformance/harness.rs"]
 mod harness;
 
-use harness::{Report, compile_source, run_cases, run_groups};
+use harness::{Report, compile_source, compile_through_mir, run_cases, run_groups};
 
 fn group(name: &str) -> Report {
     let groups = cases::all();
@@ -30,6 +32,16 @@ fn conformance_all() {
     let groups = cases::all();
     let report = run_groups(&groups, &compile_source);
     report.assert_ok("conformance (compile_source)");
+}
+
+/// The whole table again through the MIR path: each unit's MIR text, as
+/// the manager prints it, compiled with `compile_mir`, must give every
+/// value and error the source path gives.
+#[test]
+fn conformance_through_mir() {
+    let groups = cases::all();
+    let report = run_groups(&groups, &compile_through_mir);
+    report.assert_ok("conformance (source -> MIR text -> compile_mir)");
 }
 
 macro_rules! group_tests {

@@ -122,6 +122,15 @@ impl Manager {
         self.finish(installed, (input != SOURCE_INPUT).then_some(input), &turn)
     }
 
+    /// The MIR text of a source unit as this manager would compile it
+    /// (names of earlier units and registered host functions resolve);
+    /// compiling the text with [`Manager::compile_mir`] behaves the same.
+    pub fn source_to_mir_text(&self, source: &str, input: &str) -> Result<String> {
+        let catalog = read(&self.catalog);
+        let module = source_to_mir(source, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
+        Ok(mir::text::print(&module))
+    }
+
     /// Reads a file and compiles it (MIR when it starts with the MIR
     /// version line, source otherwise).
     pub fn compile_file(&self, path: &str) -> Result<Value> {
