@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "rtjit.h"
+#include "example_files.h"
 #include "value_format.h"
 
 /* ---- the host's settings ----------------------------------------------- */
@@ -236,23 +237,6 @@ static int is_readable(const char *path) {
     return access(path, R_OK) == 0;
 }
 
-/* Finds scripts/app.conf from examples-c/, the repository root, or next to
- * the executable (examples-c/build/config -> examples-c/scripts). */
-static int find_default_config(const char *argv0, char *path, size_t size) {
-    const char *relative[] = {"scripts/app.conf", "examples-c/scripts/app.conf"};
-    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
-        if (is_readable(relative[i])) {
-            snprintf(path, size, "%s", relative[i]);
-            return 1;
-        }
-    }
-    const char *slash = strrchr(argv0, '/');
-    if (slash != NULL) {
-        snprintf(path, size, "%.*s/../scripts/app.conf", (int)(slash - argv0), argv0);
-        return is_readable(path);
-    }
-    return 0;
-}
 
 /* broken.conf in the directory of `config_path`. */
 static void sibling_path(const char *config_path, const char *name, char *path, size_t size) {
@@ -275,7 +259,7 @@ int main(int argc, char **argv) {
     char config_path[4096];
     if (argc > 1) {
         snprintf(config_path, sizeof config_path, "%s", argv[1]);
-    } else if (!find_default_config(argv[0], config_path, sizeof config_path)) {
+    } else if (!find_example_file(argv[0], "scripts/app.conf", config_path, sizeof config_path)) {
         fprintf(stderr, "config: cannot find scripts/app.conf; pass the config file as the first argument\n");
         return 1;
     }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "rtjit.h"
+#include "example_files.h"
 #include "value_format.h"
 
 /* The manager every section uses; released by finish(). */
@@ -182,36 +183,13 @@ static void demo_config(void) {
 
 /* ---- (c) a function from a file ---------------------------------------- */
 
-static int is_readable(const char *path) {
-    return access(path, R_OK) == 0;
-}
-
-/* Finds fib.rt: in `dir` when given, else in the usual places. */
+/* Finds fib.rt: in `dir` when given, else where the examples keep it. */
 static int find_script(const char *dir, const char *argv0, char *path, size_t size) {
     if (dir != NULL) {
         snprintf(path, size, "%s/fib.rt", dir);
-        return is_readable(path);
+        return access(path, R_OK) == 0;
     }
-
-    /* From examples-c/, from the repository root. */
-    const char *relative[] = {"scripts/fib.rt", "examples-c/scripts/fib.rt"};
-    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
-        if (is_readable(relative[i])) {
-            snprintf(path, size, "%s", relative[i]);
-            return 1;
-        }
-    }
-
-    /* Next to the executable: examples-c/build/demo -> examples-c/scripts. */
-    const char *slash = strrchr(argv0, '/');
-    if (slash != NULL) {
-        int len = (int)(slash - argv0);
-        snprintf(path, size, "%.*s/../scripts/fib.rt", len, argv0);
-        if (is_readable(path)) {
-            return 1;
-        }
-    }
-    return 0;
+    return find_example_file(argv0, "scripts/fib.rt", path, size);
 }
 
 static void demo_file(const char *scripts_dir, const char *argv0) {

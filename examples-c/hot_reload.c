@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "rtjit.h"
+#include "example_files.h"
 
 #define TICK_MS 100
 #define FRAMES 5
@@ -357,25 +358,6 @@ static void run_watch(long seconds) {
 
 /* ---- main ------------------------------------------------------------------ */
 
-static int is_readable(const char *path) {
-    return access(path, R_OK) == 0;
-}
-
-static int find_default_script(const char *argv0, char *path, size_t size) {
-    const char *relative[] = {"scripts/reload.rt", "examples-c/scripts/reload.rt"};
-    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
-        if (is_readable(relative[i])) {
-            snprintf(path, size, "%s", relative[i]);
-            return 1;
-        }
-    }
-    const char *slash = strrchr(argv0, '/');
-    if (slash != NULL) {
-        snprintf(path, size, "%.*s/../scripts/reload.rt", (int)(slash - argv0), argv0);
-        return is_readable(path);
-    }
-    return 0;
-}
 
 static void usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--demo | --watch | --seconds N] [SCRIPT]\n", argv0);
@@ -408,7 +390,7 @@ int main(int argc, char **argv) {
     char script[4096];
     if (script_arg != NULL) {
         snprintf(script, sizeof script, "%s", script_arg);
-    } else if (!find_default_script(argv[0], script, sizeof script)) {
+    } else if (!find_example_file(argv[0], "scripts/reload.rt", script, sizeof script)) {
         fprintf(stderr, "hot_reload: cannot find scripts/reload.rt; pass the script as an argument\n");
         return 1;
     }

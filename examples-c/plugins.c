@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "rtjit.h"
+#include "example_files.h"
 #include "value_format.h"
 
 #define ENTRY "plugin_main"
@@ -189,32 +190,6 @@ static int run_plugin(const plugin *p, const char *input) {
     return 1;
 }
 
-static int is_directory(const char *path) {
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        return 0;
-    }
-    closedir(d);
-    return 1;
-}
-
-/* Finds plugins/ from examples-c/, the repository root, or next to the
- * executable (examples-c/build/plugins -> examples-c/plugins). */
-static int find_default_dir(const char *argv0, char *path, size_t size) {
-    const char *relative[] = {"plugins", "examples-c/plugins"};
-    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
-        if (is_directory(relative[i])) {
-            snprintf(path, size, "%s", relative[i]);
-            return 1;
-        }
-    }
-    const char *slash = strrchr(argv0, '/');
-    if (slash != NULL) {
-        snprintf(path, size, "%.*s/../plugins", (int)(slash - argv0), argv0);
-        return is_directory(path);
-    }
-    return 0;
-}
 
 int main(int argc, char **argv) {
     if (argc > 3) {
@@ -224,7 +199,7 @@ int main(int argc, char **argv) {
     char dir[4096];
     if (argc > 1) {
         snprintf(dir, sizeof dir, "%s", argv[1]);
-    } else if (!find_default_dir(argv[0], dir, sizeof dir)) {
+    } else if (!find_example_file(argv[0], "plugins", dir, sizeof dir)) {
         fprintf(stderr, "plugins: cannot find the plugins folder; pass it as the first argument\n");
         return 1;
     }
