@@ -463,14 +463,19 @@ pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), M
     if !l.keyword("mir") {
         return Err(version_err(n));
     }
+    let version_col = l.col();
     let digits = matches!(l.toks.get(1), Some(Token { tok: Tok::Int(_), .. }))
         && first.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
     let v = l.int("the MIR version number")?;
     if !digits {
-        return Err(MirError::new(n, 5, "the version is a decimal number: `mir 1`"));
+        return Err(MirError::new(n, version_col, "the version is a decimal number: `mir 1`"));
     }
     if v != VERSION as i128 {
-        return Err(MirError::new(n, 5, format!("unsupported MIR version {v} (this rtjit reads version {VERSION})")));
+        return Err(MirError::new(
+            n,
+            version_col,
+            format!("unsupported MIR version {v} (this rtjit reads version {VERSION})"),
+        ));
     }
     l.end()?;
 
@@ -918,6 +923,13 @@ fn resolve(raw: RawFunction, r: FnRef, types: &Types, pos: &mut Positions) -> Re
     let mut decls: Vec<LocalDecl> = Vec::new();
     let mut locals: HashMap<&str, Local> = HashMap::new();
     for (name, ty) in &raw.params {
+        if matches!(name.as_str(), "true" | "false" | "inf" | "nan") {
+            return Err(MirError::new(
+                raw.text_line,
+                raw.col,
+                format!("`{name}` is a constant and cannot name a parameter"),
+            ));
+        }
         if locals.insert(name.as_str(), Local(decls.len() as u32)).is_some() {
             return Err(MirError::new(raw.text_line, raw.col, format!("parameter `{name}` appears twice")));
         }
