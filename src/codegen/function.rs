@@ -71,6 +71,7 @@ pub fn translate(
         f.locals.iter().enumerate().filter(|(_, l)| l.ty == Ty::Text).map(|(i, _)| i).collect();
 
     let blocks: Vec<ir::Block> = f.blocks.iter().map(|_| b.create_block()).collect();
+    let loop_depth = super::loops::depths(f);
     let err_block = b.create_block();
     b.append_block_param(err_block, types::I32);
     b.append_block_param(err_block, types::I32);
@@ -109,7 +110,7 @@ pub fn translate(
         for inst in &mb.insts {
             cx.inst(inst)?;
         }
-        cx.term(&mb.term, &blocks)?;
+        cx.term(&mb.term, &blocks, &loop_depth)?;
     }
 
     // The error exit: record (kind, line, function) and return zeros.
@@ -659,14 +660,21 @@ impl Cx<'_, '_> {
         }
     }
 
-    fn term(&mut self, t: &Terminator, blocks: &[ir::Block]) -> Result<(), CodegenError> {
+    fn term(&mut self, t: &Terminator, blocks: &[ir::Block], loop_depth: &[u32]) -> Result<(), CodegenError> {
         match t {
             Terminator::Jump(target) => {
                 self.b.ins().jump(blocks[target.0 as usize], &[]);
             }
             Terminator::Branch { cond, then_block, else_block } => {
                 let c = self.operand(cond);
-                self.b.ins().brif(c, blocks[then_block.0 as usize], &[], blocks[else_block.0 as usize], &[]);
+                let (t, e) = (then_block.0 as usize, else_block.0 as usize);
+                // The target in more loops goes second (see `loops`).
+                if loop_depth.get(t) > loop_depth.get(e) {
+                    let not_c = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+                    self.b.ins().brif(not_c, blocks[e], &[], blocks[t], &[]);
+                } else {
+                    self.b.ins().brif(c, blocks[t], &[], blocks[e], &[]);
+                }
             }
             Terminator::Switch { value, cases, default } => {
                 let t = self.ty_of(value);

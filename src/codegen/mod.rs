@@ -10,6 +10,7 @@
 pub mod abi;
 mod function;
 pub mod isa;
+mod loops;
 mod trampoline;
 
 use std::fmt;
