@@ -66,24 +66,6 @@ static int64_t exec_i64(int64_t h, const char *name, const int64_t *args, size_t
     return r;
 }
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    CHECK_MSG(f != NULL, "cannot open %s for writing: %s", path, strerror(errno));
-    if (f == NULL) return;
-    fputs(text, f);
-    CHECK(fclose(f) == 0);
-}
-
-/* A temporary file `/tmp/rtjit-api-XXXXXX.rt` holding `text`; path in `path`. */
-static void temp_source(char *path, size_t size, const char *text) {
-    snprintf(path, size, "/tmp/rtjit-api-XXXXXX.rt");
-    int fd = mkstemps(path, 3);
-    CHECK_MSG(fd >= 0, "mkstemps: %s", strerror(errno));
-    if (fd < 0) return;
-    close(fd);
-    write_file(path, text);
-}
-
 /* The functions most groups call. Line numbers matter for the runtime errors. */
 static const char *const MAIN_UNIT =
     "fn add(a, b): a + b\n"                              /* 1 */
@@ -370,7 +352,7 @@ static void group_compile_file(void) {
     int64_t h = new_manager();
     char path[64];
 
-    temp_source(path, sizeof path, "# a file\nfn fromfile(x): x * 3\nfile_global = 11\n");
+    temp_file(path, sizeof path, ".rt", "# a file\nfn fromfile(x): x * 3\nfile_global = 11\n");
     CHECK_OK(rt_exec_manager_compile_file(h, path));
     int64_t four = 4;
     CHECK_EQ(exec_i64(h, "fromfile", &four, 1), 12);
@@ -380,7 +362,7 @@ static void group_compile_file(void) {
     unlink(path);
 
     /* A compile error names the file: `path:2:5: ...`. */
-    temp_source(path, sizeof path, "fn fine(): 1\nfn (x): x\n");
+    temp_file(path, sizeof path, ".rt", "fn fine(): 1\nfn (x): x\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     char prefix[80];
     snprintf(prefix, sizeof prefix, "%s:2:", path);
@@ -388,7 +370,7 @@ static void group_compile_file(void) {
     CHECK_EQ(rt_exec_manager_has_function(h, "fine"), 0);
     unlink(path);
 
-    temp_source(path, sizeof path, "fn file_ok(): 1\nfn file_bad():\n    return nope\n");
+    temp_file(path, sizeof path, ".rt", "fn file_ok(): 1\nfn file_bad():\n    return nope\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     snprintf(prefix, sizeof prefix, "%s:3:", path);
     CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), prefix);
@@ -396,20 +378,20 @@ static void group_compile_file(void) {
     unlink(path);
 
     /* A runtime error in the file's top-level statements. */
-    temp_source(path, sizeof path, "zero = 0\nbad = 10 / zero\n");
+    temp_file(path, sizeof path, ".rt", "zero = 0\nbad = 10 / zero\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_RUNTIME);
     CHECK_CONTAINS(rt_exec_manager_get_last_error(), "division by zero");
     CHECK_ERR(rt_exec_manager_get_global(h, "zero", &v), RT_ERR_NOT_FOUND);
     unlink(path);
 
     /* A MIR file: recognised by its first line. */
-    temp_source(path, sizeof path, "mir 1\nfn from_mir(x: i64) -> i64 {\n    x = mul x, 3\n    ret x\n}\n");
+    temp_file(path, sizeof path, ".rt", "mir 1\nfn from_mir(x: i64) -> i64 {\n    x = mul x, 3\n    ret x\n}\n");
     CHECK_OK(rt_exec_manager_compile_file(h, path));
     int64_t three = 3, nine = 0;
     CHECK_OK(rt_exec_manager_execute(h, "from_mir", &three, 1, &nine));
     CHECK_EQ(nine, 9);
     unlink(path);
-    temp_source(path, sizeof path, "mir 1\nfn broken_mir() -> i64 {\n    ret 1.5\n}\n");
+    temp_file(path, sizeof path, ".rt", "mir 1\nfn broken_mir() -> i64 {\n    ret 1.5\n}\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), path);
     unlink(path);
@@ -421,7 +403,7 @@ static void group_compile_file(void) {
     CHECK_ERR(rt_exec_manager_compile_file(h, ""), RT_ERR_IO);
 
     /* A file whose content is not UTF-8 is an error that names the file. */
-    temp_source(path, sizeof path, BAD_UTF8_SOURCE);
+    temp_file(path, sizeof path, ".rt", BAD_UTF8_SOURCE);
     rt_exec_manager_clear_error();
     int32_t s = rt_exec_manager_compile_file(h, path);
     CHECK_MSG(s == RT_ERR_COMPILE || s == RT_ERR_INVALID_ARGUMENT || s == RT_ERR_IO,
@@ -1061,7 +1043,7 @@ static void group_hostile_sources(void) {
 /* Every function that takes a handle, with handles that are not live. */
 static void group_bad_handles(void) {
     char path[64];
-    temp_source(path, sizeof path, "fn from_bad_handle_file(): 1\n");
+    temp_file(path, sizeof path, ".rt", "fn from_bad_handle_file(): 1\n");
     static const char mir[] = "mir 1\n";
     for (size_t i = 0; i < N_BAD_HANDLES; i++) {
         int64_t h = bad_handles[i];

@@ -17,6 +17,7 @@
 #ifndef FFI_CHECK_H
 #define FFI_CHECK_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -262,6 +263,26 @@ __attribute__((unused)) static int check_finish(void) {
     printf("%s: %ld of %ld checks FAILED\n", CHECK_PROGRAM, f, c);
     fflush(stdout);
     return 1;
+}
+
+/* Writes `text` to `path`; a failure is a failed check. */
+__attribute__((unused)) static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    CHECK_MSG(f != NULL, "cannot open %s for writing: %s", path, strerror(errno));
+    if (f == NULL) return;
+    fputs(text, f);
+    CHECK(fclose(f) == 0);
+}
+
+/* A new file `/tmp/rtjit-test-XXXXXX<suffix>` holding `text`; its path goes
+ * to `path`. (Needs _GNU_SOURCE for mkstemps.) */
+__attribute__((unused)) static void temp_file(char *path, size_t size, const char *suffix, const char *text) {
+    snprintf(path, size, "/tmp/rtjit-test-XXXXXX%s", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    CHECK_MSG(fd >= 0, "mkstemps: %s", strerror(errno));
+    if (fd < 0) return;
+    close(fd);
+    write_file(path, text);
 }
 
 #endif /* FFI_CHECK_H */

@@ -811,26 +811,10 @@ static void group_compile_mir(void) {
 
 /* ------------------------------------------------------------ MIR files */
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    CHECK_MSG(f != NULL, "cannot open %s for writing: %s", path, strerror(errno));
-    if (f == NULL) return;
-    fputs(text, f);
-    CHECK(fclose(f) == 0);
-}
-
-static void temp_file(char *path, size_t size, const char *text) {
-    snprintf(path, size, "/tmp/rtjit-hosts-XXXXXX.mir");
-    int fd = mkstemps(path, 4);
-    CHECK_MSG(fd >= 0, "mkstemps: %s", strerror(errno));
-    if (fd >= 0) close(fd);
-    write_file(path, text);
-}
-
 static void group_compile_file(void) {
     int64_t h = new_manager();
     char path[64], expected[256];
-    temp_file(path, sizeof path,
+    temp_file(path, sizeof path, ".mir",
               "mir 1\nglobal var loaded: i64\nfn from_file(x: i64) -> i64 {\n    local r: i64\n    r = add x, 1\n    ret r\n}\n"
               "init -> void {\n    gstore loaded, 7\n    ret\n}\n");
     CHECK_OK(rt_exec_manager_compile_file(h, path));
@@ -839,33 +823,33 @@ static void group_compile_file(void) {
     CHECK_EQ(global_i64(h, "loaded"), 7);
     unlink(path);
 
-    temp_file(path, sizeof path, "mir 1\nfn f() -> i64 {\n    x = frob 1\n    ret 0\n}\n");
+    temp_file(path, sizeof path, ".mir", "mir 1\nfn f() -> i64 {\n    x = frob 1\n    ret 0\n}\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     snprintf(expected, sizeof expected, "%s:3:", path);
     CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), expected);
     unlink(path);
 
-    temp_file(path, sizeof path, "mir 1\ninit -> i64 {\n    local z: i64\n    local r: i64\n    r = div 1, z\n    ret r\n}\n");
+    temp_file(path, sizeof path, ".mir", "mir 1\ninit -> i64 {\n    local z: i64\n    local r: i64\n    r = div 1, z\n    ret r\n}\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_RUNTIME);
     snprintf(expected, sizeof expected, "division by zero in top-level code of %s at line 5", path);
     CHECK_LAST_EXACT(RT_ERR_RUNTIME, expected);
     unlink(path);
 
     /* Not UTF-8: the error names the file. */
-    temp_file(path, sizeof path, "mir 1\nfn f() -> i64 {\n    ret 1 ; \xff\n}\n");
+    temp_file(path, sizeof path, ".mir", "mir 1\nfn f() -> i64 {\n    ret 1 ; \xff\n}\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), path);
     CHECK_CONTAINS(rt_exec_manager_get_last_error(), "UTF-8");
     unlink(path);
 
     /* A BOM before the version line is skipped. */
-    temp_file(path, sizeof path, "\xef\xbb\xbfmir 1\nfn bom_fn() -> i64 {\n    ret 3\n}\n");
+    temp_file(path, sizeof path, ".mir", "\xef\xbb\xbfmir 1\nfn bom_fn() -> i64 {\n    ret 3\n}\n");
     CHECK_OK(rt_exec_manager_compile_file(h, path));
     CHECK_EQ(exec_i64(h, "bom_fn", NULL, 0), 3);
     unlink(path);
 
     /* A blank line first: the file is source code (and not valid source). */
-    temp_file(path, sizeof path, "\nmir 1\n");
+    temp_file(path, sizeof path, ".mir", "\nmir 1\n");
     CHECK_ERR(rt_exec_manager_compile_file(h, path), RT_ERR_COMPILE);
     CHECK_STARTS_WITH(rt_exec_manager_get_last_error(), path);
     unlink(path);

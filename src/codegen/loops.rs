@@ -7,18 +7,7 @@
 //! visits the second target of a `brif` first; codegen therefore puts the
 //! target that stays in more loops second.
 
-use crate::mir::{self, BlockId, Terminator};
-
-fn successors(t: &Terminator) -> Vec<BlockId> {
-    match t {
-        Terminator::Jump(b) => vec![*b],
-        Terminator::Branch { then_block, else_block, .. } => vec![*then_block, *else_block],
-        Terminator::Switch { cases, default, .. } => {
-            cases.iter().map(|(_, b)| *b).chain(std::iter::once(*default)).collect()
-        }
-        Terminator::Return(_) => vec![],
-    }
-}
+use crate::mir;
 
 /// For every block, the number of natural loops containing it (loops found
 /// from the back edges of a depth-first walk from the entry).
@@ -27,7 +16,7 @@ pub fn depths(f: &mir::Function) -> Vec<u32> {
     let succ: Vec<Vec<usize>> = f
         .blocks
         .iter()
-        .map(|b| successors(&b.term).into_iter().map(|s| s.0 as usize).filter(|s| *s < n).collect())
+        .map(|b| b.term.successors().into_iter().map(|s| s.0 as usize).filter(|s| *s < n).collect())
         .collect();
     let mut preds = vec![Vec::new(); n];
     for (b, ss) in succ.iter().enumerate() {

@@ -24,6 +24,20 @@ struct Lexer<'a> {
     tokens: Vec<Token>,
 }
 
+/// The character a one-letter escape (`\n \t \r \\ \" \0`) stands for;
+/// MIR text uses the same escapes.
+pub(crate) fn simple_escape(c: char) -> Option<char> {
+    Some(match c {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        '\\' => '\\',
+        '"' => '"',
+        '0' => '\0',
+        _ => return None,
+    })
+}
+
 fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_'
 }
@@ -306,15 +320,11 @@ impl<'a> Lexer<'a> {
                 }
                 Some('"') => break,
                 Some('\\') => {
-                    let c = match self.bump() {
-                        Some('n') => '\n',
-                        Some('t') => '\t',
-                        Some('r') => '\r',
-                        Some('\\') => '\\',
-                        Some('"') => '"',
-                        Some('0') => '\0',
-                        Some('u') => self.unicode_escape(here)?,
-                        Some(other) if other != '\n' => {
+                    let e = self.bump();
+                    let c = match (e, e.and_then(simple_escape)) {
+                        (_, Some(c)) => c,
+                        (Some('u'), _) => self.unicode_escape(here)?,
+                        (Some(other), _) if other != '\n' => {
                             return Err(LangError::syntax(
                                 here,
                                 format!(

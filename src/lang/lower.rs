@@ -118,16 +118,6 @@ fn zero(t: Ty) -> Const {
 
 /// Drops blocks no path from the entry reaches and renumbers the rest.
 fn prune(blocks: Vec<PendingBlock>) -> Vec<mir::Block> {
-    let succs = |t: &Terminator| -> Vec<BlockId> {
-        match t {
-            Terminator::Jump(b) => vec![*b],
-            Terminator::Branch { then_block, else_block, .. } => vec![*then_block, *else_block],
-            Terminator::Switch { cases, default, .. } => {
-                cases.iter().map(|(_, b)| *b).chain(std::iter::once(*default)).collect()
-            }
-            Terminator::Return(_) => vec![],
-        }
-    };
     let mut reachable = vec![false; blocks.len()];
     let mut stack = vec![0usize];
     while let Some(b) = stack.pop() {
@@ -136,7 +126,7 @@ fn prune(blocks: Vec<PendingBlock>) -> Vec<mir::Block> {
         }
         reachable[b] = true;
         if let Some((t, _)) = &blocks[b].term {
-            stack.extend(succs(t).into_iter().map(|s| s.0 as usize));
+            stack.extend(t.successors().into_iter().map(|s| s.0 as usize));
         }
     }
     let mut new_index = vec![0u32; blocks.len()];

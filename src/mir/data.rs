@@ -429,6 +429,20 @@ pub enum Terminator {
     Return(Option<Operand>),
 }
 
+impl Terminator {
+    /// The blocks control may go to next.
+    pub fn successors(&self) -> Vec<BlockId> {
+        match self {
+            Terminator::Jump(b) => vec![*b],
+            Terminator::Branch { then_block, else_block, .. } => vec![*then_block, *else_block],
+            Terminator::Switch { cases, default, .. } => {
+                cases.iter().map(|(_, b)| *b).chain(std::iter::once(*default)).collect()
+            }
+            Terminator::Return(_) => vec![],
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
     pub label: String,

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::data::*;
 use super::validate::{FnRef, Loc, MirEnv, MirError, NoEnv};
+use crate::lang::lexer::simple_escape;
 
 /// The MIR format version this library reads and writes.
 pub(crate) const VERSION: u32 = 1;
@@ -121,14 +122,9 @@ fn lex_line(text: &str, line: u32) -> Result<Vec<Token>, MirError> {
                         '\\' => {
                             let e = chars.get(i).copied();
                             i += 1;
-                            s.push(match e {
-                                Some('n') => '\n',
-                                Some('t') => '\t',
-                                Some('r') => '\r',
-                                Some('\\') => '\\',
-                                Some('"') => '"',
-                                Some('0') => '\0',
-                                Some('u') => {
+                            s.push(match (e, e.and_then(simple_escape)) {
+                                (_, Some(c)) => c,
+                                (Some('u'), _) => {
                                     if chars.get(i) != Some(&'{') {
                                         return Err(err(i, "expected '{' after \\u".into()));
                                     }
