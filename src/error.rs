@@ -1,8 +1,11 @@
-//! The library's error type. Each stage has its own error (`LangError`,
-//! `MirError`, `CodegenError`); the runtime turns them into this, and the
-//! FFI layer turns this into a status code and a last-error message, once.
+//! The library's error type. Each stage has its own error (`Diagnostic`
+//! for positioned input errors, `mir::Invalid`, `backend::CodegenError`);
+//! the runtime turns them into this, and the FFI layer turns this into a
+//! status code and a last-error message, once.
 
 use std::fmt;
+
+use crate::diag::Diagnostic;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -46,11 +49,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<crate::codegen::CodegenError> for Error {
-    fn from(e: crate::codegen::CodegenError) -> Self {
-        match e {
-            crate::codegen::CodegenError::Target(m) => Error::Unsupported(m),
-            other => Error::Internal(other.to_string()),
-        }
+impl Error {
+    /// A compile error of the input named `input` (`<source>`, a path).
+    pub fn compile(input: &str, d: &Diagnostic) -> Error {
+        Error::Compile(d.render(input))
     }
 }

@@ -1,18 +1,36 @@
 //! rtjit: a JIT execution library with a C ABI.
 //!
-//! The pipeline, one module per stage: [`lang`] (source text to typed MIR),
-//! [`mir`] (the IR and its validation), [`codegen`] (MIR to native code with
-//! Cranelift), [`runtime`] (execution managers, calls, globals) and [`ffi`]
-//! (the C ABI: the only place with `extern "C"` exports, raw pointers and
-//! handles). See ARCHITECTURE.md.
+//! The pipeline, one module per stage, each importing only the stages
+//! before it: `lang` (source text to MIR), `mir` (the IR, its validation,
+//! passes and text form), `backend` (prepared MIR to native code, behind
+//! one trait; Cranelift), `runtime` (execution managers: compile units,
+//! calls, globals) and `ffi` (the C ABI: the only place with exports,
+//! handles and status codes). `abi` is the contract between generated code
+//! and the runtime; `util` and `diag` serve every stage. See
+//! ARCHITECTURE.md.
+//!
+//! The modules are private: the Rust API is the list below (the C API is
+//! `include/rtjit.h`).
 
-pub mod codegen;
-pub mod error;
-pub mod ffi;
-pub mod lang;
-pub mod mir;
-pub mod runtime;
-mod stack;
+mod abi;
+mod backend;
+mod diag;
+mod error;
+mod ffi;
+mod lang;
+mod mir;
+mod runtime;
+mod util;
 
+pub use backend::Backend;
 pub use error::{Error, Result};
-pub use runtime::{Backend, Manager, Value};
+pub use mir::text::{Positions as MirPositions, parse as parse_mir, print as print_mir};
+pub use mir::{Module as MirModule, Signature, Ty};
+pub use runtime::{MIR_INPUT, Manager, SOURCE_INPUT, Value, mir_from_source};
+
+/// Called inside a host function: makes the execution that called it stop
+/// with `message` when the host function returns (as `rt_raise_error`).
+/// False when no execution is running on this thread.
+pub fn raise_error(message: &str) -> bool {
+    runtime::raise(message)
+}

@@ -8,7 +8,7 @@
 use std::ffi::CString;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
-use rtjit::mir::Signature;
+use rtjit::Signature;
 use rtjit::{Backend, Error, Manager, Value};
 
 // ------------------------------------------------------------------ helpers
@@ -1420,9 +1420,15 @@ extern "C" fn get_twice() -> usize {
     twice as extern "C" fn(i64) -> i64 as usize
 }
 
+unsafe extern "C" {
+    /// The C ABI's `rt_raise_error`, exported by the library.
+    fn rt_raise_error(message: *const std::ffi::c_char);
+}
+
 fn raise(msg: &str) {
     let c = CString::new(msg).unwrap();
-    rtjit::ffi::hosts::rt_raise_error(c.as_ptr());
+    // SAFETY: `c` is a NUL-terminated string that lives for the call.
+    unsafe { rt_raise_error(c.as_ptr()) };
 }
 
 #[test]
@@ -2058,7 +2064,7 @@ fn unit_level_errors_point_at_the_text_line_not_the_annotation() {
     let m = manager();
     let e = compile_error(&m, "mir 1\n\n\nextern fn nothere(i64) -> i64 @77\n");
     assert!(e.starts_with("<mir>:4:"), "{e}");
-    let mir = rtjit::runtime::mir_from_source("\n\nextern fn nothere(x: i64) -> i64\n").unwrap();
+    let mir = rtjit::mir_from_source("\n\nextern fn nothere(x: i64) -> i64\n").unwrap();
     let line = line_of(&mir, "extern fn nothere");
     let e = compile_error(&m, &mir);
     assert!(e.starts_with(&format!("<mir>:{line}:")), "line {line} of\n{mir}\n{e}");
@@ -2621,7 +2627,7 @@ fn same_value(a: &Result<Value, Error>, b: &Result<Value, Error>) -> bool {
 #[test]
 fn mir_from_source_round_trips_to_the_same_behaviour() {
     for p in PROGRAMS {
-        let text = rtjit::runtime::mir_from_source(p.source).unwrap_or_else(|e| panic!("{e:?}\n{}", p.source));
+        let text = rtjit::mir_from_source(p.source).unwrap_or_else(|e| panic!("{e:?}\n{}", p.source));
         assert!(text.starts_with("mir 1\n"), "{text}");
         let by_source = round_trip_manager();
         let by_mir = round_trip_manager();
@@ -2651,25 +2657,25 @@ fn mir_from_source_round_trips_to_the_same_behaviour() {
             assert!(same_value(&a, &b), "global {name}: {a:?} vs {b:?}");
         }
         // The printed text parses back to a module that prints the same.
-        let (module, _) = rtjit::mir::text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(rtjit::mir::text::print(&module), text);
+        let (module, _) = rtjit::parse_mir(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(rtjit::print_mir(&module), text);
     }
 }
 
 #[test]
 fn mir_from_source_reports_source_errors() {
-    match rtjit::runtime::mir_from_source("fn f(x): x +\n") {
+    match rtjit::mir_from_source("fn f(x): x +\n") {
         Err(Error::Compile(msg)) => assert!(msg.starts_with("<source>:1:"), "{msg}"),
         other => panic!("{other:?}"),
     }
-    match rtjit::runtime::mir_from_source("val x: i64 = 2.5\n") {
+    match rtjit::mir_from_source("val x: i64 = 2.5\n") {
         Err(Error::Compile(msg)) => assert!(msg.starts_with("<source>:1:"), "{msg}"),
         other => panic!("{other:?}"),
     }
     // Extern declarations are printed as written (no manager to check).
-    let text = rtjit::runtime::mir_from_source("extern fn anything(x: i64, y: f64) -> bool\n").unwrap();
+    let text = rtjit::mir_from_source("extern fn anything(x: i64, y: f64) -> bool\n").unwrap();
     assert!(text.contains("extern fn anything(i64, f64) -> bool"), "{text}");
-    assert_eq!(rtjit::runtime::mir_from_source("").unwrap(), "mir 1\n");
+    assert_eq!(rtjit::mir_from_source("").unwrap(), "mir 1\n");
 }
 
 // ---------------------------------------------------------------- printer and unrolling
@@ -2705,8 +2711,8 @@ fn user_labels_do_not_collide_with_unrolled_copies() {
 #[test]
 fn printed_mir_keeps_block_labels_distinct() {
     let text = "mir 1\nfn f() -> i64 {\n    jmp b0\nb0:\n    ret 1\n}\n";
-    let (module, _) = rtjit::mir::text::parse(text).unwrap();
-    let printed = rtjit::mir::text::print(&module);
+    let (module, _) = rtjit::parse_mir(text).unwrap();
+    let printed = rtjit::print_mir(&module);
     let m = manager();
     load(&m, &printed);
     assert_eq!(m.execute("f", &[]).unwrap(), 1);

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rtjit::mir::Signature;
+use rtjit::Signature;
 use rtjit::{Backend, Error, Manager};
 
 fn manager() -> Manager {
@@ -737,7 +737,7 @@ fn every_seed_is_valid() {
 fn all_seeds() -> Vec<String> {
     let mut v: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
     for src in SOURCES {
-        v.push(rtjit::runtime::mir_from_source(src).unwrap_or_else(|e| panic!("{e:?}\n{src}")));
+        v.push(rtjit::mir_from_source(src).unwrap_or_else(|e| panic!("{e:?}\n{src}")));
     }
     v
 }
@@ -1190,11 +1190,11 @@ fn check_blob(blob: &[u8]) -> Result<&'static str, String> {
             // An accepted blob prints to text that parses back and prints
             // the same, and that compiles too.
             let text = std::str::from_utf8(blob).map_err(|_| "accepted non-UTF-8".to_string())?;
-            let (module, _) = rtjit::mir::text::parse(text).map_err(|e| format!("accepted, but parse fails: {e}"))?;
-            let printed = rtjit::mir::text::print(&module);
-            let (again, _) = rtjit::mir::text::parse(&printed)
-                .map_err(|e| format!("printed text does not parse: {e}\n{printed}"))?;
-            let printed_again = rtjit::mir::text::print(&again);
+            let (module, _) = rtjit::parse_mir(text).map_err(|e| format!("accepted, but parse fails: {e}"))?;
+            let printed = rtjit::print_mir(&module);
+            let (again, _) =
+                rtjit::parse_mir(&printed).map_err(|e| format!("printed text does not parse: {e}\n{printed}"))?;
+            let printed_again = rtjit::print_mir(&again);
             if printed_again != printed {
                 return Err(format!("print(parse(print(m))) differs:\n{printed}\n----\n{printed_again}"));
             }

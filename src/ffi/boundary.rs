@@ -20,7 +20,7 @@
 use std::any::Any;
 use std::ffi::{CStr, CString, c_char};
 
-use crate::error::Error;
+use crate::Error;
 
 /// What a function returns when it fails, by return type.
 pub trait Fallback {
@@ -57,7 +57,7 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> Error {
 macro_rules! ffi_guard {
     (fallback = $fallback:expr, $body:block) => {{
         let outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-            || -> ::std::result::Result<_, $crate::error::Error> { $body },
+            || -> ::std::result::Result<_, $crate::Error> { $body },
         ));
         match outcome {
             Ok(Ok(value)) => value,
@@ -101,7 +101,7 @@ macro_rules! try_manager {
 macro_rules! try_out {
     ($ptr:ident) => {
         if $ptr.is_null() {
-            return Err($crate::error::Error::InvalidArgument(format!("`{}` is NULL", stringify!($ptr))));
+            return Err($crate::Error::InvalidArgument(format!("`{}` is NULL", stringify!($ptr))));
         } else {
             $ptr
         }

@@ -5,9 +5,7 @@ use std::ffi::c_char;
 use super::boundary::{ffi_guard, try_manager, try_str};
 use super::types::*;
 use super::values::{c_text, from_rt_value, write_result, write_value};
-use crate::error::Error;
-use crate::mir::Ty;
-use crate::runtime::Value;
+use crate::Error;
 
 /// More arguments than any call accepts; guards against a garbage count.
 const MAX_ARGS: usize = 1 << 16;
@@ -82,21 +80,12 @@ pub extern "C" fn rt_exec_manager_execute_string(
         let name = try_str!(name);
         // SAFETY: `args` holds `nargs` string pointers by the caller's contract.
         let raw = unsafe { array_arg(args, nargs, "args") }?;
-        let mut values = Vec::with_capacity(raw.len());
+        let mut texts = Vec::with_capacity(raw.len());
         for (i, arg) in raw.iter().enumerate() {
             // SAFETY: each element is NULL or a NUL-terminated string.
-            values.push(Value::Text(unsafe { super::boundary::str_arg(*arg, &format!("args[{i}]")) }?.to_string()));
+            texts.push(unsafe { super::boundary::str_arg(*arg, &format!("args[{i}]")) }?);
         }
-        let sig = manager.function_signature(name)?;
-        if sig.ret != Some(Ty::Text) || sig.params.iter().any(|t| *t != Ty::Text) {
-            return Err(Error::Signature(format!(
-                "`{name}` has type {sig}; rt_exec_manager_execute_string needs text parameters and a text result"
-            )));
-        }
-        match manager.call(name, &values)? {
-            Value::Text(s) => Ok(c_text(&s)),
-            other => Err(Error::Internal(format!("a text function returned {}", other.type_name()))),
-        }
+        Ok(c_text(&manager.call_text(name, &texts)?))
     })
 }
 

@@ -5,8 +5,8 @@ use std::ffi::c_char;
 use super::boundary::{ffi_guard, owned_c_string, try_manager, try_str};
 use super::types::*;
 use super::values::write_value;
-use crate::error::Error;
-use crate::runtime::{MIR_INPUT, SOURCE_INPUT};
+use crate::Error;
+use crate::{MIR_INPUT, SOURCE_INPUT};
 
 /// Compiles one unit of source code (docs/language.md) into the manager and
 /// runs its top-level statements.
@@ -108,6 +108,6 @@ pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *m
 pub extern "C" fn rt_mir_from_source(source: *const c_char) -> *mut c_char {
     ffi_guard!({
         let source = try_str!(source);
-        owned_c_string(crate::runtime::mir_from_source(source)?)
+        owned_c_string(crate::mir_from_source(source)?)
     })
 }

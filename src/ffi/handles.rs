@@ -5,8 +5,8 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use slotmap::{DefaultKey, Key, KeyData, SlotMap};
 
-use crate::error::Error;
-use crate::runtime::Manager;
+use crate::Error;
+use crate::Manager;
 
 static MANAGERS: LazyLock<RwLock<SlotMap<DefaultKey, Arc<Manager>>>> = LazyLock::new(|| RwLock::new(SlotMap::new()));
 

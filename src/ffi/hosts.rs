@@ -4,9 +4,8 @@ use std::ffi::{CStr, c_char, c_void};
 
 use super::boundary::{ffi_guard, try_manager, try_str};
 use super::types::*;
-use crate::error::Error;
-use crate::mir::Signature;
-use crate::runtime::exec;
+use crate::Error;
+use crate::Signature;
 
 /// Registers `fn_ptr` as the host function `name`, which MIR declares with
 /// `extern fn name(...)` and source code with `extern fn name(x: i64) -> i64`,
@@ -69,7 +68,7 @@ pub extern "C" fn rt_raise_error(message: *const c_char) {
             // SAFETY: non-NULL and NUL-terminated by the caller's contract.
             unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
         };
-        if !exec::raise(&text) {
+        if !crate::raise_error(&text) {
             return Err(Error::InvalidArgument(
                 "rt_raise_error was called outside a host function (no execution is running on this thread)".into(),
             ));

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 
 use super::types::RT_OK;
-use crate::error::Error;
+use crate::Error;
 
 struct LastError {
     code: i32,

@@ -5,21 +5,27 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use super::boundary::{ffi_guard, try_manager};
 use super::handles;
 use super::types::*;
-use crate::error::Error;
-use crate::runtime::{Backend, Manager};
+use crate::Error;
+use crate::{Backend, Manager};
 
 static DEFAULT_BACKEND: AtomicI32 = AtomicI32::new(RT_BACKEND_AUTO);
 
 fn resolve_backend(backend: i32) -> Result<Backend, Error> {
-    match backend {
-        RT_BACKEND_AUTO | RT_BACKEND_CRANELIFT => Ok(Backend::Cranelift),
-        RT_BACKEND_LLVM => Err(Error::Unsupported(
-            "the LLVM backend is not built into this library (use RT_BACKEND_CRANELIFT or RT_BACKEND_AUTO)".into(),
-        )),
-        other => Err(Error::InvalidArgument(format!(
-            "unknown backend {other} (expected RT_BACKEND_AUTO, RT_BACKEND_CRANELIFT or RT_BACKEND_LLVM)"
-        ))),
+    let kind = match backend {
+        RT_BACKEND_AUTO | RT_BACKEND_CRANELIFT => Backend::Cranelift,
+        RT_BACKEND_LLVM => Backend::Llvm,
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "unknown backend {other} (expected RT_BACKEND_AUTO, RT_BACKEND_CRANELIFT or RT_BACKEND_LLVM)"
+            )));
+        }
+    };
+    if !kind.is_built_in() {
+        return Err(Error::Unsupported(format!(
+            "the {kind} backend is not built into this library (use RT_BACKEND_CRANELIFT or RT_BACKEND_AUTO)"
+        )));
     }
+    Ok(kind)
 }
 
 /// Sets the process-wide default backend for managers created later with
@@ -100,6 +106,7 @@ pub extern "C" fn rt_exec_manager_get_backend(h: i64) -> i32 {
         let manager = try_manager!(h);
         Ok(match manager.backend() {
             Backend::Cranelift => RT_BACKEND_CRANELIFT,
+            Backend::Llvm => RT_BACKEND_LLVM,
         })
     })
 }

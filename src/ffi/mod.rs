@@ -8,15 +8,15 @@
 // each dereference has its own SAFETY note (as in rustls-ffi).
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-pub mod boundary;
-pub mod handles;
-pub mod last_error;
-pub mod values;
+mod boundary;
+mod handles;
+mod last_error;
+mod values;
 
-pub mod types;
-pub mod managers;
-pub mod compile;
-pub mod calls;
-pub mod introspect;
-pub mod errors;
-pub mod hosts;
+mod types;
+mod managers;
+mod compile;
+mod calls;
+mod introspect;
+mod errors;
+mod hosts;

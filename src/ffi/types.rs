@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::error::Error;
+use crate::Error;
 
 /// Backend: let the library choose (Cranelift in this build).
 pub const RT_BACKEND_AUTO: i32 = 0;
@@ -28,6 +28,9 @@ pub const RT_ERR_SIGNATURE: i32 = 5;
 /// A runtime error in JIT code: division by zero, stack overflow, ...
 pub const RT_ERR_RUNTIME: i32 = 6;
 /// Stopped by rt_exec_manager_interrupt or a time limit.
+// Reserved by the C ABI (c-api.md) for interruption, which no code
+// produces yet; the header must still define it.
+#[allow(dead_code)]
 pub const RT_ERR_INTERRUPTED: i32 = 7;
 /// Not available in this build (for example the LLVM backend).
 pub const RT_ERR_UNSUPPORTED: i32 = 8;

@@ -4,8 +4,8 @@ use std::ffi::{CString, c_char};
 
 use super::boundary::str_arg;
 use super::types::*;
-use crate::error::Error;
-use crate::runtime::Value;
+use crate::Error;
+use crate::Value;
 
 /// # Safety
 /// `v` must be a readable rt_value; a text payload must be NULL or a

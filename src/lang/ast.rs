@@ -1,27 +1,7 @@
 //! The syntax tree of one compile unit, as the parser builds it (untyped).
 
 use super::token::Pos;
-
-/// A type written in the source (`x: f64`, `-> text`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TypeName {
-    I64,
-    F64,
-    Bool,
-    Text,
-}
-
-impl TypeName {
-    pub fn from_word(word: &str) -> Option<TypeName> {
-        Some(match word {
-            "i64" => TypeName::I64,
-            "f64" => TypeName::F64,
-            "bool" => TypeName::Bool,
-            "text" => TypeName::Text,
-            _ => return None,
-        })
-    }
-}
+use super::types::Type;
 
 #[derive(Clone, Debug)]
 pub struct Unit {
@@ -38,26 +18,32 @@ pub enum Item {
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
-    pub ty: Option<TypeName>,
+    /// `None` when not written (`i64`).
+    pub ty: Option<Type>,
     pub pos: Pos,
+}
+
+/// `fn name(x: T, ...) -> R`, as a definition and an extern declaration
+/// both begin.
+#[derive(Clone, Debug)]
+pub struct FnHeader {
+    pub name: String,
+    pub pos: Pos,
+    pub params: Vec<Param>,
+    /// `None` when not written (inferred for a definition, void for an extern).
+    pub ret: Option<Type>,
 }
 
 #[derive(Clone, Debug)]
 pub struct FnDef {
-    pub name: String,
-    pub pos: Pos,
-    pub params: Vec<Param>,
-    pub ret: Option<TypeName>,
+    pub header: FnHeader,
     pub body: Vec<Stmt>,
 }
 
 /// `extern fn name(x: i64) -> i64`: a host function the unit calls.
 #[derive(Clone, Debug)]
 pub struct ExternDecl {
-    pub name: String,
-    pub pos: Pos,
-    pub params: Vec<Param>,
-    pub ret: Option<TypeName>,
+    pub header: FnHeader,
 }
 
 #[derive(Clone, Debug)]
@@ -72,7 +58,7 @@ pub enum StmtKind {
     Let {
         mutable: bool,
         name: String,
-        ty: Option<TypeName>,
+        ty: Option<Type>,
         value: Expr,
     },
     /// `name = value`, or `name op= value` when `op` is set.
@@ -138,10 +124,6 @@ impl BinOp {
             BinOp::And => "and",
             BinOp::Or => "or",
         }
-    }
-
-    pub fn is_comparison(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
     }
 }
 

@@ -5,10 +5,14 @@
 //! indentation are ignored (implicit line joining), so long calls and
 //! expressions may span lines.
 
-use super::error::{LangError, LangResult};
 use super::token::{Pos, Tok, Token};
+use crate::diag::{DiagResult, Diagnostic};
+use crate::util::escape::{self, EscapeError};
+use crate::util::names::{is_ident_char, is_ident_start};
 
-pub fn lex(source: &str) -> LangResult<Vec<Token>> {
+const UNTERMINATED: &str = "unterminated string literal (expected a closing '\"')";
+
+pub fn lex(source: &str) -> DiagResult<Vec<Token>> {
     Lexer::new(source).run()
 }
 
@@ -22,28 +26,6 @@ struct Lexer<'a> {
     /// True when the next character starts a physical line outside parentheses.
     line_start: bool,
     tokens: Vec<Token>,
-}
-
-/// The character a one-letter escape (`\n \t \r \\ \" \0`) stands for;
-/// MIR text uses the same escapes.
-pub(crate) fn simple_escape(c: char) -> Option<char> {
-    Some(match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        '\\' => '\\',
-        '"' => '"',
-        '0' => '\0',
-        _ => return None,
-    })
-}
-
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
 }
 
 impl<'a> Lexer<'a> {
@@ -94,7 +76,7 @@ impl<'a> Lexer<'a> {
         matches!(self.tokens.last().map(|t| &t.tok), None | Some(Tok::Newline | Tok::Indent | Tok::Dedent))
     }
 
-    fn run(mut self) -> LangResult<Vec<Token>> {
+    fn run(mut self) -> DiagResult<Vec<Token>> {
         loop {
             if self.line_start {
                 self.line_start = false;
@@ -131,7 +113,7 @@ impl<'a> Lexer<'a> {
         }
         let end = self.pos();
         if let Some(open) = self.parens.last() {
-            return Err(LangError::syntax(*open, "this '(' is never closed (expected a matching ')')"));
+            return Err(Diagnostic::new(*open, "this '(' is never closed (expected a matching ')')"));
         }
         if !self.at_line_start() {
             self.push(Tok::Newline, end);
@@ -145,7 +127,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Handles the indentation of a new line. Returns false at end of input.
-    fn layout(&mut self) -> LangResult<bool> {
+    fn layout(&mut self) -> DiagResult<bool> {
         loop {
             let mut width = 0u32;
             let mut tab_at = None;
@@ -174,7 +156,7 @@ impl<'a> Lexer<'a> {
                 Some(_) => {}
             }
             if let Some(pos) = tab_at {
-                return Err(LangError::syntax(
+                return Err(Diagnostic::new(
                     pos,
                     format!("tab in indentation at line {}; indent with spaces", pos.line),
                 ));
@@ -190,7 +172,7 @@ impl<'a> Lexer<'a> {
                     self.push(Tok::Dedent, pos);
                 }
                 if *self.indents.last().unwrap_or(&0) != width {
-                    return Err(LangError::syntax(
+                    return Err(Diagnostic::new(
                         pos,
                         format!(
                             "inconsistent indentation at line {}: this line dedents to a level no block opened",
@@ -239,7 +221,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn number(&mut self) -> LangResult<()> {
+    fn number(&mut self) -> DiagResult<()> {
         let pos = self.pos();
         let mut text = String::new();
         if self.peek() == Some('0') && matches!(self.peek2(), Some('x' | 'X' | 'b' | 'B')) {
@@ -251,11 +233,11 @@ impl<'a> Lexer<'a> {
             self.digits(radix, &mut text);
             if text.is_empty() {
                 let what = if radix == 16 { "hexadecimal" } else { "binary" };
-                return Err(LangError::syntax(pos, format!("expected {what} digits after the prefix")));
+                return Err(Diagnostic::new(pos, format!("expected {what} digits after the prefix")));
             }
             self.no_ident_after(pos)?;
             let value = u64::from_str_radix(&text, radix)
-                .map_err(|_| LangError::syntax(pos, "integer literal does not fit in 64 bits"))?;
+                .map_err(|_| Diagnostic::new(pos, "integer literal does not fit in 64 bits"))?;
             self.push(Tok::Int { value, bit_pattern: true }, pos);
             return Ok(());
         }
@@ -289,58 +271,39 @@ impl<'a> Lexer<'a> {
         self.no_ident_after(pos)?;
         if is_float {
             let value: f64 =
-                text.parse().map_err(|_| LangError::syntax(pos, format!("invalid float literal `{text}`")))?;
+                text.parse().map_err(|_| Diagnostic::new(pos, format!("invalid float literal `{text}`")))?;
             self.push(Tok::Float(value), pos);
         } else {
             let value: u64 =
-                text.parse().map_err(|_| LangError::syntax(pos, "integer literal does not fit in 64 bits"))?;
+                text.parse().map_err(|_| Diagnostic::new(pos, "integer literal does not fit in 64 bits"))?;
             self.push(Tok::Int { value, bit_pattern: false }, pos);
         }
         Ok(())
     }
 
-    fn no_ident_after(&mut self, start: Pos) -> LangResult<()> {
+    fn no_ident_after(&mut self, start: Pos) -> DiagResult<()> {
         match self.peek() {
             Some(c) if is_ident_char(c) => {
-                Err(LangError::syntax(start, format!("invalid character '{c}' in number literal")))
+                Err(Diagnostic::new(start, format!("invalid character '{c}' in number literal")))
             }
             _ => Ok(()),
         }
     }
 
-    fn string(&mut self) -> LangResult<()> {
+    fn string(&mut self) -> DiagResult<()> {
         let pos = self.pos();
         self.bump();
         let mut value = String::new();
         loop {
             let here = self.pos();
             match self.bump() {
-                None | Some('\n') => {
-                    return Err(LangError::syntax(pos, "unterminated string literal (expected a closing '\"')"));
-                }
+                None | Some('\n') => return Err(Diagnostic::new(pos, UNTERMINATED)),
                 Some('"') => break,
-                Some('\\') => {
-                    let e = self.bump();
-                    let c = match (e, e.and_then(simple_escape)) {
-                        (_, Some(c)) => c,
-                        (Some('u'), _) => self.unicode_escape(here)?,
-                        (Some(other), _) if other != '\n' => {
-                            return Err(LangError::syntax(
-                                here,
-                                format!(
-                                    "unknown escape '\\{other}' (expected one of \\n \\t \\r \\\\ \\\" \\0 \\u{{XXXX}})"
-                                ),
-                            ));
-                        }
-                        _ => {
-                            return Err(LangError::syntax(
-                                pos,
-                                "unterminated string literal (expected a closing '\"')",
-                            ));
-                        }
-                    };
-                    value.push(c);
-                }
+                Some('\\') => match escape::decode(|| self.bump()) {
+                    Ok(c) => value.push(c),
+                    Err(EscapeError::End) => return Err(Diagnostic::new(pos, UNTERMINATED)),
+                    Err(e) => return Err(Diagnostic::new(here, e.message())),
+                },
                 Some(c) => value.push(c),
             }
         }
@@ -348,24 +311,7 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn unicode_escape(&mut self, at: Pos) -> LangResult<char> {
-        let bad = || LangError::syntax(at, "malformed \\u escape (expected \\u{XXXX} with 1 to 6 hex digits)");
-        if self.bump() != Some('{') {
-            return Err(bad());
-        }
-        let mut hex = String::new();
-        loop {
-            match self.bump() {
-                Some('}') => break,
-                Some(c) if c.is_ascii_hexdigit() && hex.len() < 6 => hex.push(c),
-                _ => return Err(bad()),
-            }
-        }
-        let code = u32::from_str_radix(&hex, 16).map_err(|_| bad())?;
-        char::from_u32(code).ok_or_else(|| LangError::syntax(at, format!("\\u{{{hex}}} is not a Unicode scalar value")))
-    }
-
-    fn punct(&mut self) -> LangResult<()> {
+    fn punct(&mut self) -> DiagResult<()> {
         let pos = self.pos();
         let c = self.bump().unwrap_or('\0');
         let next = self.peek();
@@ -380,7 +326,7 @@ impl<'a> Lexer<'a> {
             }
             (')', _) => {
                 if self.parens.pop().is_none() {
-                    return Err(LangError::syntax(pos, "unmatched ')'"));
+                    return Err(Diagnostic::new(pos, "unmatched ')'"));
                 }
                 Tok::RParen
             }
@@ -415,14 +361,14 @@ impl<'a> Lexer<'a> {
                 }
             }
             ('.', Some(d)) if d.is_ascii_digit() => {
-                return Err(LangError::syntax(pos, "a float literal needs a digit before '.' (write 0.5, not .5)"));
+                return Err(Diagnostic::new(pos, "a float literal needs a digit before '.' (write 0.5, not .5)"));
             }
-            ('!', _) => return Err(LangError::syntax(pos, "unexpected character '!' (use `not` for negation)")),
-            ('&', Some('&')) => return Err(LangError::syntax(pos, "unexpected '&&' (use `and`)")),
-            ('|', Some('|')) => return Err(LangError::syntax(pos, "unexpected '||' (use `or`)")),
+            ('!', _) => return Err(Diagnostic::new(pos, "unexpected character '!' (use `not` for negation)")),
+            ('&', Some('&')) => return Err(Diagnostic::new(pos, "unexpected '&&' (use `and`)")),
+            ('|', Some('|')) => return Err(Diagnostic::new(pos, "unexpected '||' (use `or`)")),
             (other, _) => {
                 let shown = if other.is_control() { format!("U+{:04X}", other as u32) } else { format!("'{other}'") };
-                return Err(LangError::syntax(pos, format!("unexpected character {shown}")));
+                return Err(Diagnostic::new(pos, format!("unexpected character {shown}")));
             }
         };
         self.push(tok, pos);

@@ -1,15 +1,18 @@
 //! Typed tree to MIR: expressions become three-address instructions over
 //! temporaries, control flow becomes basic blocks.
+//!
+//! The checker has proved the program well formed, so lowering cannot fail
+//! on a user's input: an `Err` here is a bug in rtjit, reported as such.
 
-use super::error::{LangError, LangResult};
-use super::token::Pos;
 use super::typed::*;
-use crate::mir::{self, BlockId, Const, InstKind, Local, Operand, Terminator, Ty};
+use crate::mir::{self, BlockId, Const, INIT_NAME, InstKind, Local, Operand, Terminator, Ty};
 
-/// The name the top-level code of a unit has in MIR and in error messages.
-pub(crate) const INIT_NAME: &str = "<top-level>";
+/// A case the checker should have excluded.
+type Bug = String;
 
-pub fn lower(unit: &TypedUnit) -> LangResult<mir::Module> {
+type Lowered<T> = Result<T, Bug>;
+
+pub fn lower(unit: &TypedUnit) -> Lowered<mir::Module> {
     let mut functions = Vec::with_capacity(unit.functions.len());
     for f in &unit.functions {
         functions.push(lower_fn(f, &f.name)?);
@@ -18,41 +21,28 @@ pub fn lower(unit: &TypedUnit) -> LangResult<mir::Module> {
     let init = if unit.init.body.is_empty() { None } else { Some(lower_fn(&unit.init, INIT_NAME)?) };
     let mut globals = Vec::with_capacity(unit.globals.len());
     for g in &unit.globals {
-        let ty = mir_ty(g.ty).ok_or_else(|| LangError::typ(at(g.line), "a global needs a value"))?;
+        let ty = value_ty(g.ty, g.line)?;
         globals.push(mir::GlobalDecl { name: g.name.clone(), ty, mutable: g.mutable, line: g.line });
     }
     let externs = unit
         .externs
         .iter()
-        .map(|e| {
-            let params = e.sig.params.iter().filter_map(|t| mir_ty(*t)).collect();
-            mir::ExternDecl {
-                name: e.name.clone(),
-                sig: mir::Signature { params, ret: mir_ty(e.sig.ret) },
-                line: e.line,
-            }
-        })
+        .map(|e| mir::ExternDecl { name: e.name.clone(), sig: e.sig.to_mir(), line: e.line })
         .collect();
     Ok(mir::Module { functions, init, globals, externs })
 }
 
-fn at(line: u32) -> Pos {
-    Pos { line, col: 1 }
+/// The MIR type of a value (a void one is a bug: the checker refuses it).
+fn value_ty(t: Type, line: u32) -> Lowered<Ty> {
+    t.to_mir().ok_or_else(|| format!("a void value at line {line}"))
 }
 
-/// The MIR type of a source type; `None` for void.
-pub fn mir_ty(t: Type) -> Option<Ty> {
-    Some(match t {
-        Type::I64 => Ty::I64,
-        Type::F64 => Ty::F64,
-        Type::Bool => Ty::Bool,
-        Type::Void => return None,
-        Type::Text => Ty::Text,
-    })
-}
-
-fn value_ty(t: Type, line: u32) -> LangResult<Ty> {
-    mir_ty(t).ok_or_else(|| LangError::typ(at(line), "this expression has no value"))
+/// A `for` loop's variable and the hidden local holding its end.
+#[derive(Clone, Copy)]
+struct Range {
+    var: Local,
+    end: Local,
+    inclusive: bool,
 }
 
 struct PendingBlock {
@@ -69,12 +59,12 @@ struct Lower {
     ret: Option<Ty>,
 }
 
-fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
+fn lower_fn(f: &TFunction, name: &str) -> Lowered<mir::Function> {
     let mut params = Vec::with_capacity(f.sig.params.len());
     for p in &f.sig.params {
         params.push(value_ty(*p, f.line)?);
     }
-    let ret = mir_ty(f.sig.ret);
+    let ret = f.sig.ret.to_mir();
     let mut locals = Vec::with_capacity(f.locals.len());
     for l in &f.locals {
         locals.push(mir::LocalDecl { name: l.name.clone(), ty: value_ty(l.ty, f.line)? });
@@ -93,7 +83,7 @@ fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
                 lw.emit(InstKind::TextConst { dst: t, value: String::new() }, f.line);
                 Some(Operand::Local(t))
             }
-            Some(t) => Some(Operand::Const(zero(t))),
+            Some(t) => Some(Operand::Const(Const::zero(t))),
             None => None,
         };
         lw.terminate(Terminator::Return(value), f.line);
@@ -105,30 +95,15 @@ fn lower_fn(f: &TFunction, name: &str) -> LangResult<mir::Function> {
         slots: Vec::new(),
         blocks: prune(lw.blocks),
         line: f.line,
+        ownership: mir::Ownership::Implicit,
     })
-}
-
-fn zero(t: Ty) -> Const {
-    match t {
-        Ty::F32 => Const::F32(0.0),
-        Ty::F64 => Const::F64(0.0),
-        other => Const::Int(0, other),
-    }
 }
 
 /// Drops blocks no path from the entry reaches and renumbers the rest.
 fn prune(blocks: Vec<PendingBlock>) -> Vec<mir::Block> {
-    let mut reachable = vec![false; blocks.len()];
-    let mut stack = vec![0usize];
-    while let Some(b) = stack.pop() {
-        if reachable[b] {
-            continue;
-        }
-        reachable[b] = true;
-        if let Some((t, _)) = &blocks[b].term {
-            stack.extend(t.successors().into_iter().map(|s| s.0 as usize));
-        }
-    }
+    let successors: Vec<Vec<BlockId>> =
+        blocks.iter().map(|b| b.term.as_ref().map(|(t, _)| t.successors()).unwrap_or_default()).collect();
+    let reachable = mir::reachable(&successors);
     let mut new_index = vec![0u32; blocks.len()];
     let mut n = 0;
     for (i, r) in reachable.iter().enumerate() {
@@ -145,19 +120,7 @@ fn prune(blocks: Vec<PendingBlock>) -> Vec<mir::Block> {
         .enumerate()
         .map(|(i, (b, _))| {
             let (term, term_line) = b.term.unwrap_or((Terminator::Return(None), 0));
-            let term = match term {
-                Terminator::Jump(t) => Terminator::Jump(remap(t)),
-                Terminator::Branch { cond, then_block, else_block } => {
-                    Terminator::Branch { cond, then_block: remap(then_block), else_block: remap(else_block) }
-                }
-                Terminator::Switch { value, cases, default } => Terminator::Switch {
-                    value,
-                    cases: cases.into_iter().map(|(k, t)| (k, remap(t))).collect(),
-                    default: remap(default),
-                },
-                r @ Terminator::Return(_) => r,
-            };
-            mir::Block { label: format!("b{i}"), insts: b.insts, term, term_line }
+            mir::Block { label: format!("b{i}"), insts: b.insts, term: term.map_blocks(remap), term_line }
         })
         .collect()
 }
@@ -197,14 +160,14 @@ impl Lower {
         }
     }
 
-    fn stmts(&mut self, stmts: &[TStmt]) -> LangResult<()> {
+    fn stmts(&mut self, stmts: &[TStmt]) -> Lowered<()> {
         for s in stmts {
             self.stmt(s)?;
         }
         Ok(())
     }
 
-    fn stmt(&mut self, s: &TStmt) -> LangResult<()> {
+    fn stmt(&mut self, s: &TStmt) -> Lowered<()> {
         let line = s.line;
         match &s.kind {
             TStmtKind::SetLocal(id, e) => {
@@ -215,245 +178,212 @@ impl Lower {
                 let v = self.expr(e)?;
                 self.emit(InstKind::GlobalSet { name: name.clone(), src: v }, line);
             }
-            TStmtKind::If(branches, else_body) => {
-                let end = self.new_block();
-                for (cond, body) in branches {
-                    let c = self.expr(cond)?;
-                    let then_b = self.new_block();
-                    let next = self.new_block();
-                    self.blocks[self.cur].term =
-                        Some((Terminator::Branch { cond: c, then_block: then_b, else_block: next }, cond.line));
-                    self.switch_to(then_b);
-                    self.stmts(body)?;
-                    self.jump_if_open(end, line);
-                    self.switch_to(next);
-                }
-                if let Some(body) = else_body {
-                    self.stmts(body)?;
-                }
-                self.jump_if_open(end, line);
-                self.switch_to(end);
-            }
-            TStmtKind::While(cond, body) => {
-                let header = self.new_block();
-                let body_b = self.new_block();
-                let exit = self.new_block();
-                self.jump_if_open(header, line);
-                self.switch_to(header);
-                let c = self.expr(cond)?;
-                self.blocks[self.cur].term =
-                    Some((Terminator::Branch { cond: c, then_block: body_b, else_block: exit }, line));
-                self.switch_to(body_b);
-                self.loops.push((header, exit));
-                let r = self.stmts(body);
-                self.loops.pop();
-                r?;
-                self.jump_if_open(header, line);
-                self.switch_to(exit);
-            }
+            TStmtKind::If(branches, else_body) => self.if_stmt(branches, else_body.as_deref(), line)?,
+            TStmtKind::While(cond, body) => self.while_stmt(cond, body, line)?,
             TStmtKind::For { var, end_local, start, end, inclusive, body } => {
-                let (var, end_local) = (Local(*var), Local(*end_local));
-                let s0 = self.expr(start)?;
-                self.emit(InstKind::Copy { dst: var, src: s0 }, line);
-                let e0 = self.expr(end)?;
-                self.emit(InstKind::Copy { dst: end_local, src: e0 }, line);
-                let header = self.new_block();
-                let body_b = self.new_block();
-                let step = self.new_block();
-                let exit = self.new_block();
-                self.jump_if_open(header, line);
-                self.switch_to(header);
-                let c = self.temp(Ty::Bool);
-                let op = if *inclusive { mir::CmpOp::Le } else { mir::CmpOp::Lt };
-                self.emit(InstKind::Cmp { dst: c, op, a: Operand::Local(var), b: Operand::Local(end_local) }, line);
-                self.blocks[self.cur].term =
-                    Some((Terminator::Branch { cond: Operand::Local(c), then_block: body_b, else_block: exit }, line));
-                self.switch_to(body_b);
-                self.loops.push((step, exit));
-                let r = self.stmts(body);
-                self.loops.pop();
-                r?;
-                self.jump_if_open(step, line);
-                self.switch_to(step);
-                if *inclusive {
-                    // Stop at `end` itself, so `..= i64::MAX` does not wrap around.
-                    let last = self.temp(Ty::Bool);
-                    self.emit(
-                        InstKind::Cmp {
-                            dst: last,
-                            op: mir::CmpOp::Eq,
-                            a: Operand::Local(var),
-                            b: Operand::Local(end_local),
-                        },
-                        line,
-                    );
-                    let incr = self.new_block();
-                    self.blocks[self.cur].term = Some((
-                        Terminator::Branch { cond: Operand::Local(last), then_block: exit, else_block: incr },
-                        line,
-                    ));
-                    self.switch_to(incr);
-                }
-                self.emit(
-                    InstKind::Binary {
-                        dst: var,
-                        op: mir::BinOp::Add,
-                        a: Operand::Local(var),
-                        b: Operand::Const(Const::Int(1, Ty::I64)),
-                    },
-                    line,
-                );
-                self.jump_if_open(header, line);
-                self.switch_to(exit);
+                let range = Range { var: Local(*var), end: Local(*end_local), inclusive: *inclusive };
+                self.for_stmt(range, start, end, body, line)?
             }
-            TStmtKind::Break => {
-                let (_, exit) =
-                    *self.loops.last().ok_or_else(|| LangError::typ(at(line), "`break` outside of a loop"))?;
-                self.terminate(Terminator::Jump(exit), line);
-            }
-            TStmtKind::Continue => {
-                let (cont, _) =
-                    *self.loops.last().ok_or_else(|| LangError::typ(at(line), "`continue` outside of a loop"))?;
-                self.terminate(Terminator::Jump(cont), line);
+            TStmtKind::Break | TStmtKind::Continue => {
+                let (cont, exit) =
+                    *self.loops.last().ok_or_else(|| format!("a jump outside of a loop at line {line}"))?;
+                let target = if matches!(s.kind, TStmtKind::Break) { exit } else { cont };
+                self.terminate(Terminator::Jump(target), line);
             }
             TStmtKind::Return(value) => {
                 let v = match value {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
                 };
-                let v = match (v, self.ret) {
-                    (v, Some(_)) => v,
-                    // A void function's `return` carries no value.
-                    (_, None) => None,
-                };
+                // A void function's `return` carries no value.
+                let v = if self.ret.is_some() { v } else { None };
                 self.terminate(Terminator::Return(v), line);
             }
-            TStmtKind::Expr(e) => {
-                self.expr_effect(e)?;
-            }
+            TStmtKind::Expr(e) => self.expr_effect(e)?,
         }
         Ok(())
     }
 
+    /// Ends the current block with a branch on `cond`.
+    fn branch(&mut self, cond: Operand, then_block: BlockId, else_block: BlockId, line: u32) {
+        self.blocks[self.cur].term = Some((Terminator::Branch { cond, then_block, else_block }, line));
+    }
+
+    fn if_stmt(&mut self, branches: &[(TExpr, Vec<TStmt>)], else_body: Option<&[TStmt]>, line: u32) -> Lowered<()> {
+        let end = self.new_block();
+        for (cond, body) in branches {
+            let c = self.expr(cond)?;
+            let then_b = self.new_block();
+            let next = self.new_block();
+            self.branch(c, then_b, next, cond.line);
+            self.switch_to(then_b);
+            self.stmts(body)?;
+            self.jump_if_open(end, line);
+            self.switch_to(next);
+        }
+        if let Some(body) = else_body {
+            self.stmts(body)?;
+        }
+        self.jump_if_open(end, line);
+        self.switch_to(end);
+        Ok(())
+    }
+
+    fn while_stmt(&mut self, cond: &TExpr, body: &[TStmt], line: u32) -> Lowered<()> {
+        let header = self.new_block();
+        let body_b = self.new_block();
+        let exit = self.new_block();
+        self.jump_if_open(header, line);
+        self.switch_to(header);
+        let c = self.expr(cond)?;
+        self.branch(c, body_b, exit, line);
+        self.switch_to(body_b);
+        self.loop_body(body, header, exit)?;
+        self.jump_if_open(header, line);
+        self.switch_to(exit);
+        Ok(())
+    }
+
+    /// A loop body, where `continue` goes to `cont` and `break` to `exit`.
+    fn loop_body(&mut self, body: &[TStmt], cont: BlockId, exit: BlockId) -> Lowered<()> {
+        self.loops.push((cont, exit));
+        let r = self.stmts(body);
+        self.loops.pop();
+        r
+    }
+
+    fn for_stmt(&mut self, range: Range, start: &TExpr, end: &TExpr, body: &[TStmt], line: u32) -> Lowered<()> {
+        let s0 = self.expr(start)?;
+        self.emit(InstKind::Copy { dst: range.var, src: s0 }, line);
+        let e0 = self.expr(end)?;
+        self.emit(InstKind::Copy { dst: range.end, src: e0 }, line);
+        let header = self.new_block();
+        let body_b = self.new_block();
+        let step = self.new_block();
+        let exit = self.new_block();
+        self.jump_if_open(header, line);
+        self.switch_to(header);
+        let op = if range.inclusive { mir::CmpOp::Le } else { mir::CmpOp::Lt };
+        let c = self.compare(op, range.var, range.end, line);
+        self.branch(c, body_b, exit, line);
+        self.switch_to(body_b);
+        self.loop_body(body, step, exit)?;
+        self.jump_if_open(step, line);
+        self.switch_to(step);
+        if range.inclusive {
+            // Stop at `end` itself, so `..= i64::MAX` does not wrap around.
+            let last = self.compare(mir::CmpOp::Eq, range.var, range.end, line);
+            let incr = self.new_block();
+            self.branch(last, exit, incr, line);
+            self.switch_to(incr);
+        }
+        let one = Operand::Const(Const::Int(1, Ty::I64));
+        self.emit(InstKind::Binary { dst: range.var, op: mir::BinOp::Add, a: Operand::Local(range.var), b: one }, line);
+        self.jump_if_open(header, line);
+        self.switch_to(exit);
+        Ok(())
+    }
+
+    /// `a op b` on two locals, into a new bool temporary.
+    fn compare(&mut self, op: mir::CmpOp, a: Local, b: Local, line: u32) -> Operand {
+        let c = self.temp(Ty::Bool);
+        self.emit(InstKind::Cmp { dst: c, op, a: Operand::Local(a), b: Operand::Local(b) }, line);
+        Operand::Local(c)
+    }
+
     /// Lowers an expression evaluated only for its effects (its value, if
     /// any, is discarded).
-    fn expr_effect(&mut self, e: &TExpr) -> LangResult<()> {
+    fn expr_effect(&mut self, e: &TExpr) -> Lowered<()> {
         if let TExprKind::Call(name, args) = &e.kind {
             let args = self.operands(args)?;
-            let dst = mir_ty(e.ty).map(|t| self.temp(t));
+            let dst = e.ty.to_mir().map(|t| self.temp(t));
             self.emit(InstKind::Call { dst, callee: name.clone(), args }, e.line);
             return Ok(());
         }
         self.expr(e).map(|_| ())
     }
 
-    fn operands(&mut self, es: &[TExpr]) -> LangResult<Vec<Operand>> {
+    fn operands(&mut self, es: &[TExpr]) -> Lowered<Vec<Operand>> {
         es.iter().map(|e| self.expr(e)).collect()
     }
 
-    fn expr(&mut self, e: &TExpr) -> LangResult<Operand> {
+    /// Emits `kind(t)` for a new temporary `t` of type `ty`; returns `t`.
+    fn emit_temp(&mut self, ty: Ty, line: u32, kind: impl FnOnce(Local) -> InstKind) -> Operand {
+        let t = self.temp(ty);
+        self.emit(kind(t), line);
+        Operand::Local(t)
+    }
+
+    fn expr(&mut self, e: &TExpr) -> Lowered<Operand> {
         let line = e.line;
         Ok(match &e.kind {
             TExprKind::Int(v) => Operand::Const(Const::Int(*v, Ty::I64)),
             TExprKind::Float(v) => Operand::Const(Const::F64(*v)),
             TExprKind::Bool(b) => Operand::Const(Const::Int(i64::from(*b), Ty::Bool)),
             TExprKind::Str(value) => {
-                let t = self.temp(Ty::Text);
-                self.emit(InstKind::TextConst { dst: t, value: value.clone() }, line);
-                Operand::Local(t)
+                self.emit_temp(Ty::Text, line, |dst| InstKind::TextConst { dst, value: value.clone() })
             }
             TExprKind::Local(id) => Operand::Local(Local(*id)),
             TExprKind::Global(name) => {
-                let t = self.temp(value_ty(e.ty, line)?);
-                self.emit(InstKind::GlobalGet { dst: t, name: name.clone() }, line);
-                Operand::Local(t)
+                self.emit_temp(value_ty(e.ty, line)?, line, |dst| InstKind::GlobalGet { dst, name: name.clone() })
             }
             TExprKind::Neg(x) | TExprKind::Not(x) => {
                 let op = if matches!(e.kind, TExprKind::Neg(_)) { mir::UnOp::Neg } else { mir::UnOp::Not };
-                let v = self.expr(x)?;
-                let t = self.temp(value_ty(e.ty, line)?);
-                self.emit(InstKind::Unary { dst: t, op, src: v }, line);
-                Operand::Local(t)
+                let src = self.expr(x)?;
+                self.emit_temp(value_ty(e.ty, line)?, line, |dst| InstKind::Unary { dst, op, src })
             }
             TExprKind::Arith(op, a, b) => {
                 let ty = value_ty(e.ty, line)?;
-                let va = self.expr(a)?;
-                let vb = self.expr(b)?;
-                let op = match op {
-                    ArithOp::Add => mir::BinOp::Add,
-                    ArithOp::Sub => mir::BinOp::Sub,
-                    ArithOp::Mul => mir::BinOp::Mul,
-                    ArithOp::Div => mir::BinOp::Div,
-                    ArithOp::Rem => mir::BinOp::Rem,
-                    ArithOp::Pow => mir::BinOp::Pow,
-                };
-                let t = self.temp(ty);
-                self.emit(InstKind::Binary { dst: t, op, a: va, b: vb }, line);
-                Operand::Local(t)
+                let (a, b) = (self.expr(a)?, self.expr(b)?);
+                self.emit_temp(ty, line, |dst| InstKind::Binary { dst, op: *op, a, b })
             }
             TExprKind::Cmp(op, a, b) => {
-                value_ty(a.ty, line)?;
-                let va = self.expr(a)?;
-                let vb = self.expr(b)?;
-                let op = match op {
-                    CmpOp::Eq => mir::CmpOp::Eq,
-                    CmpOp::Ne => mir::CmpOp::Ne,
-                    CmpOp::Lt => mir::CmpOp::Lt,
-                    CmpOp::Le => mir::CmpOp::Le,
-                    CmpOp::Gt => mir::CmpOp::Gt,
-                    CmpOp::Ge => mir::CmpOp::Ge,
-                };
-                let t = self.temp(Ty::Bool);
-                self.emit(InstKind::Cmp { dst: t, op, a: va, b: vb }, line);
-                Operand::Local(t)
+                let (a, b) = (self.expr(a)?, self.expr(b)?);
+                self.emit_temp(Ty::Bool, line, |dst| InstKind::Cmp { dst, op: *op, a, b })
             }
-            TExprKind::And(a, b) | TExprKind::Or(a, b) => {
-                let is_and = matches!(e.kind, TExprKind::And(..));
-                let t = self.temp(Ty::Bool);
-                let va = self.expr(a)?;
-                self.emit(InstKind::Copy { dst: t, src: va }, line);
-                let rhs = self.new_block();
-                let end = self.new_block();
-                let (then_block, else_block) = if is_and { (rhs, end) } else { (end, rhs) };
-                self.blocks[self.cur].term =
-                    Some((Terminator::Branch { cond: Operand::Local(t), then_block, else_block }, line));
-                self.switch_to(rhs);
-                let vb = self.expr(b)?;
-                self.emit(InstKind::Copy { dst: t, src: vb }, line);
-                self.jump_if_open(end, line);
-                self.switch_to(end);
-                Operand::Local(t)
-            }
+            TExprKind::And(a, b) => self.short_circuit(true, a, b, line)?,
+            TExprKind::Or(a, b) => self.short_circuit(false, a, b, line)?,
             TExprKind::Promote(x) => {
-                let v = self.expr(x)?;
-                let t = self.temp(Ty::F64);
-                self.emit(InstKind::Convert { dst: t, op: mir::ConvOp::SIntToFloat, src: v }, line);
-                Operand::Local(t)
+                let src = self.expr(x)?;
+                self.emit_temp(Ty::F64, line, |dst| InstKind::Convert { dst, op: mir::ConvOp::SIntToFloat, src })
             }
             TExprKind::Call(name, args) => {
                 let args = self.operands(args)?;
-                let t = self.temp(value_ty(e.ty, line)?);
-                self.emit(InstKind::Call { dst: Some(t), callee: name.clone(), args }, line);
-                Operand::Local(t)
+                let ty = value_ty(e.ty, line)?;
+                self.emit_temp(ty, line, |dst| InstKind::Call { dst: Some(dst), callee: name.clone(), args })
             }
             TExprKind::Builtin(b, args) => self.builtin(*b, args, e.ty, line)?,
         })
     }
 
-    fn builtin(&mut self, b: Builtin, args: &[TExpr], ty: Type, line: u32) -> LangResult<Operand> {
+    /// `a and b` (`and` true) or `a or b`: `b` is evaluated only when `a`
+    /// does not decide.
+    fn short_circuit(&mut self, and: bool, a: &TExpr, b: &TExpr, line: u32) -> Lowered<Operand> {
+        let t = self.temp(Ty::Bool);
+        let va = self.expr(a)?;
+        self.emit(InstKind::Copy { dst: t, src: va }, line);
+        let rhs = self.new_block();
+        let end = self.new_block();
+        let (then_block, else_block) = if and { (rhs, end) } else { (end, rhs) };
+        self.branch(Operand::Local(t), then_block, else_block, line);
+        self.switch_to(rhs);
+        let vb = self.expr(b)?;
+        self.emit(InstKind::Copy { dst: t, src: vb }, line);
+        self.jump_if_open(end, line);
+        self.switch_to(end);
+        Ok(Operand::Local(t))
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &[TExpr], ty: Type, line: u32) -> Lowered<Operand> {
         let result_ty = value_ty(ty, line)?;
         let arg_ty = args.first().map(|a| a.ty).unwrap_or(Type::Void);
         let mut vals = self.operands(args)?.into_iter();
-        let first = vals.next().ok_or_else(|| LangError::typ(at(line), "built-in call without arguments"))?;
+        let first = vals.next().ok_or_else(|| format!("a call of {} without arguments at line {line}", b.name()))?;
         let unary = |lw: &mut Self, op: mir::UnOp, src: Operand| {
-            let t = lw.temp(result_ty);
-            lw.emit(InstKind::Unary { dst: t, op, src }, line);
-            Operand::Local(t)
+            lw.emit_temp(result_ty, line, |dst| InstKind::Unary { dst, op, src })
         };
         let convert = |lw: &mut Self, op: mir::ConvOp, src: Operand, to: Ty| {
-            let t = lw.temp(to);
-            lw.emit(InstKind::Convert { dst: t, op, src }, line);
-            Operand::Local(t)
+            lw.emit_temp(to, line, |dst| InstKind::Convert { dst, op, src })
         };
         Ok(match b {
             Builtin::Abs => unary(self, mir::UnOp::Abs, first),
@@ -463,10 +393,8 @@ impl Lower {
             Builtin::Min | Builtin::Max => {
                 let op = if b == Builtin::Min { mir::BinOp::Min } else { mir::BinOp::Max };
                 let mut acc = first;
-                for v in vals {
-                    let t = self.temp(result_ty);
-                    self.emit(InstKind::Binary { dst: t, op, a: acc, b: v }, line);
-                    acc = Operand::Local(t);
+                for b in vals {
+                    acc = self.emit_temp(result_ty, line, |dst| InstKind::Binary { dst, op, a: acc, b });
                 }
                 acc
             }
@@ -490,9 +418,7 @@ impl Lower {
                 _ => convert(self, mir::ConvOp::ToText, first, Ty::Text),
             },
             Builtin::Len => {
-                let t = self.temp(Ty::I64);
-                self.emit(InstKind::Unary { dst: t, op: mir::UnOp::Len, src: first }, line);
-                Operand::Local(t)
+                self.emit_temp(Ty::I64, line, |dst| InstKind::Unary { dst, op: mir::UnOp::Len, src: first })
             }
         })
     }

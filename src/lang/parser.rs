@@ -3,18 +3,20 @@
 //!
 //! Invariant: the parser never panics and never overflows the stack, whatever
 //! the input: recursion is bounded by `MAX_DEPTH`, and every error is a
-//! `LangError` at the token that was unexpected.
+//! `Diagnostic` at the token that was unexpected.
 
 use super::ast::*;
-use super::error::{LangError, LangResult};
 use super::lexer::lex;
 use super::token::{Pos, Tok, Token};
+use super::types::Type;
+use crate::diag::{DiagResult, Diagnostic};
+use crate::util::stack;
 
 /// Deepest nesting of expressions and blocks the parser accepts. Keeps the
 /// later recursive passes (checker, lowering) well inside a small stack.
 pub(crate) const MAX_DEPTH: u32 = 256;
 
-pub fn parse(source: &str) -> LangResult<Unit> {
+pub fn parse(source: &str) -> DiagResult<Unit> {
     let tokens = lex(source)?;
     Parser { tokens, at: 0, depth: 0 }.unit()
 }
@@ -55,20 +57,20 @@ impl Parser {
         }
     }
 
-    fn unexpected(&self, expected: &str) -> LangError {
+    fn unexpected(&self, expected: &str) -> Diagnostic {
         let found = self.tok();
         let message = match found {
             Tok::Indent => format!("{expected}, found an unexpected indented block"),
             _ => format!("{expected}, found {found}"),
         };
-        LangError::syntax(self.pos(), message)
+        Diagnostic::new(self.pos(), message)
     }
 
-    fn expect(&mut self, tok: Tok, expected: &str) -> LangResult<Token> {
+    fn expect(&mut self, tok: Tok, expected: &str) -> DiagResult<Token> {
         if *self.tok() == tok { Ok(self.advance()) } else { Err(self.unexpected(expected)) }
     }
 
-    fn ident(&mut self, expected: &str) -> LangResult<(String, Pos)> {
+    fn ident(&mut self, expected: &str) -> DiagResult<(String, Pos)> {
         match self.tok().clone() {
             Tok::Ident(name) => {
                 let pos = self.advance().pos;
@@ -78,12 +80,12 @@ impl Parser {
         }
     }
 
-    fn enter(&mut self) -> LangResult<()> {
+    fn enter(&mut self) -> DiagResult<()> {
         self.depth += 1;
         // The depth limit keeps later passes cheap; the stack check keeps a
         // host thread with a small stack (or a debug build's big frames) safe.
-        if self.depth > MAX_DEPTH || !crate::stack::has_room(64 * 1024) {
-            return Err(LangError::syntax(
+        if self.depth > MAX_DEPTH || !stack::pass_may_descend() {
+            return Err(Diagnostic::new(
                 self.pos(),
                 format!(
                     "nesting too deep (more than {MAX_DEPTH} levels of expressions or blocks, \
@@ -98,7 +100,7 @@ impl Parser {
         self.depth -= 1;
     }
 
-    fn unit(mut self) -> LangResult<Unit> {
+    fn unit(mut self) -> DiagResult<Unit> {
         let mut items = Vec::new();
         loop {
             match self.tok() {
@@ -114,7 +116,7 @@ impl Parser {
         Ok(Unit { items })
     }
 
-    fn params(&mut self) -> LangResult<Vec<Param>> {
+    fn params(&mut self) -> DiagResult<Vec<Param>> {
         self.expect(Tok::LParen, "expected '(' after the function name")?;
         let mut params = Vec::new();
         if !self.eat(&Tok::RParen) {
@@ -132,47 +134,51 @@ impl Parser {
         Ok(params)
     }
 
-    fn type_name(&mut self) -> LangResult<TypeName> {
+    fn type_name(&mut self) -> DiagResult<Type> {
         match self.tok().clone() {
-            Tok::Ident(word) => match TypeName::from_word(&word) {
+            Tok::Ident(word) => match Type::from_word(&word) {
                 Some(t) => {
                     self.advance();
                     Ok(t)
                 }
-                None => Err(LangError::syntax(
-                    self.pos(),
-                    format!("unknown type `{word}` (expected i64, f64, bool or text)"),
-                )),
+                None => {
+                    Err(Diagnostic::new(self.pos(), format!("unknown type `{word}` (expected i64, f64, bool or text)")))
+                }
             },
             _ => Err(self.unexpected("expected a type (i64, f64, bool or text)")),
         }
     }
 
-    fn ret_type(&mut self) -> LangResult<Option<TypeName>> {
+    fn ret_type(&mut self) -> DiagResult<Option<Type>> {
         if self.eat(&Tok::Arrow) { Ok(Some(self.type_name()?)) } else { Ok(None) }
     }
 
-    fn fn_def(&mut self) -> LangResult<FnDef> {
-        let pos = self.advance().pos;
-        let (name, _) = self.ident("expected a function name after `fn`")?;
+    /// The name, parameters and result type after `fn`; `pos` is where
+    /// the item starts.
+    fn header(&mut self, pos: Pos, expected_name: &str) -> DiagResult<FnHeader> {
+        let (name, _) = self.ident(expected_name)?;
         let params = self.params()?;
         let ret = self.ret_type()?;
+        Ok(FnHeader { name, pos, params, ret })
+    }
+
+    fn fn_def(&mut self) -> DiagResult<FnDef> {
+        let pos = self.advance().pos;
+        let header = self.header(pos, "expected a function name after `fn`")?;
         self.expect(Tok::Colon, "expected ':' before the function body")?;
         let body = self.block()?;
-        Ok(FnDef { name, pos, params, ret, body })
+        Ok(FnDef { header, body })
     }
 
-    fn extern_decl(&mut self) -> LangResult<ExternDecl> {
+    fn extern_decl(&mut self) -> DiagResult<ExternDecl> {
         let pos = self.advance().pos;
         self.expect(Tok::Fn, "expected `fn` after `extern`")?;
-        let (name, _) = self.ident("expected a function name after `extern fn`")?;
-        let params = self.params()?;
-        let ret = self.ret_type()?;
+        let header = self.header(pos, "expected a function name after `extern fn`")?;
         self.end_of_line("after an extern declaration")?;
-        Ok(ExternDecl { name, pos, params, ret })
+        Ok(ExternDecl { header })
     }
 
-    fn end_of_line(&mut self, context: &str) -> LangResult<()> {
+    fn end_of_line(&mut self, context: &str) -> DiagResult<()> {
         match self.tok() {
             Tok::Newline => {
                 self.advance();
@@ -185,14 +191,14 @@ impl Parser {
 
     /// After a `:`: either an indented block on the next lines, or one simple
     /// statement on the same line.
-    fn block(&mut self) -> LangResult<Vec<Stmt>> {
+    fn block(&mut self) -> DiagResult<Vec<Stmt>> {
         self.enter()?;
         let result = self.block_inner();
         self.leave();
         result
     }
 
-    fn block_inner(&mut self) -> LangResult<Vec<Stmt>> {
+    fn block_inner(&mut self) -> DiagResult<Vec<Stmt>> {
         if self.eat(&Tok::Newline) {
             if *self.tok() != Tok::Indent {
                 return Err(self.unexpected("expected an indented block after ':'"));
@@ -210,7 +216,7 @@ impl Parser {
                         self.advance();
                     }
                     Tok::Fn | Tok::Extern => {
-                        return Err(LangError::syntax(
+                        return Err(Diagnostic::new(
                             self.pos(),
                             "functions can only be defined at the top level of a unit",
                         ));
@@ -221,7 +227,7 @@ impl Parser {
             Ok(body)
         } else {
             match self.tok() {
-                Tok::If | Tok::While | Tok::For | Tok::Fn | Tok::Extern => Err(LangError::syntax(
+                Tok::If | Tok::While | Tok::For | Tok::Fn | Tok::Extern => Err(Diagnostic::new(
                     self.pos(),
                     "a block on the same line as its ':' holds one simple statement; put this on a new, indented line",
                 )),
@@ -235,7 +241,7 @@ impl Parser {
         }
     }
 
-    fn stmt(&mut self) -> LangResult<Stmt> {
+    fn stmt(&mut self) -> DiagResult<Stmt> {
         let pos = self.pos();
         match self.tok() {
             Tok::If => self.if_stmt(),
@@ -247,8 +253,8 @@ impl Parser {
                 Ok(Stmt { kind: StmtKind::While { cond, body }, pos })
             }
             Tok::For => self.for_stmt(),
-            Tok::Elif | Tok::Else => Err(LangError::syntax(pos, format!("{} without a matching `if`", self.tok()))),
-            Tok::Indent => Err(LangError::syntax(pos, "unexpected indentation (no block was opened with ':')")),
+            Tok::Elif | Tok::Else => Err(Diagnostic::new(pos, format!("{} without a matching `if`", self.tok()))),
+            Tok::Indent => Err(Diagnostic::new(pos, "unexpected indentation (no block was opened with ':')")),
             _ => {
                 let stmt = self.simple_stmt()?;
                 self.end_of_line("after the statement")?;
@@ -257,7 +263,7 @@ impl Parser {
         }
     }
 
-    fn if_stmt(&mut self) -> LangResult<Stmt> {
+    fn if_stmt(&mut self) -> DiagResult<Stmt> {
         let pos = self.advance().pos;
         let mut branches = Vec::new();
         let cond = self.expr()?;
@@ -284,7 +290,7 @@ impl Parser {
         Ok(Stmt { kind: StmtKind::If { branches, else_body }, pos })
     }
 
-    fn for_stmt(&mut self) -> LangResult<Stmt> {
+    fn for_stmt(&mut self) -> DiagResult<Stmt> {
         let pos = self.advance().pos;
         let (var, _) = self.ident("expected a loop variable after `for`")?;
         self.expect(Tok::In, "expected `in` after the loop variable")?;
@@ -301,7 +307,7 @@ impl Parser {
         Ok(Stmt { kind: StmtKind::For { var, start, end, inclusive, body }, pos })
     }
 
-    fn simple_stmt(&mut self) -> LangResult<Stmt> {
+    fn simple_stmt(&mut self) -> DiagResult<Stmt> {
         let pos = self.pos();
         let kind = match self.tok().clone() {
             Tok::Val | Tok::Var => {
@@ -354,12 +360,12 @@ impl Parser {
             self.tok(),
             Tok::Assign | Tok::PlusAssign | Tok::MinusAssign | Tok::StarAssign | Tok::SlashAssign | Tok::PercentAssign
         ) {
-            return Err(LangError::syntax(self.pos(), "only a plain name can be assigned to"));
+            return Err(Diagnostic::new(self.pos(), "only a plain name can be assigned to"));
         }
         Ok(Stmt { kind, pos })
     }
 
-    fn expr(&mut self) -> LangResult<Expr> {
+    fn expr(&mut self) -> DiagResult<Expr> {
         self.enter()?;
         let result = self.or_expr();
         self.leave();
@@ -368,9 +374,9 @@ impl Parser {
 
     fn binary_chain(
         &mut self,
-        next: fn(&mut Self) -> LangResult<Expr>,
+        next: fn(&mut Self) -> DiagResult<Expr>,
         op_of: fn(&Tok) -> Option<BinOp>,
-    ) -> LangResult<Expr> {
+    ) -> DiagResult<Expr> {
         let mut lhs = next(self)?;
         // A chain `a + b + c ...` builds a left-deep tree; its height counts
         // against the depth limit like nesting does, since later passes recurse.
@@ -386,15 +392,15 @@ impl Parser {
         Ok(lhs)
     }
 
-    fn or_expr(&mut self) -> LangResult<Expr> {
+    fn or_expr(&mut self) -> DiagResult<Expr> {
         self.binary_chain(Self::and_expr, |t| (*t == Tok::Or).then_some(BinOp::Or))
     }
 
-    fn and_expr(&mut self) -> LangResult<Expr> {
+    fn and_expr(&mut self) -> DiagResult<Expr> {
         self.binary_chain(Self::not_expr, |t| (*t == Tok::And).then_some(BinOp::And))
     }
 
-    fn not_expr(&mut self) -> LangResult<Expr> {
+    fn not_expr(&mut self) -> DiagResult<Expr> {
         if *self.tok() == Tok::Not {
             let pos = self.advance().pos;
             self.enter()?;
@@ -405,7 +411,7 @@ impl Parser {
         self.cmp_expr()
     }
 
-    fn cmp_expr(&mut self) -> LangResult<Expr> {
+    fn cmp_expr(&mut self) -> DiagResult<Expr> {
         fn cmp_op(t: &Tok) -> Option<BinOp> {
             Some(match t {
                 Tok::EqEq => BinOp::Eq,
@@ -422,12 +428,12 @@ impl Parser {
         let pos = self.advance().pos;
         let rhs = self.add_expr()?;
         if cmp_op(self.tok()).is_some() {
-            return Err(LangError::syntax(self.pos(), "comparisons cannot be chained (write `a < b and b < c`)"));
+            return Err(Diagnostic::new(self.pos(), "comparisons cannot be chained (write `a < b and b < c`)"));
         }
         Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), pos })
     }
 
-    fn add_expr(&mut self) -> LangResult<Expr> {
+    fn add_expr(&mut self) -> DiagResult<Expr> {
         self.binary_chain(Self::mul_expr, |t| match t {
             Tok::Plus => Some(BinOp::Add),
             Tok::Minus => Some(BinOp::Sub),
@@ -435,7 +441,7 @@ impl Parser {
         })
     }
 
-    fn mul_expr(&mut self) -> LangResult<Expr> {
+    fn mul_expr(&mut self) -> DiagResult<Expr> {
         self.binary_chain(Self::unary, |t| match t {
             Tok::Star => Some(BinOp::Mul),
             Tok::Slash => Some(BinOp::Div),
@@ -444,7 +450,7 @@ impl Parser {
         })
     }
 
-    fn unary(&mut self) -> LangResult<Expr> {
+    fn unary(&mut self) -> DiagResult<Expr> {
         if *self.tok() != Tok::Minus {
             return self.power();
         }
@@ -464,7 +470,7 @@ impl Parser {
 
     /// `primary ['^' exponent]`, where the exponent may carry unary minus
     /// signs and is itself a power: `2^3^2 == 2^(3^2)`, `2.0^-1 == 0.5`.
-    fn power(&mut self) -> LangResult<Expr> {
+    fn power(&mut self) -> DiagResult<Expr> {
         let base = self.primary()?;
         if *self.tok() != Tok::Caret {
             return Ok(base);
@@ -476,14 +482,14 @@ impl Parser {
         Ok(Expr { kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exponent?)), pos })
     }
 
-    fn exponent(&mut self) -> LangResult<Expr> {
+    fn exponent(&mut self) -> DiagResult<Expr> {
         if *self.tok() == Tok::Minus {
             return self.unary_in_exponent();
         }
         self.power()
     }
 
-    fn unary_in_exponent(&mut self) -> LangResult<Expr> {
+    fn unary_in_exponent(&mut self) -> DiagResult<Expr> {
         let pos = self.advance().pos;
         self.enter()?;
         let operand = self.exponent();
@@ -491,12 +497,12 @@ impl Parser {
         Ok(Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(operand?)), pos })
     }
 
-    fn primary(&mut self) -> LangResult<Expr> {
+    fn primary(&mut self) -> DiagResult<Expr> {
         let pos = self.pos();
         let kind = match self.tok().clone() {
             Tok::Int { value, bit_pattern } => {
                 if !bit_pattern && value > i64::MAX as u64 {
-                    return Err(LangError::syntax(pos, format!("integer literal {value} is out of range for i64")));
+                    return Err(Diagnostic::new(pos, format!("integer literal {value} is out of range for i64")));
                 }
                 self.advance();
                 ExprKind::Int(value as i64)

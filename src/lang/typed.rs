@@ -2,50 +2,8 @@
 //! lowering to MIR needs. Every name is resolved (local slot, global, user
 //! function or built-in) and every implicit `i64 -> f64` promotion is explicit.
 
-use std::fmt;
-
-/// A value type of the source language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Type {
-    I64,
-    F64,
-    Bool,
-    Text,
-    /// No value: the result of a function that returns nothing.
-    Void,
-}
-
-impl fmt::Display for Type {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Type::I64 => "i64",
-            Type::F64 => "f64",
-            Type::Bool => "bool",
-            Type::Text => "text",
-            Type::Void => "void",
-        })
-    }
-}
-
-/// A function's type as the source language sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Sig {
-    pub params: Vec<Type>,
-    pub ret: Type,
-}
-
-impl fmt::Display for Sig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("fn(")?;
-        for (i, p) in self.params.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{p}")?;
-        }
-        write!(f, ") -> {}", self.ret)
-    }
-}
+pub use super::types::{Sig, Type};
+use crate::mir::{BinOp, CmpOp};
 
 pub type LocalId = u32;
 
@@ -55,44 +13,27 @@ pub struct LocalInfo {
     pub ty: Type,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-    Pow,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Builtin {
-    /// `abs` of the argument's type (i64 wraps: `abs(i64::MIN) == i64::MIN`).
-    Abs,
-    /// `min`/`max` of two or more values of the result type.
-    Min,
-    Max,
-    Sqrt,
-    Floor,
-    Ceil,
-    /// `len(text)`: length in bytes.
-    Len,
-    /// `int(x)` of an f64 (truncating, saturating, NaN gives 0), bool or text.
-    Int,
-    /// `float(x)` of an i64, bool or text.
-    Float,
-    /// `str(x)` of any value type.
-    Str,
+crate::util::named_enum! {
+    /// The built-in functions; no user function, variable or parameter may
+    /// use their names.
+    Builtin {
+        /// `abs` of the argument's type (i64 wraps: `abs(i64::MIN) == i64::MIN`).
+        Abs = "abs",
+        /// `min`/`max` of two or more values of the result type.
+        Min = "min",
+        Max = "max",
+        Sqrt = "sqrt",
+        Floor = "floor",
+        Ceil = "ceil",
+        /// `len(text)`: length in bytes.
+        Len = "len",
+        /// `int(x)` of an f64 (truncating, saturating, NaN gives 0), bool or text.
+        Int = "int",
+        /// `float(x)` of an i64, bool or text.
+        Float = "float",
+        /// `str(x)` of any value type.
+        Str = "str",
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -113,9 +54,11 @@ pub enum TExprKind {
     /// `-x` on i64 (wrapping) or f64.
     Neg(Box<TExpr>),
     Not(Box<TExpr>),
-    /// Both operands have the expression's type (i64, f64, or text for `+`).
-    Arith(ArithOp, Box<TExpr>, Box<TExpr>),
-    /// Both operands have the same type; the result is bool.
+    /// Both operands have the expression's type (i64, f64, or text for
+    /// `+`); one of `add sub mul div rem pow`.
+    Arith(BinOp, Box<TExpr>, Box<TExpr>),
+    /// Both operands have the same type; the result is bool. One of the
+    /// signed (ordered) comparisons.
     Cmp(CmpOp, Box<TExpr>, Box<TExpr>),
     And(Box<TExpr>, Box<TExpr>),
     Or(Box<TExpr>, Box<TExpr>),

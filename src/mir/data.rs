@@ -7,23 +7,28 @@
 
 use std::fmt;
 
-/// A MIR value type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Ty {
-    I8,
-    I16,
-    I32,
-    I64,
-    F32,
-    F64,
-    /// Pointer-sized integer.
-    Ptr,
-    /// `true`/`false`, stored as one byte holding 0 or 1.
-    Bool,
-    /// Immutable UTF-8 text, reference-counted by the runtime. A text local
-    /// owns its value: codegen adds and drops references on assignment and
-    /// at function exit, so MIR never manages them explicitly.
-    Text,
+use super::ops::{BinOp, CmpOp, ConvOp, UnOp};
+
+/// The name the top-level code of a unit has in MIR and in error messages.
+pub const INIT_NAME: &str = "<top-level>";
+
+crate::util::named_enum! {
+    /// A MIR value type.
+    Ty {
+        I8 = "i8",
+        I16 = "i16",
+        I32 = "i32",
+        I64 = "i64",
+        F32 = "f32",
+        F64 = "f64",
+        /// Pointer-sized integer.
+        Ptr = "ptr",
+        /// `true`/`false`, stored as one byte holding 0 or 1.
+        Bool = "bool",
+        /// Immutable UTF-8 text, reference-counted by the runtime: the first
+        /// managed type (see [`Ty::is_managed`]).
+        Text = "text",
+    }
 }
 
 impl Ty {
@@ -33,6 +38,13 @@ impl Ty {
 
     pub fn is_float(self) -> bool {
         matches!(self, Ty::F32 | Ty::F64)
+    }
+
+    /// A managed type's values are references to reference-counted objects
+    /// the runtime owns; a zero reference is the type's empty value. A
+    /// local of a managed type owns one reference (see [`Ownership`]).
+    pub fn is_managed(self) -> bool {
+        matches!(self, Ty::Text)
     }
 
     /// Width in bits.
@@ -45,33 +57,9 @@ impl Ty {
         }
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Ty::I8 => "i8",
-            Ty::I16 => "i16",
-            Ty::I32 => "i32",
-            Ty::I64 => "i64",
-            Ty::F32 => "f32",
-            Ty::F64 => "f64",
-            Ty::Ptr => "ptr",
-            Ty::Bool => "bool",
-            Ty::Text => "text",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Ty> {
-        Some(match name {
-            "i8" => Ty::I8,
-            "i16" => Ty::I16,
-            "i32" => Ty::I32,
-            "i64" => Ty::I64,
-            "f32" => Ty::F32,
-            "f64" => Ty::F64,
-            "ptr" => Ty::Ptr,
-            "bool" => Ty::Bool,
-            "text" => Ty::Text,
-            _ => return None,
-        })
+    /// Every type name, space-separated, for messages.
+    pub fn names() -> String {
+        Ty::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -104,106 +92,17 @@ impl fmt::Display for Signature {
     }
 }
 
-impl UnOp {
-    /// The instruction's name in MIR text.
-    pub fn mnemonic(self) -> &'static str {
-        match self {
-            UnOp::Neg => "neg",
-            UnOp::Not => "not",
-            UnOp::Abs => "abs",
-            UnOp::Sqrt => "sqrt",
-            UnOp::Floor => "floor",
-            UnOp::Ceil => "ceil",
-            UnOp::Trunc => "trunc",
-            UnOp::Len => "len",
-        }
-    }
-}
-
-impl BinOp {
-    /// The instruction's name in MIR text.
-    pub fn mnemonic(self) -> &'static str {
-        match self {
-            BinOp::Add => "add",
-            BinOp::Sub => "sub",
-            BinOp::Mul => "mul",
-            BinOp::Div => "div",
-            BinOp::Rem => "rem",
-            BinOp::UDiv => "udiv",
-            BinOp::URem => "urem",
-            BinOp::Pow => "pow",
-            BinOp::And => "and",
-            BinOp::Or => "or",
-            BinOp::Xor => "xor",
-            BinOp::Shl => "shl",
-            BinOp::Shr => "shr",
-            BinOp::UShr => "ushr",
-            BinOp::Min => "min",
-            BinOp::Max => "max",
-        }
-    }
-}
-
-impl CmpOp {
-    /// The instruction's name in MIR text.
-    pub fn mnemonic(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "eq",
-            CmpOp::Ne => "ne",
-            CmpOp::Lt => "lt",
-            CmpOp::Le => "le",
-            CmpOp::Gt => "gt",
-            CmpOp::Ge => "ge",
-            CmpOp::ULt => "ult",
-            CmpOp::ULe => "ule",
-            CmpOp::UGt => "ugt",
-            CmpOp::UGe => "uge",
-        }
-    }
-}
-
-impl ConvOp {
-    /// The instruction's name in MIR text.
-    pub fn mnemonic(self) -> &'static str {
-        match self {
-            ConvOp::Sext => "sext",
-            ConvOp::Zext => "zext",
-            ConvOp::Trunc => "reduce",
-            ConvOp::SIntToFloat => "sitof",
-            ConvOp::UIntToFloat => "uitof",
-            ConvOp::FloatToSInt => "ftosi",
-            ConvOp::FloatToUInt => "ftoui",
-            ConvOp::FPromote => "fpromote",
-            ConvOp::FDemote => "fdemote",
-            ConvOp::Bitcast => "bitcast",
-            ConvOp::ToText => "str",
-            ConvOp::Parse => "parse",
-        }
-    }
-}
-
 impl Signature {
+    /// True when every parameter and the result have a C type, as a host
+    /// function or function pointer needs (a managed value has none).
+    pub fn is_c_compatible(&self) -> bool {
+        !self.params.iter().chain(self.ret.iter()).any(|t| t.is_managed())
+    }
+
     /// Parses `fn(i64, f64, ptr) -> i64` (`-> void` for no result), the
-    /// form `Display` prints. Whitespace is free.
+    /// form `Display` prints, with MIR text's own signature parser.
     pub fn parse(text: &str) -> Result<Signature, String> {
-        let expected = "expected a signature like `fn(i64, f64, ptr) -> i64` or `fn() -> void`";
-        let rest = text.trim().strip_prefix("fn").ok_or_else(|| format!("{expected}: missing `fn`"))?;
-        let rest = rest.trim_start().strip_prefix('(').ok_or_else(|| format!("{expected}: missing '('"))?;
-        let close = rest.find(')').ok_or_else(|| format!("{expected}: missing ')'"))?;
-        let (inside, after) = (&rest[..close], &rest[close + 1..]);
-        let mut params = Vec::new();
-        if !inside.trim().is_empty() {
-            for word in inside.split(',') {
-                let w = word.trim();
-                params.push(Ty::from_name(w).ok_or_else(|| format!("unknown type `{w}` in the signature"))?);
-            }
-        }
-        let ret = after.trim().strip_prefix("->").ok_or_else(|| format!("{expected}: missing `->`"))?.trim();
-        let ret = match ret {
-            "void" => None,
-            w => Some(Ty::from_name(w).ok_or_else(|| format!("unknown result type `{w}` in the signature"))?),
-        };
-        Ok(Signature { params, ret })
+        super::text::parse_signature(text)
     }
 }
 
@@ -230,99 +129,22 @@ impl Const {
             Const::F64(_) => Ty::F64,
         }
     }
+
+    /// The value a local of type `t` starts with (not for managed types,
+    /// whose empty value is not a constant).
+    pub fn zero(t: Ty) -> Const {
+        match t {
+            Ty::F32 => Const::F32(0.0),
+            Ty::F64 => Const::F64(0.0),
+            other => Const::Int(0, other),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Operand {
     Local(Local),
     Const(Const),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
-    /// Integer (wrapping) or float negation.
-    Neg,
-    /// Boolean not, or bitwise not of an integer.
-    Not,
-    /// Absolute value (integers wrap: `abs(MIN) == MIN`).
-    Abs,
-    Sqrt,
-    Floor,
-    Ceil,
-    /// Round toward zero (floats).
-    Trunc,
-    /// Length of a text in bytes (the result is i64).
-    Len,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    /// Also concatenates two texts.
-    Add,
-    Sub,
-    Mul,
-    /// Signed integer division (checked: zero is a runtime error, `MIN / -1`
-    /// wraps) or float division.
-    Div,
-    /// Signed remainder with the dividend's sign (checked like `Div`; `% -1`
-    /// is 0), or float remainder (`fmod`).
-    Rem,
-    UDiv,
-    URem,
-    /// Integer power (checked: a negative exponent is a runtime error;
-    /// wraps on overflow) or float `pow`.
-    Pow,
-    And,
-    Or,
-    Xor,
-    Shl,
-    /// Arithmetic shift right.
-    Shr,
-    /// Logical shift right.
-    UShr,
-    Min,
-    Max,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    /// Signed (integers) or ordered (floats) comparisons.
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    ULt,
-    ULe,
-    UGt,
-    UGe,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConvOp {
-    /// Sign-extend to a wider integer.
-    Sext,
-    /// Zero-extend to a wider integer (also bool to integer).
-    Zext,
-    /// Keep the low bits (narrower integer).
-    Trunc,
-    /// Signed integer to float.
-    SIntToFloat,
-    UIntToFloat,
-    /// Float to signed integer, toward zero, saturating at the target
-    /// type's range; NaN gives 0.
-    FloatToSInt,
-    FloatToUInt,
-    FPromote,
-    FDemote,
-    /// Reinterpret the bits (same width).
-    Bitcast,
-    /// Any integer, float or bool as text (`str`).
-    ToText,
-    /// Text to i64 or f64 (`int`, `float`): a text that is not a number is
-    /// a runtime error.
-    Parse,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -403,6 +225,16 @@ pub enum InstKind {
         dst: Local,
         value: String,
     },
+    /// Adds a reference to the managed value in `value`. Only in
+    /// [`Ownership::Explicit`] functions.
+    Retain {
+        value: Local,
+    },
+    /// Drops a reference to the managed value in `value`. Only in
+    /// [`Ownership::Explicit`] functions.
+    Release {
+        value: Local,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -427,20 +259,6 @@ pub enum Terminator {
         default: BlockId,
     },
     Return(Option<Operand>),
-}
-
-impl Terminator {
-    /// The blocks control may go to next.
-    pub fn successors(&self) -> Vec<BlockId> {
-        match self {
-            Terminator::Jump(b) => vec![*b],
-            Terminator::Branch { then_block, else_block, .. } => vec![*then_block, *else_block],
-            Terminator::Switch { cases, default, .. } => {
-                cases.iter().map(|(_, b)| *b).chain(std::iter::once(*default)).collect()
-            }
-            Terminator::Return(_) => vec![],
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -468,6 +286,24 @@ pub struct Function {
     /// The first block is the entry.
     pub blocks: Vec<Block>,
     pub line: u32,
+    pub ownership: Ownership,
+}
+
+/// How a function keeps the reference counts of its managed values.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Ownership {
+    /// As front ends and MIR text write functions (docs/mir.md, "Text
+    /// values"): every managed local owns its value, and each instruction
+    /// implicitly adds and drops the references that keeps true. `retain`
+    /// and `release` do not occur.
+    #[default]
+    Implicit,
+    /// What backends compile (made by `ownership::make_explicit`): every
+    /// instruction does only what it says (`copy` copies the bits),
+    /// `retain`/`release` keep the counts, and at every exit (a return or
+    /// a runtime error) the function drops one reference held by each of
+    /// `release_at_exit`.
+    Explicit { release_at_exit: Vec<Local> },
 }
 
 /// `size` bytes of the function's frame, aligned to `align` (a power of

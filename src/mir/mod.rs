@@ -1,12 +1,27 @@
 //! MIR: the typed, non-SSA intermediate representation both front ends
-//! produce and codegen consumes. `data` holds the structures, `validate`
-//! checks a module before codegen may see it, `inline` unrolls small
-//! self-recursive functions (an optimisation at level 2 and above).
+//! produce and every backend consumes.
+//!
+//! `data` holds the structures and `ops` the operation tables; `visit`
+//! walks and rewrites them; `validate` checks a module before any pass or
+//! backend may see it; `opt` runs the passes a backend's input goes
+//! through (ending with `ownership`, which makes reference counting
+//! explicit); `text` is the MIR text format.
+//!
+//! Architecture invariant: `mir` imports nothing from `lang`, `backend` or
+//! `runtime` (tests/architecture.rs).
 
-pub mod data;
-pub mod inline;
+mod data;
+mod ops;
+pub mod opt;
+mod ownership;
 pub mod text;
-pub mod validate;
+mod validate;
+mod visit;
 
 pub use data::*;
-pub use validate::{FnRef, Invalid, Loc, MirEnv, MirError, NoEnv, validate};
+pub use ops::{BinOp, CmpOp, ConvOp, UnOp};
+pub use validate::{FnRef, Loc, MirEnv, extern_error, host_type_error, validate};
+pub use visit::{References, reachable};
+
+#[cfg(test)]
+pub use validate::NoEnv;

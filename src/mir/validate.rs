@@ -1,18 +1,18 @@
-//! MIR validation: everything codegen relies on is checked here, so no
-//! module reaches Cranelift (or its verifier) with invalid IR.
+//! MIR validation: everything the backends rely on is checked here, so no
+//! module reaches a code generator (or its verifier) with invalid IR.
 //!
 //! Errors say *where* as a [`Loc`] (function, block, instruction), which
 //! the caller turns into a position: a line of the MIR text for MIR input,
 //! or the source line for MIR lowered from source.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use super::data::*;
+use super::ops::{BinOp, CmpOp, ConvOp, UnOp};
 
 /// Largest total size of a function's stack slots, in bytes. Keeps every
 /// frame well inside the stack reserve the prologue's stack check leaves.
-pub(crate) const MAX_FRAME_SLOTS: u32 = 64 * 1024;
+pub const MAX_FRAME_SLOTS: u32 = 64 * 1024;
 
 /// A function of a module: one of `functions`, or the init code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,7 +24,6 @@ pub enum FnRef {
 /// Where in a module something is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Loc {
-    Module,
     Global(usize),
     Extern(usize),
     Function(FnRef),
@@ -42,32 +41,6 @@ pub struct Invalid {
     pub message: String,
 }
 
-/// A MIR error at a position of its input (text or source).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MirError {
-    pub line: u32,
-    pub col: u32,
-    pub message: String,
-}
-
-impl MirError {
-    pub fn new(line: u32, col: u32, message: impl Into<String>) -> Self {
-        MirError { line, col, message: message.into() }
-    }
-
-    pub fn render(&self, input: &str) -> String {
-        format!("{input}:{}:{}: {}", self.line, self.col, self.message)
-    }
-}
-
-impl fmt::Display for MirError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render("<mir>"))
-    }
-}
-
-impl std::error::Error for MirError {}
-
 impl Module {
     pub fn function(&self, r: FnRef) -> Option<&Function> {
         match r {
@@ -81,7 +54,6 @@ impl Module {
     pub fn line_of(&self, loc: Loc) -> u32 {
         let f = |r| self.function(r);
         match loc {
-            Loc::Module => 0,
             Loc::Global(i) => self.globals.get(i).map_or(0, |g| g.line),
             Loc::Extern(i) => self.externs.get(i).map_or(0, |e| e.line),
             Loc::Function(r) | Loc::Slot(r, _) => f(r).map_or(0, |f| f.line),
@@ -100,6 +72,15 @@ pub trait MirEnv {
     fn global_mutable(&self, _name: &str) -> bool {
         true
     }
+    /// Whether [`MirEnv::host`] knows the registered host functions (a
+    /// manager does; printing MIR without one does not).
+    fn knows_hosts(&self) -> bool {
+        false
+    }
+    /// The signature a host function is registered with.
+    fn host(&self, _name: &str) -> Option<Signature> {
+        None
+    }
 }
 
 pub struct NoEnv;
@@ -113,37 +94,31 @@ impl MirEnv for NoEnv {
     }
 }
 
+/// The rule for an `extern fn` declaration, for MIR and source alike: the
+/// host function must be registered, with exactly the declared signature.
+pub fn extern_error(name: &str, declared: &Signature, registered: Option<&Signature>) -> Option<String> {
+    match registered {
+        None => Some(format!(
+            "`{name}` is not a registered host function \
+             (register it with rt_exec_manager_register_function before compiling)"
+        )),
+        Some(r) if r != declared => Some(format!("extern `{name}` is declared {declared} but registered as {r}")),
+        Some(_) => None,
+    }
+}
+
+/// The message for a host function whose type has no C form.
+pub fn host_type_error(name: &str) -> String {
+    format!("host function `{name}` cannot take or return text")
+}
+
 fn invalid(loc: Loc, message: impl Into<String>) -> Invalid {
     Invalid { loc, message: message.into() }
 }
 
 pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
-    let mut sigs: HashMap<&str, &Signature> = HashMap::new();
-    for (i, f) in module.functions.iter().enumerate() {
-        let loc = Loc::Function(FnRef::Function(i));
-        if f.name.is_empty() {
-            return Err(invalid(loc, "a function needs a name"));
-        }
-        if sigs.insert(&f.name, &f.sig).is_some() {
-            return Err(invalid(loc, format!("function `{}` is defined twice", f.name)));
-        }
-    }
-    for (i, e) in module.externs.iter().enumerate() {
-        let loc = Loc::Extern(i);
-        if sigs.insert(&e.name, &e.sig).is_some() {
-            return Err(invalid(loc, format!("`{}` is declared twice (as a function or extern)", e.name)));
-        }
-        if e.sig.params.iter().chain(e.sig.ret.iter()).any(|t| *t == Ty::Text) {
-            return Err(invalid(loc, format!("host function `{}` cannot take or return text", e.name)));
-        }
-    }
-    let mut globals: HashMap<&str, (Ty, bool)> = HashMap::new();
-    for (i, g) in module.globals.iter().enumerate() {
-        if globals.insert(&g.name, (g.ty, g.mutable)).is_some() {
-            return Err(invalid(Loc::Global(i), format!("global `{}` is declared twice", g.name)));
-        }
-    }
-    let mut cx = Cx { sigs, globals, env, init: false };
+    let mut cx = Checker { sigs: HashMap::new(), globals: HashMap::new(), env, init: false };
+    cx.declarations(module)?;
     for (i, f) in module.functions.iter().enumerate() {
         cx.function(FnRef::Function(i), f)?;
     }
@@ -154,10 +129,18 @@ pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
         }
         cx.function(FnRef::Init, f)?;
     }
+    if env.knows_hosts() {
+        for (i, e) in module.externs.iter().enumerate() {
+            if let Some(m) = extern_error(&e.name, &e.sig, env.host(&e.name).as_ref()) {
+                return Err(invalid(Loc::Extern(i), m));
+            }
+        }
+    }
     Ok(())
 }
 
-struct Cx<'a> {
+struct Checker<'a> {
+    /// Signatures of the module's functions and externs.
     sigs: HashMap<&'a str, &'a Signature>,
     /// The module's own globals: type and mutability.
     globals: HashMap<&'a str, (Ty, bool)>,
@@ -168,7 +151,35 @@ struct Cx<'a> {
 
 type Check = Result<(), String>;
 
-impl Cx<'_> {
+impl<'a> Checker<'a> {
+    /// The module's names: each defined once, externs with C types.
+    fn declarations(&mut self, module: &'a Module) -> Result<(), Invalid> {
+        for (i, f) in module.functions.iter().enumerate() {
+            let loc = Loc::Function(FnRef::Function(i));
+            if f.name.is_empty() {
+                return Err(invalid(loc, "a function needs a name"));
+            }
+            if self.sigs.insert(&f.name, &f.sig).is_some() {
+                return Err(invalid(loc, format!("function `{}` is defined twice", f.name)));
+            }
+        }
+        for (i, e) in module.externs.iter().enumerate() {
+            let loc = Loc::Extern(i);
+            if self.sigs.insert(&e.name, &e.sig).is_some() {
+                return Err(invalid(loc, format!("`{}` is declared twice (as a function or extern)", e.name)));
+            }
+            if !e.sig.is_c_compatible() {
+                return Err(invalid(loc, host_type_error(&e.name)));
+            }
+        }
+        for (i, g) in module.globals.iter().enumerate() {
+            if self.globals.insert(&g.name, (g.ty, g.mutable)).is_some() {
+                return Err(invalid(Loc::Global(i), format!("global `{}` is declared twice", g.name)));
+            }
+        }
+        Ok(())
+    }
+
     fn function(&self, r: FnRef, f: &Function) -> Result<(), Invalid> {
         let at = Loc::Function(r);
         if f.locals.len() < f.sig.params.len() {
@@ -182,15 +193,12 @@ impl Cx<'_> {
                 ));
             }
         }
-        let mut frame: u32 = 0;
-        for (i, s) in f.slots.iter().enumerate() {
-            let loc = Loc::Slot(r, i);
-            if !(s.align.is_power_of_two() && s.align <= 16) {
-                return Err(invalid(loc, format!("slot alignment {} is not 1, 2, 4, 8 or 16", s.align)));
-            }
-            frame = frame.saturating_add(s.size).saturating_add(s.align);
-            if frame > MAX_FRAME_SLOTS {
-                return Err(invalid(loc, format!("the stack slots of `{}` exceed {} bytes", f.name, MAX_FRAME_SLOTS)));
+        self.slots(r, f)?;
+        if let Ownership::Explicit { release_at_exit } = &f.ownership {
+            for l in release_at_exit {
+                if !f.local_ty(*l).is_some_and(Ty::is_managed) {
+                    return Err(invalid(at, format!("%{} is released at exit but holds no managed value", l.0)));
+                }
             }
         }
         if f.blocks.is_empty() {
@@ -207,6 +215,21 @@ impl Cx<'_> {
                 self.inst(f, inst).map_err(|m| invalid(Loc::Inst(r, bi, ii), m))?;
             }
             self.term(f, b).map_err(|m| invalid(Loc::Term(r, bi), m))?;
+        }
+        Ok(())
+    }
+
+    fn slots(&self, r: FnRef, f: &Function) -> Result<(), Invalid> {
+        let mut frame: u32 = 0;
+        for (i, s) in f.slots.iter().enumerate() {
+            let loc = Loc::Slot(r, i);
+            if !(s.align.is_power_of_two() && s.align <= 16) {
+                return Err(invalid(loc, format!("slot alignment {} is not 1, 2, 4, 8 or 16", s.align)));
+            }
+            frame = frame.saturating_add(s.size).saturating_add(s.align);
+            if frame > MAX_FRAME_SLOTS {
+                return Err(invalid(loc, format!("the stack slots of `{}` exceed {} bytes", f.name, MAX_FRAME_SLOTS)));
+            }
         }
         Ok(())
     }
@@ -240,6 +263,150 @@ impl Cx<'_> {
         if (id.0 as usize) < f.blocks.len() { Ok(()) } else { Err(format!("undefined block #{}", id.0)) }
     }
 
+    fn inst(&self, f: &Function, inst: &Inst) -> Check {
+        match &inst.kind {
+            InstKind::Copy { dst, src } => {
+                let d = self.local(f, *dst)?;
+                let s = self.operand(f, src)?;
+                self.same("copy", d, s)
+            }
+            InstKind::TextConst { dst, .. } => {
+                let d = self.local(f, *dst)?;
+                self.same("text literal", d, Ty::Text)
+            }
+            InstKind::Unary { dst, op, src } => self.unary(f, *dst, *op, src),
+            InstKind::Binary { dst, op, a, b } => self.binary(f, *dst, *op, a, b),
+            InstKind::Cmp { dst, op, a, b } => self.cmp(f, *dst, *op, a, b),
+            InstKind::Convert { dst, op, src } => self.convert(f, *dst, *op, src),
+            InstKind::Select { dst, cond, a, b } => {
+                let c = self.operand(f, cond)?;
+                self.same("select condition", Ty::Bool, c)?;
+                let d = self.local(f, *dst)?;
+                let ta = self.operand(f, a)?;
+                let tb = self.operand(f, b)?;
+                self.same("select operand", ta, tb)?;
+                self.same("select result", d, ta)
+            }
+            InstKind::Call { dst, callee, args } => self.call(f, *dst, callee, args),
+            InstKind::CallIndirect { dst, sig, target, args } => {
+                let t = self.operand(f, target)?;
+                self.same("call target", Ty::Ptr, t)?;
+                if !sig.is_c_compatible() {
+                    return Err("an indirect call cannot pass or return text".to_string());
+                }
+                self.args(f, "the function pointer", sig, args, *dst)
+            }
+            InstKind::Load { .. } | InstKind::Store { .. } | InstKind::SlotAddr { .. } => self.memory(f, &inst.kind),
+            InstKind::GlobalGet { dst, name } => {
+                let d = self.local(f, *dst)?;
+                let g = self.global(name)?;
+                self.same(&format!("global `{name}`"), g, d)
+            }
+            InstKind::GlobalSet { name, src } => self.global_set(f, name, src),
+            InstKind::Retain { value } | InstKind::Release { value } => {
+                if f.ownership == Ownership::Implicit {
+                    return Err("retain and release appear only once ownership is explicit".to_string());
+                }
+                let t = self.local(f, *value)?;
+                if !t.is_managed() {
+                    return Err(format!("retain or release of a {t}, which is not reference-counted"));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn unary(&self, f: &Function, dst: Local, op: UnOp, src: &Operand) -> Check {
+        let d = self.local(f, dst)?;
+        let s = self.operand(f, src)?;
+        if op == UnOp::Len {
+            self.same("len operand", Ty::Text, s)?;
+            return self.same("len result", Ty::I64, d);
+        }
+        self.same("unary operand", d, s)?;
+        let ok = match op {
+            UnOp::Neg | UnOp::Abs => s.is_int() || s.is_float(),
+            UnOp::Not => s.is_int() || s == Ty::Bool,
+            UnOp::Sqrt | UnOp::Floor | UnOp::Ceil | UnOp::Trunc => s.is_float(),
+            UnOp::Len => false,
+        };
+        if !ok {
+            return Err(format!("{} does not apply to {s}", op.name()));
+        }
+        Ok(())
+    }
+
+    fn binary(&self, f: &Function, dst: Local, op: BinOp, a: &Operand, b: &Operand) -> Check {
+        let d = self.local(f, dst)?;
+        let ta = self.operand(f, a)?;
+        let tb = self.operand(f, b)?;
+        self.same("second operand", ta, tb)?;
+        self.same("result", d, ta)?;
+        let ok = match op {
+            BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text,
+            BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow | BinOp::Min | BinOp::Max => {
+                ta.is_int() || ta.is_float()
+            }
+            BinOp::UDiv | BinOp::URem | BinOp::Shl | BinOp::Shr | BinOp::UShr => ta.is_int(),
+            BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
+        };
+        if !ok {
+            return Err(format!("{} does not apply to {ta}", op.name()));
+        }
+        Ok(())
+    }
+
+    fn cmp(&self, f: &Function, dst: Local, op: CmpOp, a: &Operand, b: &Operand) -> Check {
+        let d = self.local(f, dst)?;
+        self.same("comparison result", Ty::Bool, d)?;
+        let ta = self.operand(f, a)?;
+        let tb = self.operand(f, b)?;
+        self.same("second operand", ta, tb)?;
+        let ok = match op {
+            CmpOp::Eq | CmpOp::Ne => true,
+            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => ta.is_int() || ta.is_float() || ta == Ty::Text,
+            CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
+        };
+        if !ok {
+            return Err(format!("{} does not apply to {ta}", op.name()));
+        }
+        Ok(())
+    }
+
+    fn convert(&self, f: &Function, dst: Local, op: ConvOp, src: &Operand) -> Check {
+        let d = self.local(f, dst)?;
+        let s = self.operand(f, src)?;
+        let int_or_bool = |t: Ty| t.is_int() || t == Ty::Bool;
+        let ok = match op {
+            // Widening only (bool zero-extends to any integer).
+            ConvOp::Sext | ConvOp::Zext => {
+                int_or_bool(s) && d.is_int() && (d.bits() > s.bits() || (s == Ty::Bool && op == ConvOp::Zext))
+            }
+            ConvOp::Reduce => s.is_int() && d.is_int() && d.bits() < s.bits(),
+            ConvOp::SIntToFloat | ConvOp::UIntToFloat => s.is_int() && d.is_float(),
+            ConvOp::FloatToSInt | ConvOp::FloatToUInt => s.is_float() && d.is_int(),
+            ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
+            ConvOp::FDemote => s == Ty::F64 && d == Ty::F32,
+            ConvOp::Bitcast => {
+                s.bits() == d.bits() && s != d && ![s, d].iter().any(|t| matches!(t, Ty::Bool | Ty::Text))
+            }
+            ConvOp::ToText => d == Ty::Text && (s.is_int() || s.is_float() || s == Ty::Bool),
+            ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
+        };
+        if !ok {
+            return Err(format!("cannot convert {s} to {d} with {}", op.name()));
+        }
+        Ok(())
+    }
+
+    fn call(&self, f: &Function, dst: Option<Local>, callee: &str, args: &[Operand]) -> Check {
+        let sig = match self.sigs.get(callee) {
+            Some(s) => (*s).clone(),
+            None => self.env.function(callee).ok_or_else(|| format!("call to undefined function `{callee}`"))?,
+        };
+        self.args(f, callee, &sig, args, dst)
+    }
+
     fn args(&self, f: &Function, callee: &str, sig: &Signature, args: &[Operand], dst: Option<Local>) -> Check {
         if sig.params.len() != args.len() {
             let n = sig.params.len();
@@ -263,128 +430,12 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn inst(&self, f: &Function, inst: &Inst) -> Check {
-        match &inst.kind {
-            InstKind::Copy { dst, src } => {
-                let d = self.local(f, *dst)?;
-                let s = self.operand(f, src)?;
-                self.same("copy", d, s)
-            }
-            InstKind::TextConst { dst, .. } => {
-                let d = self.local(f, *dst)?;
-                self.same("text literal", d, Ty::Text)
-            }
-            InstKind::Unary { dst, op: UnOp::Len, src } => {
-                let d = self.local(f, *dst)?;
-                let s = self.operand(f, src)?;
-                self.same("len operand", Ty::Text, s)?;
-                self.same("len result", Ty::I64, d)
-            }
-            InstKind::Unary { dst, op, src } => {
-                let d = self.local(f, *dst)?;
-                let s = self.operand(f, src)?;
-                self.same("unary operand", d, s)?;
-                let ok = match op {
-                    UnOp::Neg | UnOp::Abs => s.is_int() || s.is_float(),
-                    UnOp::Not => s.is_int() || s == Ty::Bool,
-                    UnOp::Sqrt | UnOp::Floor | UnOp::Ceil | UnOp::Trunc => s.is_float(),
-                    UnOp::Len => false,
-                };
-                if !ok {
-                    return Err(format!("{} does not apply to {s}", op.mnemonic()));
-                }
-                Ok(())
-            }
-            InstKind::Binary { dst, op, a, b } => {
-                let d = self.local(f, *dst)?;
-                let ta = self.operand(f, a)?;
-                let tb = self.operand(f, b)?;
-                self.same("second operand", ta, tb)?;
-                self.same("result", d, ta)?;
-                let ok = match op {
-                    BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text,
-                    BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow | BinOp::Min | BinOp::Max => {
-                        ta.is_int() || ta.is_float()
-                    }
-                    BinOp::UDiv | BinOp::URem | BinOp::Shl | BinOp::Shr | BinOp::UShr => ta.is_int(),
-                    BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
-                };
-                if !ok {
-                    return Err(format!("{} does not apply to {ta}", op.mnemonic()));
-                }
-                Ok(())
-            }
-            InstKind::Cmp { dst, op, a, b } => {
-                let d = self.local(f, *dst)?;
-                self.same("comparison result", Ty::Bool, d)?;
-                let ta = self.operand(f, a)?;
-                let tb = self.operand(f, b)?;
-                self.same("second operand", ta, tb)?;
-                let ok = match op {
-                    CmpOp::Eq | CmpOp::Ne => true,
-                    CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => ta.is_int() || ta.is_float() || ta == Ty::Text,
-                    CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
-                };
-                if !ok {
-                    return Err(format!("{} does not apply to {ta}", op.mnemonic()));
-                }
-                Ok(())
-            }
-            InstKind::Convert { dst, op, src } => {
-                let d = self.local(f, *dst)?;
-                let s = self.operand(f, src)?;
-                let int_or_bool = |t: Ty| t.is_int() || t == Ty::Bool;
-                let ok = match op {
-                    // Widening only (bool zero-extends to any integer).
-                    ConvOp::Sext | ConvOp::Zext => {
-                        int_or_bool(s) && d.is_int() && (d.bits() > s.bits() || (s == Ty::Bool && *op == ConvOp::Zext))
-                    }
-                    ConvOp::Trunc => s.is_int() && d.is_int() && d.bits() < s.bits(),
-                    ConvOp::SIntToFloat | ConvOp::UIntToFloat => s.is_int() && d.is_float(),
-                    ConvOp::FloatToSInt | ConvOp::FloatToUInt => s.is_float() && d.is_int(),
-                    ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
-                    ConvOp::FDemote => s == Ty::F64 && d == Ty::F32,
-                    ConvOp::Bitcast => {
-                        s.bits() == d.bits() && s != d && ![s, d].iter().any(|t| matches!(t, Ty::Bool | Ty::Text))
-                    }
-                    ConvOp::ToText => d == Ty::Text && (s.is_int() || s.is_float() || s == Ty::Bool),
-                    ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
-                };
-                if !ok {
-                    return Err(format!("cannot convert {s} to {d} with {}", op.mnemonic()));
-                }
-                Ok(())
-            }
-            InstKind::Select { dst, cond, a, b } => {
-                let c = self.operand(f, cond)?;
-                self.same("select condition", Ty::Bool, c)?;
-                let d = self.local(f, *dst)?;
-                let ta = self.operand(f, a)?;
-                let tb = self.operand(f, b)?;
-                self.same("select operand", ta, tb)?;
-                self.same("select result", d, ta)
-            }
-            InstKind::Call { dst, callee, args } => {
-                let sig = match self.sigs.get(callee.as_str()) {
-                    Some(s) => (*s).clone(),
-                    None => {
-                        self.env.function(callee).ok_or_else(|| format!("call to undefined function `{callee}`"))?
-                    }
-                };
-                self.args(f, callee, &sig, args, *dst)
-            }
-            InstKind::CallIndirect { dst, sig, target, args } => {
-                let t = self.operand(f, target)?;
-                self.same("call target", Ty::Ptr, t)?;
-                if sig.params.iter().chain(sig.ret.iter()).any(|t| *t == Ty::Text) {
-                    return Err("an indirect call cannot pass or return text".to_string());
-                }
-                self.args(f, "the function pointer", sig, args, *dst)
-            }
+    fn memory(&self, f: &Function, kind: &InstKind) -> Check {
+        match kind {
             InstKind::Load { dst, ptr, .. } => {
                 let p = self.operand(f, ptr)?;
                 self.same("load address", Ty::Ptr, p)?;
-                if self.local(f, *dst)? == Ty::Text {
+                if self.local(f, *dst)?.is_managed() {
                     return Err("text cannot be loaded from memory (texts live in locals and globals)".to_string());
                 }
                 Ok(())
@@ -392,7 +443,7 @@ impl Cx<'_> {
             InstKind::Store { ptr, src, .. } => {
                 let p = self.operand(f, ptr)?;
                 self.same("store address", Ty::Ptr, p)?;
-                if self.operand(f, src)? == Ty::Text {
+                if self.operand(f, src)?.is_managed() {
                     return Err("text cannot be stored to memory (texts live in locals and globals)".to_string());
                 }
                 Ok(())
@@ -404,27 +455,22 @@ impl Cx<'_> {
                 let d = self.local(f, *dst)?;
                 self.same("slot address", Ty::Ptr, d)
             }
-            InstKind::GlobalGet { dst, name } => {
-                let d = self.local(f, *dst)?;
-                let g = self.global(name)?;
-                self.same(&format!("global `{name}`"), g, d)
-            }
-            InstKind::GlobalSet { name, src } => {
-                let s = self.operand(f, src)?;
-                let g = self.global(name)?;
-                self.same(&format!("global `{name}`"), g, s)?;
-                let mutable = match self.globals.get(name.as_str()) {
-                    Some((_, m)) => *m || self.init,
-                    None => self.env.global_mutable(name),
-                };
-                if !mutable {
-                    return Err(format!(
-                        "global `{name}` is declared `val`: only its module's init code may store to it"
-                    ));
-                }
-                Ok(())
-            }
+            _ => Ok(()),
         }
+    }
+
+    fn global_set(&self, f: &Function, name: &str, src: &Operand) -> Check {
+        let s = self.operand(f, src)?;
+        let g = self.global(name)?;
+        self.same(&format!("global `{name}`"), g, s)?;
+        let mutable = match self.globals.get(name) {
+            Some((_, m)) => *m || self.init,
+            None => self.env.global_mutable(name),
+        };
+        if !mutable {
+            return Err(format!("global `{name}` is declared `val`: only its module's init code may store to it"));
+        }
+        Ok(())
     }
 
     fn global(&self, name: &str) -> Result<Ty, String> {
@@ -491,6 +537,7 @@ mod tests {
                 term_line: 8,
             }],
             line: 1,
+            ownership: Ownership::Implicit,
         }
     }
 

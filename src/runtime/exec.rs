@@ -1,8 +1,8 @@
 //! Running JIT code: one execution context per call, and the translation
 //! of a recorded error into a message.
 
-use super::text;
-use crate::codegen::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
+use super::helpers::text::{OwnedText, RtText};
+use crate::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
 
 /// What JIT code recorded when it stopped with an error.
@@ -34,19 +34,19 @@ pub fn raise(message: &str) -> bool {
     unsafe {
         if (*ctx).err_kind == 0 {
             (*ctx).err_kind = ErrKind::HostError as u32;
-            (*ctx).err_detail = text::new(message.as_bytes()) as *mut u8;
+            (*ctx).err_detail = OwnedText::new(message).into_raw() as *mut u8;
         }
     }
     true
 }
 
-/// Calls `entry` with arguments in 8-byte slots; returns the result slot.
+/// Calls `entry` with arguments in 8-byte words; returns the result word.
 ///
 /// # Safety
 /// `entry` must be a live trampoline whose function takes `args.len()`
 /// parameters, and its code must stay alive for the whole call.
 pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
-    let mut ctx = ExecCtx { stack_limit: crate::stack::jit_limit(), ..ExecCtx::default() };
+    let mut ctx = ExecCtx { stack_limit: crate::util::stack::jit_limit(), ..ExecCtx::default() };
     let mut result = 0u64;
     // One pointer serves the call and `raise`; `ctx` is used directly again
     // only after the call.
@@ -58,13 +58,9 @@ pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
     if ctx.err_kind != 0 {
         // These kinds always carry a text (NULL is the empty text).
         let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError].iter().any(|k| ctx.err_kind == *k as u32);
-        let detail = has_detail.then(|| {
-            let p = ctx.err_detail as *const text::RtText;
-            // SAFETY: the helper stored a text reference it handed to us.
-            let s = unsafe { text::as_str(p) }.to_string();
-            text::release(p);
-            s
-        });
+        // SAFETY: the helper stored a text reference it handed to us.
+        let detail = has_detail.then(|| unsafe { OwnedText::from_raw(ctx.err_detail as *mut RtText) });
+        let detail = detail.map(|t| t.as_str().to_string());
         return Err(Fault { kind: ctx.err_kind, func: ctx.err_func, line: ctx.err_line, detail });
     }
     Ok(result)

@@ -1,5 +1,5 @@
-//! The execution manager: owns compiled code, the function table and the
-//! globals of one JIT session, and runs compile units and calls.
+//! The execution manager: owns the compiled code, the function table and
+//! the globals of one JIT session, and runs compile units and calls.
 //!
 //! Locking: `store` (a mutex) serialises compile units and owns the code;
 //! `catalog` (a read-write lock) is what calls read to find a function.
@@ -11,79 +11,38 @@
 //! holds it (calls hold an `Arc`).
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock};
 
-use super::catalog::{Catalog, CatalogEnv};
-use super::code::Store;
-use super::exec::{self, Fault};
+use super::catalog::{Catalog, HostEntry};
+use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
+use super::globals;
 use super::guard::CallGuard;
-use super::text;
-use super::unit::{Origin, UnitTurns, cell};
+use super::store::Store;
+use super::unit::{self, Origin, Parts, UnitTurns};
 use super::value::Value;
-use crate::codegen;
+use crate::backend::{self, Backend, CodeGenerator, OptLevel};
 use crate::error::{Error, Result};
-use crate::lang;
-use crate::mir::{self, Signature, Ty};
-
-/// The input name compile errors of source text use.
-pub(crate) const SOURCE_INPUT: &str = "<source>";
-
-/// The input name compile errors of MIR text use.
-pub(crate) const MIR_INPUT: &str = "<mir>";
-
-/// The first line of a MIR text file (`mir 1`) starts with this word.
-pub(crate) const MIR_MAGIC: &str = "mir";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Cranelift,
-}
-
-pub(crate) const DEFAULT_OPT_LEVEL: u8 = 2;
+use crate::mir::{self, Signature};
+use crate::util::{names, sync};
 
 pub struct Manager {
     backend: Backend,
+    pub(super) generator: &'static dyn CodeGenerator,
     opt_level: AtomicU8,
     pub(super) store: Mutex<Store>,
     pub(super) catalog: RwLock<Catalog>,
     pub(super) guard: CallGuard,
-    pub(super) turns: UnitTurns,
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock was caught at the boundary; the data
-    // is only ever mutated in ways that keep it consistent, so carry on.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(super) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(super) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Texts made for a call's arguments, released when the call is over.
-#[derive(Default)]
-struct ArgTexts(Vec<*mut text::RtText>);
-
-impl Drop for ArgTexts {
-    fn drop(&mut self) {
-        for p in self.0.drain(..) {
-            text::release(p);
-        }
-    }
+    turns: UnitTurns,
 }
 
 impl Manager {
+    /// A manager compiling with `backend` at optimisation level 2; fails
+    /// when this build or host cannot use that backend.
     pub fn new(backend: Backend) -> Result<Manager> {
-        // Build (or fetch) the target now, so a host Cranelift cannot serve
-        // fails at creation rather than at the first compile.
-        codegen::isa::isa_for(DEFAULT_OPT_LEVEL)?;
         Ok(Manager {
             backend,
-            opt_level: AtomicU8::new(DEFAULT_OPT_LEVEL),
+            generator: backend::generator(backend)?,
+            opt_level: AtomicU8::new(OptLevel::DEFAULT.get()),
             store: Mutex::new(Store::default()),
             catalog: RwLock::new(Catalog::default()),
             guard: CallGuard::default(),
@@ -100,34 +59,39 @@ impl Manager {
     }
 
     pub fn set_opt_level(&self, level: u8) -> Result<()> {
-        if level > codegen::isa::MAX_OPT_LEVEL {
-            return Err(Error::InvalidArgument(format!("optimisation level {level} is out of range (0 to 3)")));
-        }
-        self.opt_level.store(level, Ordering::Relaxed);
+        let level = OptLevel::new(level).ok_or_else(|| {
+            Error::InvalidArgument(format!("optimisation level {level} is out of range (0 to {})", OptLevel::MAX))
+        })?;
+        self.opt_level.store(level.get(), Ordering::Relaxed);
         Ok(())
     }
 
-    // ---- compiling ----
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            store: &self.store,
+            catalog: &self.catalog,
+            guard: &self.guard,
+            generator: self.generator,
+            opt: OptLevel::new(self.opt_level()).unwrap_or(OptLevel::DEFAULT),
+        }
+    }
 
     /// Compiles one source unit and runs its top-level statements; returns
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
-        let mut store = lock(&self.store);
-        let catalog = read(&self.catalog);
-        let module = source_to_mir(source, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
-        drop(catalog);
-        let installed = self.install(&mut store, &module, input, Origin::Source)?;
+        let mut store = sync::lock(&self.store);
+        let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
+        let installed = unit::install(&self.parts(), &mut store, module, input, Origin::Source)?;
         drop(store);
-        self.finish(installed, (input != SOURCE_INPUT).then_some(input), &turn)
+        unit::finish(&self.parts(), installed, (input != SOURCE_INPUT).then_some(input), &turn)
     }
 
     /// The MIR text of a source unit as this manager would compile it
     /// (names of earlier units and registered host functions resolve);
     /// compiling the text with [`Manager::compile_mir`] behaves the same.
     pub fn source_to_mir_text(&self, source: &str, input: &str) -> Result<String> {
-        let catalog = read(&self.catalog);
-        let module = source_to_mir(source, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
+        let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
         Ok(mir::text::print(&module))
     }
 
@@ -135,8 +99,8 @@ impl Manager {
     /// version line, source otherwise).
     pub fn compile_file(&self, path: &str) -> Result<Value> {
         let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error(&bytes, e, path))?;
-        if is_mir_text(text) {
+        let text = frontend::utf8(&bytes, path)?;
+        if mir::text::is_mir_text(text) {
             return self.compile_mir_text(text, path);
         }
         self.compile_source(text, path)
@@ -146,136 +110,42 @@ impl Manager {
     /// if any; returns the init code's value. `input` names the text in
     /// error messages.
     pub fn compile_mir(&self, bytes: &[u8], input: &str) -> Result<Value> {
-        let text = std::str::from_utf8(bytes).map_err(|e| utf8_error(bytes, e, input))?;
-        self.compile_mir_text(text, input)
+        self.compile_mir_text(frontend::utf8(bytes, input)?, input)
     }
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
-        let mut store = lock(&self.store);
-        let catalog = read(&self.catalog);
-        let (module, positions) =
-            mir::text::parse_with(text, &CatalogEnv(&catalog)).map_err(|e| Error::Compile(e.render(input)))?;
-        drop(catalog);
-        let installed = self.install(&mut store, &module, input, Origin::Text(&positions))?;
+        let mut store = sync::lock(&self.store);
+        let (module, positions) = frontend::mir_module(text, &CatalogEnv(&sync::read(&self.catalog)), input)?;
+        let installed = unit::install(&self.parts(), &mut store, module, input, Origin::MirText(&positions))?;
         drop(store);
-        self.finish(installed, (input != MIR_INPUT).then_some(input), &turn)
+        unit::finish(&self.parts(), installed, (input != MIR_INPUT).then_some(input), &turn)
     }
-
-    /// The error for a fault; `input` names a file the faulting top-level
-    /// code came from.
-    pub(super) fn fault_error(&self, fault: Fault, input: Option<&str>) -> Error {
-        exec::fault_error(fault, input, |id| read(&self.catalog).slot_names.get(id as usize).cloned())
-    }
-
-    // ---- calling ----
-
-    /// Calls `name` with integer (or bool) arguments; integer or bool
-    /// result, 0 for a void function.
-    pub fn execute(&self, name: &str, args: &[i64]) -> Result<i64> {
-        let mut inline = [0u64; 16];
-        let mut heap = Vec::new();
-        let buf: &mut [u64] = if args.len() <= inline.len() {
-            &mut inline[..args.len()]
-        } else {
-            heap.resize(args.len(), 0);
-            &mut heap
-        };
-        let _running = self.guard.enter();
-        let (entry, ret) = {
-            let catalog = read(&self.catalog);
-            let f = catalog.function(name)?;
-            if f.sig.params.iter().chain(f.sig.ret.iter()).any(|t| !t.is_int() && *t != Ty::Bool) {
-                return Err(Error::Signature(format!(
-                    "`{name}` has type {}; execute passes and returns integers and bools only \
-                     (use rt_exec_manager_call)",
-                    f.sig
-                )));
-            }
-            if f.sig.params.len() != args.len() {
-                return Err(arity_error(name, &f.sig, args.len()));
-            }
-            for ((slot, a), t) in buf.iter_mut().zip(args).zip(&f.sig.params) {
-                *slot = if *t == Ty::Bool { u64::from(*a != 0) } else { *a as u64 };
-            }
-            (f.entry, f.sig.ret)
-        };
-        // SAFETY: the argument count and types match the trampoline's
-        // function, and `_running` keeps its code alive.
-        let raw = unsafe { exec::run(entry, buf) }.map_err(|f| self.fault_error(f, None))?;
-        Ok(match ret {
-            None => 0,
-            Some(Ty::Bool) => i64::from(raw & 0xff != 0),
-            Some(_) => raw as i64,
-        })
-    }
-
-    /// A typed call. An i64 argument is accepted where a float is expected.
-    pub fn call(&self, name: &str, args: &[Value]) -> Result<Value> {
-        let _running = self.guard.enter();
-        let mut slots = Vec::with_capacity(args.len());
-        let mut texts = ArgTexts::default();
-        let (entry, ret) = {
-            let catalog = read(&self.catalog);
-            let f = catalog.function(name)?;
-            if f.sig.params.len() != args.len() {
-                return Err(arity_error(name, &f.sig, args.len()));
-            }
-            for (i, (a, t)) in args.iter().zip(&f.sig.params).enumerate() {
-                let slot = match (a, t) {
-                    (Value::Text(s), Ty::Text) => {
-                        let p = text::new(s.as_bytes());
-                        texts.0.push(p);
-                        Some(p as u64)
-                    }
-                    _ => a.to_slot(*t),
-                };
-                slots.push(slot.ok_or_else(|| {
-                    Error::Signature(format!(
-                        "argument {} of `{name}` must be {t}, found {} (`{name}` has type {})",
-                        i + 1,
-                        a.type_name(),
-                        f.sig
-                    ))
-                })?);
-            }
-            (f.entry, f.sig.ret)
-        };
-        // SAFETY: the arguments match the trampoline's function, the texts
-        // live until `texts` drops, and `_running` keeps the code alive.
-        let raw = unsafe { exec::run(entry, &slots) }.map_err(|f| self.fault_error(f, None))?;
-        // SAFETY: a text result is a reference handed to us.
-        Ok(unsafe { Value::from_owned_slot(raw, ret) })
-    }
-
-    // ---- introspection ----
 
     pub fn has_function(&self, name: &str) -> bool {
-        read(&self.catalog).functions.contains_key(name)
+        sync::read(&self.catalog).functions.contains_key(name)
     }
 
     pub fn function_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = read(&self.catalog).functions.keys().cloned().collect();
+        let mut names: Vec<String> = sync::read(&self.catalog).functions.keys().cloned().collect();
         names.sort();
         names
     }
 
     pub fn function_count(&self) -> usize {
-        read(&self.catalog).functions.len()
+        sync::read(&self.catalog).functions.len()
     }
 
     pub fn function_signature(&self, name: &str) -> Result<Signature> {
-        read(&self.catalog).function(name).map(|f| f.sig.clone())
+        sync::read(&self.catalog).function(name).map(|f| f.sig.clone())
     }
 
     pub fn global(&self, name: &str) -> Result<Value> {
-        let catalog = read(&self.catalog);
+        let catalog = sync::read(&self.catalog);
         let g = catalog.global(name)?;
-        let c = cell(g.cell);
-        Ok(match g.ty {
-            Ty::Text => Value::Text(text::global_string(c)),
-            ty => Value::from_slot(c.load(Ordering::Acquire), Some(ty)),
-        })
+        // SAFETY: the cell is this manager's, alive with `self`; the catalog
+        // says what it holds.
+        Ok(unsafe { globals::read(g.cell.get(), g.ty) })
     }
 
     /// Registers (or replaces) a host function that units may declare
@@ -283,99 +153,43 @@ impl Manager {
     /// signature stays; changing the signature of a host function that
     /// compiled functions call is refused.
     pub fn register_host(&self, name: &str, addr: usize, sig: Signature) -> Result<()> {
-        if !is_identifier(name) {
+        if !names::is_identifier(name) {
             return Err(Error::InvalidArgument(format!("`{name}` is not a valid function name")));
         }
         if addr == 0 {
             return Err(Error::InvalidArgument(format!("the address of host function `{name}` is NULL")));
         }
-        if sig.params.iter().chain(sig.ret.iter()).any(|t| *t == Ty::Text) {
-            return Err(Error::InvalidArgument(format!("host function `{name}` cannot take or return text")));
+        if !sig.is_c_compatible() {
+            return Err(Error::InvalidArgument(mir::host_type_error(name)));
         }
-        let mut store = lock(&self.store);
-        let mut catalog = write(&self.catalog);
-        if let Some(old) = catalog.hosts.get(name) {
-            if old.sig != sig {
-                let mut callers: Vec<&String> =
-                    catalog.functions.iter().filter(|(_, f)| f.callees.contains(name)).map(|(n, _)| n).collect();
-                callers.sort();
-                if let Some(caller) = callers.first() {
-                    return Err(Error::Signature(format!(
-                        "cannot change host function `{name}` from {} to {sig}: `{caller}` calls it",
-                        old.sig
-                    )));
-                }
-            }
-        }
-        let slot = store.host_slot(name);
-        store.host_table.cell(slot).store(addr as u64, Ordering::Release);
-        catalog.hosts.insert(name.to_string(), super::catalog::HostEntry { sig, slot });
+        let mut store = sync::lock(&self.store);
+        let mut catalog = sync::write(&self.catalog);
+        unit::check_host_change(&catalog, name, &sig)?;
+        let (cell, _) = store.hosts.cell(name);
+        store.hosts.cells.get(cell).store(addr as u64, Ordering::Release);
+        catalog.hosts.insert(name.to_string(), HostEntry { sig, cell });
         Ok(())
     }
 
     /// Compiled modules the manager holds (current, and replaced ones not
     /// yet freed): a measure of what redefinitions leave behind.
     pub fn code_modules(&self) -> usize {
-        lock(&self.store).module_count()
+        sync::lock(&self.store).module_count()
     }
 }
 
 impl Drop for Manager {
     fn drop(&mut self) {
-        let catalog = self.catalog.get_mut().unwrap_or_else(|e| e.into_inner());
+        let catalog = sync::get_mut_rw(&mut self.catalog);
         for g in catalog.globals.values() {
-            if g.ty == Ty::Text {
-                text::release(cell(g.cell).swap(0, Ordering::AcqRel) as *const text::RtText);
-            }
+            // SAFETY: the cells live until `store` is dropped, after this.
+            unsafe { globals::clear(g.cell.get(), Some(g.ty)) };
         }
-        let store = self.store.get_mut().unwrap_or_else(|e| e.into_inner());
+        let store = sync::get_mut(&mut self.store);
         // SAFETY: the manager is being dropped, so no call holds it and no
         // code of its modules can be running or be called again.
         unsafe { store.free_all() };
     }
-}
-
-fn arity_error(name: &str, sig: &Signature, given: usize) -> Error {
-    Error::Signature(format!(
-        "`{name}` takes {} argument{} ({sig}), {given} given",
-        sig.params.len(),
-        if sig.params.len() == 1 { "" } else { "s" }
-    ))
-}
-
-/// `input:LINE:COL: ...` for the first byte that is not UTF-8.
-fn utf8_error(bytes: &[u8], e: std::str::Utf8Error, input: &str) -> Error {
-    let prefix = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
-    let line = prefix.matches('\n').count() + 1;
-    let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Error::Compile(format!("{input}:{line}:{col}: the text is not valid UTF-8"))
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// True when `text` starts with the MIR version line (`mir <n>`).
-pub fn is_mir_text(text: &str) -> bool {
-    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
-    let mut words = first.split_whitespace();
-    words.next() == Some(MIR_MAGIC) && words.next().is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// The MIR text of a source unit (as `rt_mir_from_source` gives it).
-/// Without a manager, `extern fn` declarations are taken as written.
-pub fn mir_from_source(source: &str) -> Result<String> {
-    let module = source_to_mir(source, &lang::EmptyEnv).map_err(|e| Error::Compile(e.render(SOURCE_INPUT)))?;
-    Ok(mir::text::print(&module))
-}
-
-/// Parses, checks and lowers a source unit.
-pub fn source_to_mir(source: &str, env: &dyn lang::Env) -> std::result::Result<mir::Module, lang::LangError> {
-    let unit = lang::parse(source)?;
-    let typed = lang::check(&unit, env)?;
-    lang::lower(&typed)
 }
 
 #[cfg(test)]
@@ -465,7 +279,7 @@ mod tests {
 
     extern "C" fn host_check(x: i64) -> i64 {
         if x < 0 {
-            crate::runtime::exec::raise("negative input to host_check");
+            crate::runtime::raise("negative input to host_check");
         }
         x * 2
     }
@@ -498,6 +312,7 @@ mod tests {
 
     #[test]
     fn mir_files_are_recognised_by_their_first_line() {
+        use crate::mir::text::is_mir_text;
         assert!(is_mir_text("mir 1\nfn f() -> i64 {}"));
         assert!(is_mir_text("\u{feff}mir 1\n"));
         assert!(!is_mir_text("mir = 1\n"));

@@ -1,22 +1,31 @@
-//! Running compiled code: the execution manager (`manager`) and what it
-//! is made of — what calls look up (`catalog`), the compiled code and the
-//! stable cells of the function table and globals (`code`, `slots`), the
-//! compile-unit transaction (`unit`), the count of running calls that
-//! decides when replaced code is freed (`guard`) — plus one execution's
-//! context (`exec`), the functions JIT code calls (`helpers`, `text`) and
-//! the values that cross to the host (`value`).
+//! Running compiled code: the execution manager and what it is made of.
+//!
+//! In reading order: `manager` (the public face: compile, introspect,
+//! register host functions) and `calls` (calls from the host);
+//! `frontend` (text to MIR with the manager's names in scope); `unit` (a
+//! compile unit as a transaction); `catalog` (what calls look up),
+//! `store` and `cells` (the code and the tables that never move),
+//! `globals` (values in global cells), `guard` (when replaced code may be
+//! freed); `exec` (one execution's context, faults); `helpers` (the
+//! functions JIT code calls); `value` (values that cross to the host).
+//!
+//! Architecture invariant: `runtime` never names a backend's types; it
+//! compiles through `backend::CodeGenerator` (tests/architecture.rs).
 
-pub mod catalog;
-pub mod code;
-pub mod exec;
-pub mod guard;
-pub mod helpers;
-pub mod manager;
-pub mod slots;
-pub mod text;
-pub mod unit;
-pub mod value;
+mod calls;
+mod catalog;
+mod cells;
+mod exec;
+mod frontend;
+mod globals;
+mod guard;
+mod helpers;
+mod manager;
+mod store;
+mod unit;
+mod value;
 
-pub use manager::{Backend, Manager, is_mir_text, mir_from_source, source_to_mir};
-pub(crate) use manager::{MIR_INPUT, SOURCE_INPUT};
+pub use exec::raise;
+pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
+pub use manager::Manager;
 pub use value::Value;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::text;
+use super::helpers::text::{OwnedText, RtText};
 use crate::mir::Ty;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -25,10 +25,11 @@ impl Value {
         }
     }
 
-    /// The 8-byte slot an entry trampoline reads for a parameter of type
-    /// `ty`, or `None` when this value cannot be passed as one.
-    /// An i64 is promoted where a float is expected.
-    pub fn to_slot(&self, ty: Ty) -> Option<u64> {
+    /// The 8-byte word an entry trampoline reads for a parameter of type
+    /// `ty`, or `None` when this value cannot be passed as one (a text is
+    /// passed by the caller, which owns its reference). An i64 is promoted
+    /// where a float is expected.
+    pub fn to_word(&self, ty: Ty) -> Option<u64> {
         Some(match (self, ty) {
             (Value::I64(v), t) if t.is_int() => *v as u64,
             (Value::I64(v), Ty::F64) => (*v as f64).to_bits(),
@@ -40,24 +41,22 @@ impl Value {
         })
     }
 
-    /// The value a trampoline stored in its result slot for type `ty`,
+    /// The value a trampoline stored in its result word for type `ty`,
     /// taking over the reference a text result holds.
     ///
     /// # Safety
     /// For a text type, `raw` is NULL or a text reference the caller owns.
-    pub unsafe fn from_owned_slot(raw: u64, ty: Option<Ty>) -> Value {
+    pub unsafe fn from_owned_word(raw: u64, ty: Option<Ty>) -> Value {
         if ty == Some(Ty::Text) {
-            let p = raw as *const text::RtText;
             // SAFETY: the caller owns the reference, released here.
-            let s = unsafe { text::as_str(p) }.to_string();
-            text::release(p);
-            return Value::Text(s);
+            let text = unsafe { OwnedText::from_raw(raw as *mut RtText) };
+            return Value::Text(text.as_str().to_string());
         }
-        Value::from_slot(raw, ty)
+        Value::from_word(raw, ty)
     }
 
-    /// The value in a result slot or cell of a non-text type `ty`.
-    pub fn from_slot(raw: u64, ty: Option<Ty>) -> Value {
+    /// The value in a result word or cell of a non-text type `ty`.
+    pub fn from_word(raw: u64, ty: Option<Ty>) -> Value {
         match ty {
             None => Value::Void,
             Some(Ty::F64) => Value::F64(f64::from_bits(raw)),

@@ -1,0 +1,67 @@
+//! The runtime functions JIT code calls, by address (never by symbol, so
+//! no symbol resolution can fail). The runtime fills these tables with its
+//! functions; each field documents the C signature a backend must call it
+//! with. Managed values (texts) are pointers; the helpers borrow their
+//! managed arguments and return new references.
+
+use crate::mir::Ty;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Helpers {
+    /// `fn(f64, f64) -> f64`: `pow`.
+    pub fpow: usize,
+    /// `fn(f64, f64) -> f64`: remainder with the dividend's sign.
+    pub fmod: usize,
+    /// `fn(i64, i64) -> i64`: wrapping power, exponent >= 0.
+    pub ipow: usize,
+    /// libc `memset`, to zero large stack slots.
+    pub memset: usize,
+    /// Reference counting and globals of `text`.
+    pub text_refs: ManagedHelpers,
+    /// The operations on texts.
+    pub text: TextHelpers,
+}
+
+impl Helpers {
+    /// The reference-counting functions of a managed type.
+    pub fn managed(&self, ty: Ty) -> Option<&ManagedHelpers> {
+        match ty {
+            Ty::Text => Some(&self.text_refs),
+            _ => None,
+        }
+    }
+}
+
+/// What every managed type provides: its reference counts, and the reads
+/// and writes of its globals (which take a lock, so that a reader never
+/// takes a reference to a value another thread has just released).
+#[derive(Clone, Copy, Debug)]
+pub struct ManagedHelpers {
+    /// `fn(value)`: add a reference (a zero value is ignored).
+    pub retain: usize,
+    /// `fn(value)`: drop a reference, freeing the object with the last one.
+    pub release: usize,
+    /// `fn(cell) -> value`: a new reference to the value in a global's cell.
+    pub global_load: usize,
+    /// `fn(cell, value)`: store a new reference to `value`, drop the old one.
+    pub global_store: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct TextHelpers {
+    /// `fn(text, text) -> text` (a new reference).
+    pub concat: usize,
+    /// `fn(text, text) -> u8`.
+    pub equal: usize,
+    /// `fn(text, text) -> i32`: -1, 0, 1.
+    pub compare: usize,
+    /// `fn(text) -> i64`: bytes.
+    pub length: usize,
+    /// `fn(i64) -> text`, `fn(f64) -> text`, `fn(u8) -> text`.
+    pub from_i64: usize,
+    pub from_f64: usize,
+    pub from_bool: usize,
+    /// `fn(ctx, text) -> i64` / `-> f64`; a bad number sets `InvalidNumber`.
+    pub parse_i64: usize,
+    pub parse_f64: usize,
+}

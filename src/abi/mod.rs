@@ -1,0 +1,97 @@
+//! The contract between generated code and the runtime, the same for every
+//! backend: the execution context JIT code receives, the error kinds it
+//! records, the entry trampoline's signature, and (in `helpers`) the
+//! runtime functions it calls by address.
+//!
+//! Every compiled function takes a pointer to an [`ExecCtx`] as a hidden
+//! first argument. A runtime error (division by zero, stack overflow, ...)
+//! is recorded in the context and the function returns zeros; every caller
+//! checks `err_kind` after each call and returns in turn, so the error
+//! reaches the entry point without signals or unwinding.
+
+use std::mem::offset_of;
+
+mod helpers;
+
+pub use helpers::{Helpers, ManagedHelpers, TextHelpers};
+
+/// Per-execution state shared with JIT code. One lives on the Rust stack
+/// of each `execute`/`call`; nested executions (host callbacks) get their own.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ExecCtx {
+    /// An [`ErrKind`] value; 0 while no error happened.
+    pub err_kind: u32,
+    /// Which function failed: its id (its index in the manager's function
+    /// table), or [`INIT_FUNC_ID`] for top-level code.
+    pub err_func: u32,
+    /// Source line of the failure.
+    pub err_line: u32,
+    /// Padding that keeps `stack_limit` 8-aligned; unused.
+    pub reserved: u32,
+    /// JIT code whose stack pointer is below this address reports a stack
+    /// overflow instead of growing further.
+    pub stack_limit: usize,
+    /// More about the error, set by the runtime helper that failed (for
+    /// `InvalidNumber`: a reference to the text that did not parse). Owned
+    /// by whoever runs the call, which releases it.
+    pub err_detail: *mut u8,
+}
+
+impl Default for ExecCtx {
+    fn default() -> Self {
+        ExecCtx { err_kind: 0, err_func: 0, err_line: 0, reserved: 0, stack_limit: 0, err_detail: std::ptr::null_mut() }
+    }
+}
+
+pub const CTX_ERR_KIND: i32 = offset_of!(ExecCtx, err_kind) as i32;
+pub const CTX_ERR_FUNC: i32 = offset_of!(ExecCtx, err_func) as i32;
+pub const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;
+pub const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
+
+/// `err_func` for a unit's top-level code.
+pub const INIT_FUNC_ID: u32 = u32::MAX;
+
+/// Declares [`ErrKind`] from one list of (variant, code, the words
+/// language.md requires in the message).
+macro_rules! err_kinds {
+    ($($(#[$meta:meta])* $variant:ident = $code:literal, $words:literal;)*) => {
+        /// What went wrong, as JIT code records it.
+        #[repr(u32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrKind {
+            $($(#[$meta])* $variant = $code,)*
+        }
+
+        impl ErrKind {
+            pub fn from_code(code: u32) -> Option<ErrKind> {
+                match code {
+                    $($code => Some(ErrKind::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The words language.md requires in the message.
+            pub fn words(self) -> &'static str {
+                match self {
+                    $(ErrKind::$variant => $words,)*
+                }
+            }
+        }
+    };
+}
+
+err_kinds! {
+    DivisionByZero = 1, "division by zero";
+    NegativeExponent = 2, "negative exponent";
+    StackOverflow = 3, "stack overflow";
+    InvalidNumber = 4, "invalid number";
+    /// A host function called `rt_raise_error`; the message is the detail.
+    HostError = 5, "host function error";
+}
+
+/// The signature of an entry trampoline: `(ctx, args, result)`. Each
+/// argument and the result occupy one 8-byte slot: integers sign-extended,
+/// bools 0/1, floats as their bits (f32 in the low half), texts as pointers
+/// (arguments borrowed; a text result is a new reference for the caller).
+pub type Trampoline = unsafe extern "C" fn(*mut ExecCtx, *const u64, *mut u64);

@@ -1,0 +1,116 @@
+//! Calls: to MIR functions and host functions by name (through their
+//! table cells), through function pointers, and to runtime helpers.
+//!
+//! After a call that may fail, the context's error kind is checked: a MIR
+//! callee that failed has recorded its error, so the caller just exits; a
+//! host function that called `rt_raise_error` has not said where, so the
+//! caller records its own function and line.
+
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Value, types};
+
+use super::function::Translator;
+use super::types::{c_signature, jit_signature};
+use crate::abi::{self, ErrKind};
+use crate::backend::{Callee, CodegenError};
+use crate::mir::{self, Operand, Signature};
+
+impl Translator<'_, '_> {
+    pub(super) fn call(
+        &mut self,
+        dst: Option<mir::Local>,
+        callee: &str,
+        args: &[Operand],
+        line: u32,
+    ) -> Result<(), CodegenError> {
+        let target =
+            self.layout.callee(callee).ok_or_else(|| self.invariant(format!("unresolved function `{callee}`")))?;
+        let mut vals = Vec::with_capacity(args.len() + 1);
+        let (cell, sigref) = match &target {
+            Callee::Jit { table_cell, sig } => {
+                vals.push(self.ctx);
+                (*table_cell, self.b.import_signature(jit_signature(sig, self.call_conv)))
+            }
+            Callee::Host { table_cell, sig } => {
+                (*table_cell, self.b.import_signature(c_signature(sig, self.call_conv)))
+            }
+        };
+        for a in args {
+            vals.push(self.operand(a));
+        }
+        let cell_addr = self.b.ins().iconst(types::I64, cell as i64);
+        let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), cell_addr, 0);
+        let call = self.b.ins().call_indirect(sigref, code, &vals);
+        let result = self.b.inst_results(call).first().copied();
+        match &target {
+            Callee::Jit { .. } => {
+                let failed = self.error_kind();
+                let next = self.b.create_block();
+                self.b.ins().brif(failed, self.propagate, &[], next, &[]);
+                self.b.switch_to_block(next);
+            }
+            Callee::Host { .. } => self.check_helper(ErrKind::HostError, line),
+        }
+        if let (Some(d), Some(r)) = (dst, result) {
+            self.set(d, r);
+        }
+        Ok(())
+    }
+
+    pub(super) fn call_indirect(
+        &mut self,
+        dst: Option<mir::Local>,
+        sig: &Signature,
+        target: &Operand,
+        args: &[Operand],
+        line: u32,
+    ) {
+        let sigref = self.b.import_signature(c_signature(sig, self.call_conv));
+        let code = self.operand(target);
+        let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
+        let call = self.b.ins().call_indirect(sigref, code, &vals);
+        let result = self.b.inst_results(call).first().copied();
+        self.check_helper(ErrKind::HostError, line);
+        if let (Some(d), Some(r)) = (dst, result) {
+            self.set(d, r);
+        }
+    }
+
+    /// Calls the runtime function at `addr`, a C function of the given
+    /// parameter types returning `ret`.
+    pub(super) fn call_helper(&mut self, addr: usize, params: &[ir::Type], ret: ir::Type, args: &[Value]) -> Value {
+        let call = self.emit_helper_call(addr, params, Some(ret), args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Calls the runtime function at `addr`, which returns nothing.
+    pub(super) fn call_helper_void(&mut self, addr: usize, params: &[ir::Type], args: &[Value]) {
+        self.emit_helper_call(addr, params, None, args);
+    }
+
+    fn emit_helper_call(
+        &mut self,
+        addr: usize,
+        params: &[ir::Type],
+        ret: Option<ir::Type>,
+        args: &[Value],
+    ) -> ir::Inst {
+        let mut sig = ir::Signature::new(self.call_conv);
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(ret.map(AbiParam::new));
+        let sigref = self.b.import_signature(sig);
+        let callee = self.b.ins().iconst(types::I64, addr as i64);
+        self.b.ins().call_indirect(sigref, callee, args)
+    }
+
+    /// The context's error kind (0: no error).
+    fn error_kind(&mut self) -> Value {
+        self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND)
+    }
+
+    /// Fails with `kind` at `line` if a helper or host function recorded an
+    /// error.
+    pub(super) fn check_helper(&mut self, kind: ErrKind, line: u32) {
+        let failed = self.error_kind();
+        self.check(failed, kind, line);
+    }
+}

@@ -1,0 +1,349 @@
+//! One prepared MIR function to Cranelift IR: the prologue, the blocks,
+//! the exits. The instructions are translated by family in `arith`,
+//! `calls` and `managed`.
+//!
+//! Checked operations branch to a shared cold block that records the error
+//! in the execution context and returns; calls are followed by a check of
+//! the context, so errors propagate as ordinary returns. No trap
+//! instruction is ever emitted.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, AbiParam, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value, types,
+};
+use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
+
+use super::types::{clif_type, mask, truncate};
+use crate::abi::{self, ErrKind, Helpers};
+use crate::backend::{CodegenError, Layout, Request};
+use crate::mir::{self, Const, InstKind, Operand, Ownership, Terminator, Ty};
+
+/// Stack slots up to this size are zeroed by inline stores; larger ones
+/// by a call to `memset` (eight stores are cheaper than the call).
+const INLINE_ZEROING: u32 = 64;
+
+pub(super) fn translate(
+    func: &mut ir::Function,
+    fbc: &mut FunctionBuilderContext,
+    f: &mir::Function,
+    func_id: u32,
+    request: &Request<'_>,
+    isa: &dyn TargetIsa,
+) -> Result<(), CodegenError> {
+    let Ownership::Explicit { release_at_exit } = &f.ownership else {
+        return Err(invariant(f, "the function was not prepared (ownership is implicit)"));
+    };
+    let mut b = FunctionBuilder::new(func, fbc);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let ctx = b.block_params(entry)[0];
+    let params: Vec<Value> = b.block_params(entry)[1..].to_vec();
+    let vars = declare_locals(&mut b, f, &params);
+    let slots = stack_slots(&mut b, f, request.helpers, isa.default_call_conv());
+    let blocks: Vec<ir::Block> = f.blocks.iter().map(|_| b.create_block()).collect();
+    let err_block = b.create_block();
+    b.append_block_param(err_block, types::I32);
+    b.append_block_param(err_block, types::I32);
+    b.set_cold_block(err_block);
+    let propagate = b.create_block();
+    b.set_cold_block(propagate);
+    let mut t = Translator {
+        b,
+        ctx,
+        vars,
+        slots,
+        release_at_exit,
+        err_block,
+        propagate,
+        func_id,
+        f,
+        layout: request.layout,
+        helpers: request.helpers,
+        call_conv: isa.default_call_conv(),
+    };
+    t.stack_check(blocks[0]);
+    let loop_depth = super::loops::depths(f);
+    for (mb, cb) in f.blocks.iter().zip(&blocks) {
+        t.b.switch_to_block(*cb);
+        for inst in &mb.insts {
+            t.inst(inst)?;
+        }
+        t.term(&mb.term, &blocks, &loop_depth)?;
+    }
+    t.error_exits()?;
+    t.b.seal_all_blocks();
+    t.b.finalize(isa.frontend_config());
+    Ok(())
+}
+
+pub(super) fn invariant(f: &mir::Function, message: impl Into<String>) -> CodegenError {
+    CodegenError::Invariant { function: f.name.clone(), message: message.into() }
+}
+
+/// A variable per local: parameters start with their values, every other
+/// local with zero (for a managed type, the empty value).
+fn declare_locals(b: &mut FunctionBuilder, f: &mir::Function, params: &[Value]) -> Vec<Variable> {
+    let vars: Vec<Variable> = f.locals.iter().map(|l| b.declare_var(clif_type(l.ty))).collect();
+    for (i, l) in f.locals.iter().enumerate() {
+        let v = match params.get(i) {
+            Some(p) => *p,
+            None => zero(b, l.ty),
+        };
+        b.def_var(vars[i], v);
+    }
+    vars
+}
+
+/// The function's stack slots, zeroed on entry (sizes rounded up to 8).
+fn stack_slots(
+    b: &mut FunctionBuilder,
+    f: &mir::Function,
+    helpers: &Helpers,
+    call_conv: CallConv,
+) -> Vec<ir::StackSlot> {
+    let mut slots = Vec::with_capacity(f.slots.len());
+    for slot in &f.slots {
+        let size = slot.size.div_ceil(8) * 8;
+        let align = slot.align.max(8).trailing_zeros() as u8;
+        let ss = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, align));
+        let addr = b.ins().stack_addr(types::I64, ss, 0);
+        if size <= INLINE_ZEROING {
+            let z = b.ins().iconst(types::I64, 0);
+            for off in (0..size).step_by(8) {
+                b.ins().store(MemFlagsData::trusted(), z, addr, off as i32);
+            }
+        } else {
+            let mut sig = ir::Signature::new(call_conv);
+            sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I32), AbiParam::new(types::I64)]);
+            sig.returns.push(AbiParam::new(types::I64));
+            let sigref = b.import_signature(sig);
+            let memset = b.ins().iconst(types::I64, helpers.memset as i64);
+            let zero = b.ins().iconst(types::I32, 0);
+            let len = b.ins().iconst(types::I64, i64::from(size));
+            b.ins().call_indirect(sigref, memset, &[addr, zero, len]);
+        }
+        slots.push(ss);
+    }
+    slots
+}
+
+pub(super) fn zero(b: &mut FunctionBuilder, t: Ty) -> Value {
+    match t {
+        Ty::F32 => b.ins().f32const(0.0),
+        Ty::F64 => b.ins().f64const(0.0),
+        other => b.ins().iconst(clif_type(other), 0),
+    }
+}
+
+/// The state of one function's translation.
+pub(super) struct Translator<'a, 'b> {
+    pub b: FunctionBuilder<'b>,
+    /// The execution context (`*mut abi::ExecCtx`).
+    pub ctx: Value,
+    vars: Vec<Variable>,
+    pub slots: Vec<ir::StackSlot>,
+    /// Locals whose references every exit drops.
+    release_at_exit: &'a [mir::Local],
+    /// Records (kind, line) and this function as the error, then exits.
+    err_block: ir::Block,
+    /// Exits after a callee recorded an error.
+    pub propagate: ir::Block,
+    func_id: u32,
+    pub f: &'a mir::Function,
+    pub layout: &'a dyn Layout,
+    pub helpers: &'a Helpers,
+    pub call_conv: CallConv,
+}
+
+impl Translator<'_, '_> {
+    pub fn invariant(&self, message: impl Into<String>) -> CodegenError {
+        invariant(self.f, message)
+    }
+
+    pub fn ty_of(&self, op: &Operand) -> Ty {
+        self.f.operand_ty(op).unwrap_or(Ty::I64)
+    }
+
+    pub fn local_ty(&self, l: mir::Local) -> Ty {
+        self.f.local_ty(l).unwrap_or(Ty::I64)
+    }
+
+    pub fn operand(&mut self, op: &Operand) -> Value {
+        match op {
+            Operand::Local(l) => self.b.use_var(self.vars[l.0 as usize]),
+            Operand::Const(Const::Int(v, t)) => {
+                let v = if *t == Ty::Bool { i64::from(*v != 0) } else { *v };
+                self.b.ins().iconst(clif_type(*t), truncate(v, *t))
+            }
+            Operand::Const(Const::F32(v)) => self.b.ins().f32const(*v),
+            Operand::Const(Const::F64(v)) => self.b.ins().f64const(*v),
+        }
+    }
+
+    pub fn local(&mut self, l: mir::Local) -> Value {
+        self.b.use_var(self.vars[l.0 as usize])
+    }
+
+    pub fn set(&mut self, dst: mir::Local, v: Value) {
+        self.b.def_var(self.vars[dst.0 as usize], v);
+    }
+
+    /// If `cond` is nonzero, go to the error exit with `kind`; otherwise
+    /// continue in `next` (which the caller switches to).
+    fn branch_to_error(&mut self, cond: Value, kind: ErrKind, line: u32, next: ir::Block) {
+        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
+        self.b.ins().brif(cond, self.err_block, &[BlockArg::Value(k), BlockArg::Value(l)], next, &[]);
+    }
+
+    /// If `cond` is nonzero, fail with `kind`; continues in a fresh block.
+    pub fn check(&mut self, cond: Value, kind: ErrKind, line: u32) {
+        let next = self.b.create_block();
+        self.branch_to_error(cond, kind, line, next);
+        self.b.switch_to_block(next);
+    }
+
+    /// The stack check, before anything else runs: the limit is in the
+    /// execution context. It exits without releasing anything, since the
+    /// function holds no references yet.
+    fn stack_check(&mut self, body: ir::Block) {
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_STACK_LIMIT);
+        let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let fail = self.b.create_block();
+        self.b.set_cold_block(fail);
+        self.b.ins().brif(overflow, fail, &[], body, &[]);
+        self.b.switch_to_block(fail);
+        let kind = self.b.ins().iconst(types::I32, ErrKind::StackOverflow as i64);
+        let line = self.b.ins().iconst(types::I32, i64::from(self.f.line as i32));
+        self.record_error(kind, line);
+        self.return_zero();
+    }
+
+    fn record_error(&mut self, kind: Value, line: Value) {
+        let fid = self.b.ins().iconst(types::I32, i64::from(self.func_id as i32));
+        let flags = MemFlagsData::trusted();
+        self.b.ins().store(flags, kind, self.ctx, abi::CTX_ERR_KIND);
+        self.b.ins().store(flags, line, self.ctx, abi::CTX_ERR_LINE);
+        self.b.ins().store(flags, fid, self.ctx, abi::CTX_ERR_FUNC);
+    }
+
+    /// The two cold exits: a failed check records the error; both drop the
+    /// function's references and return zeros.
+    fn error_exits(&mut self) -> Result<(), CodegenError> {
+        self.b.switch_to_block(self.err_block);
+        let kind = self.b.block_params(self.err_block)[0];
+        let line = self.b.block_params(self.err_block)[1];
+        self.record_error(kind, line);
+        self.release_owned()?;
+        self.return_zero();
+        self.b.switch_to_block(self.propagate);
+        self.release_owned()?;
+        self.return_zero();
+        Ok(())
+    }
+
+    fn return_zero(&mut self) {
+        match self.f.sig.ret {
+            Some(t) => {
+                let z = zero(&mut self.b, t);
+                self.b.ins().return_(&[z]);
+            }
+            None => {
+                self.b.ins().return_(&[]);
+            }
+        }
+    }
+
+    /// Drops the reference each local of `release_at_exit` holds.
+    fn release_owned(&mut self) -> Result<(), CodegenError> {
+        for l in self.release_at_exit {
+            self.release(*l)?;
+        }
+        Ok(())
+    }
+
+    fn inst(&mut self, inst: &mir::Inst) -> Result<(), CodegenError> {
+        let line = inst.line;
+        match &inst.kind {
+            InstKind::Copy { dst, src } => {
+                let v = self.operand(src);
+                self.set(*dst, v);
+            }
+            InstKind::TextConst { dst, value } => {
+                let addr = self.layout.text_literal(value);
+                let v = self.b.ins().iconst(types::I64, addr as i64);
+                self.set(*dst, v);
+            }
+            InstKind::Unary { dst, op, src } => self.unary(*dst, *op, src)?,
+            InstKind::Binary { dst, op, a, b } => self.binary(*dst, *op, a, b, line)?,
+            InstKind::Cmp { dst, op, a, b } => self.cmp(*dst, *op, a, b)?,
+            InstKind::Convert { dst, op, src } => self.convert(*dst, *op, src, line)?,
+            InstKind::Select { dst, cond, a, b } => {
+                let c = self.operand(cond);
+                let x = self.operand(a);
+                let y = self.operand(b);
+                let v = self.b.ins().select(c, x, y);
+                self.set(*dst, v);
+            }
+            InstKind::Call { dst, callee, args } => self.call(*dst, callee, args, line)?,
+            InstKind::CallIndirect { dst, sig, target, args } => self.call_indirect(*dst, sig, target, args, line),
+            InstKind::Load { dst, ptr, offset } => {
+                let ty = self.local_ty(*dst);
+                let p = self.operand(ptr);
+                let v = self.b.ins().load(clif_type(ty), MemFlagsData::new(), p, *offset);
+                self.set(*dst, v);
+            }
+            InstKind::Store { ptr, offset, src } => {
+                let p = self.operand(ptr);
+                let v = self.operand(src);
+                self.b.ins().store(MemFlagsData::new(), v, p, *offset);
+            }
+            InstKind::SlotAddr { dst, slot } => {
+                let v = self.b.ins().stack_addr(types::I64, self.slots[*slot as usize], 0);
+                self.set(*dst, v);
+            }
+            InstKind::GlobalGet { dst, name } => self.global_get(*dst, name)?,
+            InstKind::GlobalSet { name, src } => self.global_set(name, src)?,
+            InstKind::Retain { value } => self.retain(*value)?,
+            InstKind::Release { value } => self.release(*value)?,
+        }
+        Ok(())
+    }
+
+    fn term(&mut self, t: &Terminator, blocks: &[ir::Block], loop_depth: &[u32]) -> Result<(), CodegenError> {
+        match t {
+            Terminator::Jump(target) => {
+                self.b.ins().jump(blocks[target.0 as usize], &[]);
+            }
+            Terminator::Branch { cond, then_block, else_block } => {
+                let c = self.operand(cond);
+                let (t, e) = (then_block.0 as usize, else_block.0 as usize);
+                // The target in more loops goes second (see `loops`).
+                if loop_depth.get(t) > loop_depth.get(e) {
+                    let not_c = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+                    self.b.ins().brif(not_c, blocks[e], &[], blocks[t], &[]);
+                } else {
+                    self.b.ins().brif(c, blocks[t], &[], blocks[e], &[]);
+                }
+            }
+            Terminator::Switch { value, cases, default } => {
+                let t = self.ty_of(value);
+                let v = self.operand(value);
+                let mut sw = Switch::new();
+                for (k, target) in cases {
+                    sw.set_entry(truncate(*k, t) as u64 as u128 & mask(t), blocks[target.0 as usize]);
+                }
+                sw.emit(&mut self.b, v, blocks[default.0 as usize]);
+            }
+            Terminator::Return(v) => {
+                let value = v.as_ref().map(|v| self.operand(v));
+                self.release_owned()?;
+                self.b.ins().return_(value.as_slice());
+            }
+        }
+        Ok(())
+    }
+}

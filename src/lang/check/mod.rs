@@ -1,0 +1,218 @@
+//! Name resolution, type checking and return-type inference: syntax tree to
+//! typed tree.
+//!
+//! Return types that are not annotated are inferred by iterating to a fixed
+//! point: each round checks every body in *infer* mode, where a call to a
+//! function whose type is still unknown has the `Unknown` type, which
+//! silences every check it reaches, and a function's type is the join of the
+//! known types it returns. A final round checks for real, reporting the
+//! first error of the unit by position.
+//!
+//! In reading order: `decls` (the unit's names and signatures), this file
+//! (the rounds), `checker` (the state of one body and the rules every
+//! construct shares), `body` (a function's or the top level's whole body),
+//! `stmt`, `expr`, `builtins`.
+
+mod body;
+mod builtins;
+mod checker;
+mod decls;
+mod expr;
+mod stmt;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use self::checker::{Checker, GlobalTable, Known, UnitFn};
+use self::decls::Decls;
+use super::ast::*;
+use super::typed::*;
+use crate::diag::DiagResult;
+
+/// What the unit can see of the manager it is compiled into.
+pub trait Env {
+    /// A function compiled earlier: its type, or `Err(type as text)` when it
+    /// has a type the source language cannot express (a MIR function).
+    fn function(&self, name: &str) -> Option<Result<Sig, String>>;
+    /// A global defined earlier: its type and whether it is mutable.
+    fn global(&self, name: &str) -> Option<(Type, bool)>;
+    /// A registered host function: its type, or `Err(type as text)` when
+    /// the source language cannot express it.
+    fn host(&self, name: &str) -> Option<Result<Sig, String>>;
+    /// False when host functions are not known here (printing MIR without
+    /// a manager): `extern fn` declarations are then taken as written.
+    fn knows_hosts(&self) -> bool {
+        true
+    }
+    /// Every function and global name, for "did you mean" suggestions.
+    fn names(&self) -> Vec<String>;
+}
+
+/// An environment with nothing in it (a fresh manager).
+pub struct EmptyEnv;
+
+impl Env for EmptyEnv {
+    fn function(&self, _: &str) -> Option<Result<Sig, String>> {
+        None
+    }
+    fn global(&self, _: &str) -> Option<(Type, bool)> {
+        None
+    }
+    fn host(&self, _: &str) -> Option<Result<Sig, String>> {
+        None
+    }
+    fn knows_hosts(&self) -> bool {
+        false
+    }
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+pub fn check(unit: &Unit, env: &dyn Env) -> DiagResult<TypedUnit> {
+    let mut decls = decls::collect(unit, env)?;
+    let mut unit_fns = std::mem::take(&mut decls.unit_fns);
+    infer_returns(&decls, &mut unit_fns, env);
+    final_round(decls, &unit_fns, env)
+}
+
+/// Inference rounds, callees first so a chain of calls settles in one
+/// round. Each round that changes something moves a function or global
+/// up the lattice unknown < i64 < f64, so the rounds are bounded.
+fn infer_returns(decls: &Decls, unit_fns: &mut HashMap<String, UnitFn>, env: &dyn Env) {
+    let order = decls::callees_first(&decls.fns);
+    let max_rounds = 3 * (decls.fns.len() + decls.top.len()) + 4;
+    let mut globals_known: Vec<(String, Known)> = Vec::new();
+    for _ in 0..max_rounds {
+        let mut cx = Checker::new(env, unit_fns, true, Cow::Owned(GlobalTable::default()));
+        let _ = cx.check_init(&decls.top);
+        let globals = cx.into_globals();
+        let mut changed = globals.types() != globals_known;
+        globals_known = globals.types();
+        for f in &order {
+            if unit_fns[&f.header.name].annotated {
+                continue;
+            }
+            let info = &unit_fns[&f.header.name];
+            let inferred = Checker::new(env, unit_fns, true, Cow::Borrowed(&globals)).infer_fn(f, info);
+            let Ok(inferred) = inferred else { continue };
+            let Some(entry) = unit_fns.get_mut(&f.header.name) else { continue };
+            let merged = match (entry.ret, inferred) {
+                (None, t) => t,
+                (Some(old), Some(new)) => Some(join(old, new).unwrap_or(old)),
+                (old, None) => old,
+            };
+            if merged != entry.ret {
+                entry.ret = merged;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// The final round: every error is real; the first by position is reported.
+fn final_round(decls: Decls, unit_fns: &HashMap<String, UnitFn>, env: &dyn Env) -> DiagResult<TypedUnit> {
+    let mut cx = Checker::new(env, unit_fns, false, Cow::Owned(GlobalTable::default()));
+    let init = cx.check_init(&decls.top);
+    let globals = cx.into_globals();
+    let functions: Vec<DiagResult<TFunction>> = decls
+        .fns
+        .iter()
+        .map(|f| Checker::new(env, unit_fns, false, Cow::Borrowed(&globals)).final_fn(f, &unit_fns[&f.header.name]))
+        .collect();
+    let errors = init.as_ref().err().into_iter().chain(functions.iter().filter_map(|r| r.as_ref().err()));
+    if let Some(first) = errors.min_by_key(|e| e.pos) {
+        return Err(first.clone());
+    }
+    let init = init?;
+    let functions = functions.into_iter().collect::<DiagResult<Vec<_>>>()?;
+    Ok(TypedUnit { functions, init, globals: globals.declarations(), externs: decls.externs })
+}
+
+/// The common type of two results (`i64` widens to `f64`).
+fn join(a: Type, b: Type) -> Option<Type> {
+    match (a, b) {
+        _ if a == b => Some(a),
+        (Type::I64, Type::F64) | (Type::F64, Type::I64) => Some(Type::F64),
+        _ => None,
+    }
+}
+
+fn is_numeric(t: Type) -> bool {
+    matches!(t, Type::I64 | Type::F64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::DiagResult;
+    use crate::lang::parser::parse;
+    use crate::util::names::suggest;
+
+    fn check_src(src: &str) -> DiagResult<TypedUnit> {
+        check(&parse(src)?, &EmptyEnv)
+    }
+
+    fn ret_of(src: &str, name: &str) -> Type {
+        let unit = check_src(src).unwrap();
+        unit.functions.iter().find(|f| f.name == name).unwrap().sig.ret
+    }
+
+    #[test]
+    fn infers_recursive_and_mutually_recursive_returns() {
+        let fib = "fn fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n";
+        assert_eq!(ret_of(fib, "fib"), Type::I64);
+        let even_odd = "fn even(n):\n    if n == 0: return true\n    return odd(n - 1)\nfn odd(n):\n    if n == 0: return false\n    return even(n - 1)\n";
+        assert_eq!(ret_of(even_odd, "odd"), Type::Bool);
+        // i64 and f64 returns join to f64, also through recursion.
+        let halve = "fn h(n):\n    if n == 0: return 1\n    return h(n - 1) * 0.5\n";
+        assert_eq!(ret_of(halve, "h"), Type::F64);
+    }
+
+    #[test]
+    fn uninferable_recursion_asks_for_an_annotation() {
+        let e = check_src("fn r(n): r(n + 1) + 1").unwrap_err();
+        assert!(e.message.contains("return type"), "{e}");
+    }
+
+    #[test]
+    fn no_implicit_conversions_but_promotion() {
+        assert!(check_src("if 1:\n    2\n").unwrap_err().message.contains("must be bool"));
+        assert!(check_src("val x = 1 + 2.5").is_ok());
+        assert!(check_src("fn f(x: f64): x\nval y = f(3)").is_ok());
+        let e = check_src("var x = 1\nx = 2.5").unwrap_err();
+        assert!(e.message.contains("must be i64, found f64"), "{e}");
+    }
+
+    #[test]
+    fn reports_the_first_error_by_position() {
+        let e = check_src("fn a(): b()\nfn c(): undefined_thing\n").unwrap_err();
+        assert_eq!(e.pos.line, 1, "{e}");
+    }
+
+    #[test]
+    fn suggestions() {
+        let e = check_src("fn fib(n): n\nval x = fibb(3)").unwrap_err();
+        assert!(e.message.contains("did you mean `fib`"), "{e}");
+        assert_eq!(suggest("totally_different", ["fib"]), None);
+    }
+
+    #[test]
+    fn must_return_on_every_path() {
+        let e = check_src("fn f(x):\n    if x > 0:\n        return 1\n").unwrap_err();
+        assert!(e.message.contains("without returning"), "{e}");
+        assert!(check_src("fn f(x):\n    if x > 0:\n        return 1\n    else:\n        return 2\n").is_ok());
+    }
+
+    #[test]
+    fn top_level_globals_and_function_locals() {
+        let unit = check_src("timeout = 30 * 60\nfn f(): timeout + 1\n").unwrap();
+        assert_eq!(unit.globals.len(), 1);
+        assert_eq!(unit.init.sig.ret, Type::I64);
+        let e = check_src("fn f():\n    y = 3\n").unwrap_err();
+        assert!(e.message.contains("unknown name `y`"), "{e}");
+    }
+}

@@ -1,0 +1,98 @@
+//! The source language's types, and how they map to MIR types, both ways
+//! (lowering maps source to MIR; a manager's earlier MIR functions and
+//! host functions are seen by the checker in source types).
+
+use std::fmt;
+
+use crate::mir::{Signature, Ty};
+
+/// A value type of the source language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    I64,
+    F64,
+    Bool,
+    Text,
+    /// No value: the result of a function that returns nothing.
+    Void,
+}
+
+impl Type {
+    /// The types a program can write (`x: f64`, `-> text`); `void` is not
+    /// one of them.
+    pub const WRITTEN: [Type; 4] = [Type::I64, Type::F64, Type::Bool, Type::Text];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::I64 => "i64",
+            Type::F64 => "f64",
+            Type::Bool => "bool",
+            Type::Text => "text",
+            Type::Void => "void",
+        }
+    }
+
+    /// A type as a program writes it.
+    pub fn from_word(word: &str) -> Option<Type> {
+        Type::WRITTEN.into_iter().find(|t| t.name() == word)
+    }
+
+    /// The MIR type of a source type; `None` for void.
+    pub fn to_mir(self) -> Option<Ty> {
+        Some(match self {
+            Type::I64 => Ty::I64,
+            Type::F64 => Ty::F64,
+            Type::Bool => Ty::Bool,
+            Type::Text => Ty::Text,
+            Type::Void => return None,
+        })
+    }
+
+    /// The source type of a MIR type, when it has one.
+    pub fn from_mir(t: Ty) -> Option<Type> {
+        Type::WRITTEN.into_iter().find(|s| s.to_mir() == Some(t))
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A function's type as the source language sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Sig {
+    pub params: Vec<Type>,
+    pub ret: Type,
+}
+
+impl Sig {
+    /// The MIR signature (void parameters, which the checker never makes,
+    /// are left out).
+    pub fn to_mir(&self) -> Signature {
+        Signature { params: self.params.iter().filter_map(|t| t.to_mir()).collect(), ret: self.ret.to_mir() }
+    }
+
+    /// The source type of a MIR signature, or the signature as text when
+    /// the source language cannot express it (`fn(i32) -> i64`).
+    pub fn from_mir(sig: &Signature) -> Result<Sig, String> {
+        let params: Option<Vec<Type>> = sig.params.iter().map(|t| Type::from_mir(*t)).collect();
+        let ret = match sig.ret {
+            None => Some(Type::Void),
+            Some(t) => Type::from_mir(t),
+        };
+        match (params, ret) {
+            (Some(params), Some(ret)) => Ok(Sig { params, ret }),
+            _ => Err(sig.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Sig {
+    /// As MIR prints signatures (`fn(i64, f64) -> void`): one notation.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<&str> = self.params.iter().map(|t| t.name()).collect();
+        write!(f, "fn({}) -> {}", params.join(", "), self.ret)
+    }
+}

@@ -1,0 +1,139 @@
+//! The operation tables: each enum, its MIR text names (mnemonics) and its
+//! operand class are written once, in the `named_enum!` invocations below;
+//! the parser, the printer, validation and the backends all read them here.
+
+use crate::util::named_enum;
+
+named_enum! {
+    /// One-operand operations: `d = neg x`.
+    UnOp {
+        /// Integer (wrapping) or float negation.
+        Neg = "neg",
+        /// Boolean not, or bitwise not of an integer.
+        Not = "not",
+        /// Absolute value (integers wrap: `abs(MIN) == MIN`).
+        Abs = "abs",
+        Sqrt = "sqrt",
+        Floor = "floor",
+        Ceil = "ceil",
+        /// Round toward zero (floats).
+        Trunc = "trunc",
+        /// Length of a text in bytes (the result is i64).
+        Len = "len",
+    }
+}
+
+named_enum! {
+    /// Two-operand operations on one type: `d = add a, b`.
+    BinOp {
+        /// Also concatenates two texts.
+        Add = "add",
+        Sub = "sub",
+        Mul = "mul",
+        /// Signed integer division (checked: zero is a runtime error, `MIN / -1`
+        /// wraps) or float division.
+        Div = "div",
+        /// Signed remainder with the dividend's sign (checked like `Div`; `% -1`
+        /// is 0), or float remainder (`fmod`).
+        Rem = "rem",
+        UDiv = "udiv",
+        URem = "urem",
+        /// Integer power (checked: a negative exponent is a runtime error;
+        /// wraps on overflow) or float `pow`.
+        Pow = "pow",
+        And = "and",
+        Or = "or",
+        Xor = "xor",
+        Shl = "shl",
+        /// Arithmetic shift right.
+        Shr = "shr",
+        /// Logical shift right.
+        UShr = "ushr",
+        Min = "min",
+        Max = "max",
+    }
+}
+
+named_enum! {
+    /// Comparisons, with a bool result: `c = lt a, b`.
+    CmpOp {
+        Eq = "eq",
+        Ne = "ne",
+        /// Signed (integers) or ordered (floats) comparisons.
+        Lt = "lt",
+        Le = "le",
+        Gt = "gt",
+        Ge = "ge",
+        ULt = "ult",
+        ULe = "ule",
+        UGt = "ugt",
+        UGe = "uge",
+    }
+}
+
+named_enum! {
+    /// Conversions to the destination's type: `d = sext x`.
+    ConvOp {
+        /// Sign-extend to a wider integer.
+        Sext = "sext",
+        /// Zero-extend to a wider integer (also bool to integer).
+        Zext = "zext",
+        /// Keep the low bits (a narrower integer).
+        Reduce = "reduce",
+        /// Signed integer to float.
+        SIntToFloat = "sitof",
+        UIntToFloat = "uitof",
+        /// Float to signed integer, toward zero, saturating at the target
+        /// type's range; NaN gives 0.
+        FloatToSInt = "ftosi",
+        FloatToUInt = "ftoui",
+        FPromote = "fpromote",
+        FDemote = "fdemote",
+        /// Reinterpret the bits (same width).
+        Bitcast = "bitcast",
+        /// Any integer, float or bool as text (`str`).
+        ToText = "str",
+        /// Text to i64 or f64 (`int`, `float`): a text that is not a number
+        /// is a runtime error.
+        Parse = "parse",
+    }
+}
+
+/// An operation of one of the tables, as the text names it: which table it
+/// is in decides how many operands it takes (one for unary operations and
+/// conversions, two for the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Unary(UnOp),
+    Binary(BinOp),
+    Cmp(CmpOp),
+    Convert(ConvOp),
+}
+
+impl Op {
+    pub fn from_name(text: &str) -> Option<Op> {
+        UnOp::from_name(text)
+            .map(Op::Unary)
+            .or_else(|| BinOp::from_name(text).map(Op::Binary))
+            .or_else(|| CmpOp::from_name(text).map(Op::Cmp))
+            .or_else(|| ConvOp::from_name(text).map(Op::Convert))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mnemonic_names_exactly_one_operation() {
+        let all: Vec<(&str, Op)> = (UnOp::ALL.iter().map(|o| (o.name(), Op::Unary(*o))))
+            .chain(BinOp::ALL.iter().map(|o| (o.name(), Op::Binary(*o))))
+            .chain(CmpOp::ALL.iter().map(|o| (o.name(), Op::Cmp(*o))))
+            .chain(ConvOp::ALL.iter().map(|o| (o.name(), Op::Convert(*o))))
+            .collect();
+        assert_eq!(all.len(), 46);
+        for (name, op) in &all {
+            assert_eq!(Op::from_name(name), Some(*op), "{name}");
+        }
+    }
+}

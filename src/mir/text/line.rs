@@ -1,0 +1,155 @@
+//! A cursor over the tokens of one MIR text line, and the small grammar
+//! pieces every kind of line shares (names, types, signatures, `@N`).
+
+use super::lex::{Tok, Token};
+use crate::diag::Diagnostic;
+use crate::mir::data::{Signature, Ty};
+
+pub(super) struct Line<'a> {
+    pub toks: &'a [Token],
+    pub at: usize,
+    pub line: u32,
+    /// The column just past the line's last character (where "found end
+    /// of line" points).
+    pub end_col: u32,
+}
+
+impl<'a> Line<'a> {
+    pub fn new(toks: &'a [Token], line: u32, text: &str) -> Line<'a> {
+        Line { toks, at: 0, line, end_col: text.chars().count() as u32 + 1 }
+    }
+
+    pub fn peek(&self) -> Option<&'a Tok> {
+        self.toks.get(self.at).map(|t| &t.tok)
+    }
+
+    pub fn peek_at(&self, ahead: usize) -> Option<&'a Tok> {
+        self.toks.get(self.at + ahead).map(|t| &t.tok)
+    }
+
+    pub fn col(&self) -> u32 {
+        self.toks.get(self.at).map_or(self.end_col, |t| t.col)
+    }
+
+    pub fn err(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.line, self.col(), message)
+    }
+
+    pub fn err_at(&self, col: u32, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.line, col, message)
+    }
+
+    pub fn expected(&self, what: &str) -> Diagnostic {
+        match self.peek() {
+            Some(t) => self.err(format!("expected {what}, found {}", t.describe())),
+            None => self.err(format!("expected {what}, found end of line")),
+        }
+    }
+
+    pub fn next(&mut self) -> Option<&'a Tok> {
+        let t = self.peek();
+        if t.is_some() {
+            self.at += 1;
+        }
+        t
+    }
+
+    pub fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn expect(&mut self, c: char, what: &str) -> Result<(), Diagnostic> {
+        if self.eat(c) { Ok(()) } else { Err(self.expected(what)) }
+    }
+
+    pub fn name(&mut self, what: &str) -> Result<(String, u32), Diagnostic> {
+        let col = self.col();
+        match self.peek() {
+            Some(Tok::Name(n)) => {
+                self.at += 1;
+                Ok((n.clone(), col))
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    pub fn keyword(&mut self, word: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == word) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn ty(&mut self) -> Result<Ty, Diagnostic> {
+        let col = self.col();
+        let (name, _) = self.name(&format!("a type ({})", Ty::names()))?;
+        Ty::from_name(&name)
+            .ok_or_else(|| self.err_at(col, format!("unknown type `{name}` (expected {})", Ty::names())))
+    }
+
+    pub fn ret_ty(&mut self) -> Result<Option<Ty>, Diagnostic> {
+        if self.peek() != Some(&Tok::Arrow) {
+            return Err(self.expected("'->' and a result type (or `-> void`)"));
+        }
+        self.at += 1;
+        if self.keyword("void") { Ok(None) } else { self.ty().map(Some) }
+    }
+
+    /// `(T, T) -> R`: the types of a signature after `fn` or an extern's name.
+    pub fn sig_after_name(&mut self) -> Result<Signature, Diagnostic> {
+        self.expect('(', "'(' and the parameter types")?;
+        let mut params = Vec::new();
+        if !self.eat(')') {
+            loop {
+                params.push(self.ty()?);
+                if self.eat(')') {
+                    break;
+                }
+                self.expect(',', "',' or ')' in the parameter types")?;
+            }
+        }
+        Ok(Signature { params, ret: self.ret_ty()? })
+    }
+
+    /// `fn(T, T) -> R`.
+    pub fn signature(&mut self) -> Result<Signature, Diagnostic> {
+        if !self.keyword("fn") {
+            return Err(self.expected("a signature `fn(...) -> T`"));
+        }
+        self.sig_after_name()
+    }
+
+    pub fn int(&mut self, what: &str) -> Result<i128, Diagnostic> {
+        match self.peek() {
+            Some(Tok::Int(v)) => {
+                let v = *v;
+                self.at += 1;
+                Ok(v)
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// An optional `@N` source line.
+    pub fn line_attr(&mut self) -> Result<Option<u32>, Diagnostic> {
+        if !self.eat('@') {
+            return Ok(None);
+        }
+        let v = self.int("a line number after '@'")?;
+        u32::try_from(v).map(Some).map_err(|_| self.err("line number out of range"))
+    }
+
+    pub fn end(&self) -> Result<(), Diagnostic> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.expected("end of line")),
+        }
+    }
+}

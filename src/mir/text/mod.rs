@@ -1,0 +1,247 @@
+//! The MIR text format, version 1 (docs/mir.md): a parser that turns text
+//! into [`Module`] and remembers where everything was, and a printer that
+//! turns a module back into text the parser reads.
+//!
+//! In reading order: `lex` (a line to tokens), `line` (a cursor over one
+//! line's tokens), `parse` (each kind of line to raw items), `resolve`
+//! (raw items to MIR, once a whole function is read), `print`.
+//!
+//! Invariant: the parser never panics, whatever the input; every problem is
+//! a [`Diagnostic`] at a line and column.
+
+mod lex;
+mod line;
+mod parse;
+mod print;
+mod resolve;
+
+use std::collections::HashMap;
+
+use self::lex::{Tok, lex_line};
+use self::line::Line;
+use self::parse::RawFunction;
+use super::data::*;
+use super::validate::{FnRef, Loc, MirEnv, NoEnv};
+use crate::diag::{Diagnostic, Pos};
+
+pub use self::print::print;
+
+/// The MIR format version this library reads and writes.
+pub const VERSION: u32 = 1;
+
+/// The first word of MIR text: a file whose first line is `mir <N>` holds
+/// MIR, anything else is source.
+pub const MAGIC: &str = "mir";
+
+/// True when `text` starts with the MIR version line (`mir <n>`).
+pub fn is_mir_text(text: &str) -> bool {
+    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    let mut words = first.split_whitespace();
+    words.next() == Some(MAGIC) && words.next().is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Words that are constants in operand position, so no local, parameter
+/// or printed name may be one of them.
+fn is_constant_name(name: &str) -> bool {
+    matches!(name, "true" | "false" | "inf" | "nan")
+}
+
+/// Where the parts of a parsed module were in the text.
+#[derive(Default, Debug)]
+pub struct Positions {
+    at: HashMap<Loc, Pos>,
+}
+
+impl Positions {
+    fn insert(&mut self, loc: Loc, line: u32, col: u32) {
+        self.at.insert(loc, Pos::new(line, col));
+    }
+
+    /// The position of `loc` (the closest known position).
+    pub fn of(&self, loc: Loc) -> Pos {
+        let fallback = match loc {
+            Loc::Inst(r, _, _) | Loc::Term(r, _) | Loc::Block(r, _) | Loc::Slot(r, _) => Some(Loc::Function(r)),
+            _ => None,
+        };
+        self.at.get(&loc).or_else(|| fallback.and_then(|f| self.at.get(&f))).copied().unwrap_or(Pos::new(1, 1))
+    }
+}
+
+/// Parses MIR text (the whole blob, version line first).
+pub fn parse(text: &str) -> Result<(Module, Positions), Diagnostic> {
+    parse_with(text, &NoEnv)
+}
+
+/// Parses a signature `fn(i64, f64, ptr) -> i64` (`-> void` for none).
+pub fn parse_signature(text: &str) -> Result<Signature, String> {
+    let toks = lex_line(text, 1).map_err(|e| e.message)?;
+    let mut l = Line::new(&toks, 1, text);
+    let sig = l.signature().and_then(|sig| l.end().map(|_| sig));
+    sig.map_err(|e| format!("{} (expected a signature like `fn(i64, f64, ptr) -> i64` or `fn() -> void`)", e.message))
+}
+
+/// Parses MIR text; `env` gives the types of functions and globals defined
+/// outside the text, so constants passed to or stored in them get the
+/// right type without a suffix.
+pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate().map(|(i, s)| (i as u32 + 1, s));
+    version_line(lines.next())?;
+    let mut module = Module::default();
+    let mut pos = Positions::default();
+    let mut raw_fns: Vec<RawFunction> = Vec::new();
+    let mut current: Option<RawFunction> = None;
+    let mut last_line = 1;
+    for (n, src) in lines {
+        last_line = n;
+        let toks = lex_line(src, n)?;
+        if toks.is_empty() {
+            continue;
+        }
+        let mut l = Line::new(&toks, n, src);
+        match current.as_mut() {
+            None => current = parse::top_item(&mut l, &mut module, &mut pos)?,
+            Some(_) if l.eat('}') => {
+                l.end()?;
+                raw_fns.extend(current.take());
+            }
+            Some(f) => parse::body_line(&mut l, f)?,
+        }
+    }
+    if let Some(f) = current {
+        return Err(Diagnostic::at(
+            last_line + 1,
+            1,
+            format!("unexpected end of input: `{}` (line {}) is not closed with '}}'", f.name, f.text_line),
+        ));
+    }
+    resolve_functions(raw_fns, &mut module, env, &mut pos)?;
+    Ok((module, pos))
+}
+
+/// `mir 1`, the first line.
+fn version_line(first: Option<(u32, &str)>) -> Result<(), Diagnostic> {
+    let version_err = |line: u32| Diagnostic::at(line, 1, format!("expected the version line `mir {VERSION}` first"));
+    let (n, first) = first.ok_or_else(|| version_err(1))?;
+    let toks = lex_line(first, n)?;
+    let mut l = Line::new(&toks, n, first);
+    if !l.keyword(MAGIC) {
+        return Err(version_err(n));
+    }
+    let version_col = l.col();
+    let digits = matches!(l.peek(), Some(Tok::Int(_)))
+        && first.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
+    let v = l.int("the MIR version number")?;
+    if !digits {
+        return Err(Diagnostic::at(n, version_col, "the version is a decimal number: `mir 1`"));
+    }
+    if v != VERSION as i128 {
+        return Err(Diagnostic::at(
+            n,
+            version_col,
+            format!("unsupported MIR version {v} (this rtjit reads version {VERSION})"),
+        ));
+    }
+    l.end()
+}
+
+/// Resolves every function once all are read, so calls can name any
+/// function of the module.
+fn resolve_functions(
+    raw_fns: Vec<RawFunction>,
+    module: &mut Module,
+    env: &dyn MirEnv,
+    pos: &mut Positions,
+) -> Result<(), Diagnostic> {
+    let sigs: HashMap<String, Signature> = raw_fns
+        .iter()
+        .filter(|f| !f.init)
+        .map(|f| (f.name.clone(), f.sig()))
+        .chain(module.externs.iter().map(|e| (e.name.clone(), e.sig.clone())))
+        .collect();
+    let globals: HashMap<String, Ty> = module.globals.iter().map(|g| (g.name.clone(), g.ty)).collect();
+    let types = resolve::Types { sigs: &sigs, globals: &globals, env };
+    for raw in raw_fns {
+        let r = if raw.init { FnRef::Init } else { FnRef::Function(module.functions.len()) };
+        if raw.init && module.init.is_some() {
+            return Err(Diagnostic::at(raw.text_line, raw.col, "a module has at most one `init` block"));
+        }
+        let init = raw.init;
+        let f = resolve::function(raw, r, &types, pos)?;
+        if init {
+            module.init = Some(f);
+        } else {
+            module.functions.push(f);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIB: &str = "mir 1
+; fib, by hand
+fn fib(n: i64) -> i64 {
+    local c: bool
+    local a: i64
+    local b: i64
+entry:
+    c = lt n, 2
+    br c, base, rec
+base:
+    ret n
+rec:
+    a = sub n, 1
+    a = call fib(a)
+    b = sub n, 2
+    b = call fib(b)
+    a = add a, b
+    ret a
+}
+";
+
+    #[test]
+    fn parses_and_prints_back() {
+        let (m, _) = parse(FIB).unwrap();
+        crate::mir::validate(&m, &crate::mir::NoEnv).unwrap();
+        let printed = print(&m);
+        let (again, _) = parse(&printed).unwrap();
+        assert_eq!(m, again, "{printed}");
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = parse("mir 2\n").unwrap_err();
+        assert!(e.message.contains("unsupported MIR version 2"), "{e}");
+        let e = parse("fn f() -> void {\n}").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.col), (1, 1));
+        let e = parse("mir 1\nfn f() -> i64 {\nentry:\n    x = frob 1\n    ret 0\n}\n").unwrap_err();
+        assert_eq!(e.pos.line, 4, "{e}");
+        let e = parse("mir 1\nfn f() -> i64 {\na:\n    jmp b\n").unwrap_err();
+        assert!(e.message.contains("not closed"), "{e}");
+        let e = parse("mir 1\nfn f() -> i64 {\na:\n    local x: i64\nb:\n    ret 1\n}\n").unwrap_err();
+        assert!(e.message.contains("falls off its end"), "{e}");
+        let e = parse("mir 1\nfn f() -> i64 {\n    ret 300:i8\n}\n").unwrap_err();
+        assert!(e.message.contains("does not fit in i8"), "{e}");
+    }
+
+    #[test]
+    fn signatures_parse_with_the_text_parser() {
+        let sig = parse_signature(" fn( i64,f64 , ptr ) ->i64 ").unwrap();
+        assert_eq!(sig.to_string(), "fn(i64, f64, ptr) -> i64");
+        assert_eq!(parse_signature("fn() -> void").unwrap().to_string(), "fn() -> void");
+        assert!(parse_signature("fn(i64) -> i64 extra").is_err());
+        assert!(parse_signature("fn(text2) -> i64").unwrap_err().contains("unknown type `text2`"));
+    }
+
+    #[test]
+    fn never_panics_on_prefixes_of_valid_text() {
+        for end in 0..FIB.len() {
+            if FIB.is_char_boundary(end) {
+                let _ = parse(&FIB[..end]);
+            }
+        }
+    }
+}

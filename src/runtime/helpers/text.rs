@@ -1,0 +1,363 @@
+//! Text values: immutable, reference-counted UTF-8 strings shared by JIT
+//! code, globals and the host.
+//!
+//! A text value is a pointer to an [`RtText`] header followed by the bytes;
+//! NULL is the empty text (so zeroed locals and globals are valid). Every
+//! operation borrows its text arguments and returns a new reference. The
+//! `extern "C"` functions are what JIT code calls by address; they never
+//! panic (a panic cannot unwind through JIT frames). Rust code holds texts
+//! as [`OwnedText`], which releases its reference when dropped.
+
+use std::alloc::{Layout, alloc, dealloc};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::abi::{ErrKind, ExecCtx};
+use crate::util::sync;
+
+#[repr(C)]
+pub struct RtText {
+    refs: AtomicUsize,
+    len: usize,
+}
+
+const HEADER: usize = std::mem::size_of::<RtText>();
+
+fn layout(len: usize) -> Option<Layout> {
+    Layout::from_size_align(HEADER.checked_add(len)?, std::mem::align_of::<RtText>()).ok()
+}
+
+/// A new text holding `bytes` (which must be UTF-8), with one reference.
+/// Empty text is NULL.
+fn new(bytes: &[u8]) -> *mut RtText {
+    if bytes.is_empty() {
+        return std::ptr::null_mut();
+    }
+    let Some(layout) = layout(bytes.len()) else { return std::ptr::null_mut() };
+    // SAFETY: the layout has a non-zero size; on success the header and the
+    // bytes are written before the pointer escapes.
+    unsafe {
+        let p = alloc(layout) as *mut RtText;
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        p.write(RtText { refs: AtomicUsize::new(1), len: bytes.len() });
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), (p as *mut u8).add(HEADER), bytes.len());
+        p
+    }
+}
+
+/// The bytes of a text.
+///
+/// # Safety
+/// `p` is NULL or a live text, which stays alive while the slice is used.
+unsafe fn bytes<'a>(p: *const RtText) -> &'a [u8] {
+    if p.is_null() {
+        return &[];
+    }
+    // SAFETY: a live text has `len` bytes after its header.
+    unsafe { std::slice::from_raw_parts((p as *const u8).add(HEADER), (*p).len) }
+}
+
+/// The text as `&str`.
+///
+/// # Safety
+/// As for [`bytes`].
+unsafe fn as_str<'a>(p: *const RtText) -> &'a str {
+    // SAFETY: texts are only ever built from UTF-8 (literals, concatenation
+    // of texts, formatting, and host strings checked at the boundary).
+    unsafe { std::str::from_utf8_unchecked(bytes(p)) }
+}
+
+/// Adds a reference.
+///
+/// # Safety
+/// `p` is NULL or a text the caller holds a reference to.
+pub unsafe extern "C" fn retain(p: *const RtText) {
+    if !p.is_null() {
+        // SAFETY: the caller holds a reference, so the text is alive.
+        unsafe { (*p).refs.fetch_add(1, Ordering::Relaxed) };
+    }
+}
+
+/// Drops a reference, freeing the text with the last one.
+///
+/// # Safety
+/// `p` is NULL or a text the caller holds a reference to, which it gives up.
+pub unsafe extern "C" fn release(p: *const RtText) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: the caller gives up a reference it holds; after the last one
+    // nothing else can reach the text, so it may be freed.
+    unsafe {
+        if (*p).refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        if let Some(layout) = layout((*p).len) {
+            dealloc(p as *mut u8, layout);
+        }
+    }
+}
+
+/// A new reference to `a + b`.
+///
+/// # Safety
+/// `a` and `b` are NULL or texts the caller holds references to.
+pub unsafe extern "C" fn concat(a: *const RtText, b: *const RtText) -> *mut RtText {
+    // SAFETY: both operands are borrowed from the caller.
+    let (x, y) = unsafe { (bytes(a), bytes(b)) };
+    let shared = if y.is_empty() {
+        a
+    } else if x.is_empty() {
+        b
+    } else {
+        let mut joined = Vec::with_capacity(x.len() + y.len());
+        joined.extend_from_slice(x);
+        joined.extend_from_slice(y);
+        return new(&joined);
+    };
+    // SAFETY: `shared` is one of the borrowed operands.
+    unsafe { retain(shared) };
+    shared as *mut RtText
+}
+
+/// # Safety
+/// As for [`concat`].
+pub unsafe extern "C" fn equal(a: *const RtText, b: *const RtText) -> u8 {
+    // SAFETY: borrowed operands.
+    u8::from(a == b || unsafe { bytes(a) == bytes(b) })
+}
+
+/// -1, 0 or 1: bytewise order.
+///
+/// # Safety
+/// As for [`concat`].
+pub unsafe extern "C" fn compare(a: *const RtText, b: *const RtText) -> i32 {
+    // SAFETY: borrowed operands.
+    match unsafe { bytes(a).cmp(bytes(b)) } {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    }
+}
+
+/// # Safety
+/// `a` is NULL or a text the caller holds a reference to.
+pub unsafe extern "C" fn length(a: *const RtText) -> i64 {
+    // SAFETY: borrowed operand.
+    unsafe { bytes(a).len() as i64 }
+}
+
+pub extern "C" fn from_i64(v: i64) -> *mut RtText {
+    new(v.to_string().as_bytes())
+}
+
+/// Shortest text that reads back as the same f64 (`1.0`, `0.1`, `1e16`,
+/// `NaN`, `inf`).
+pub extern "C" fn from_f64(v: f64) -> *mut RtText {
+    new(format!("{v:?}").as_bytes())
+}
+
+pub extern "C" fn from_bool(v: u8) -> *mut RtText {
+    new(if v != 0 { b"true" } else { b"false" })
+}
+
+/// Records "invalid number" with the offending text in the context.
+///
+/// # Safety
+/// `ctx` is the live context of the running call; `text` is borrowed.
+unsafe fn invalid_number(ctx: *mut ExecCtx, text: *const RtText) {
+    // SAFETY: forwarded from the caller; the detail takes a reference of
+    // its own, which whoever runs the call releases.
+    unsafe {
+        retain(text);
+        (*ctx).err_kind = ErrKind::InvalidNumber as u32;
+        (*ctx).err_detail = text as *mut RtText as *mut u8;
+    }
+}
+
+/// `int(text)`: optional sign and decimal digits, surrounding whitespace
+/// ignored; anything else (or out of range) is an error in `ctx`.
+///
+/// # Safety
+/// `ctx` is the running call's context; `text` is NULL or a borrowed text.
+pub unsafe extern "C" fn parse_i64(ctx: *mut ExecCtx, text: *const RtText) -> i64 {
+    // SAFETY: borrowed operand.
+    match unsafe { as_str(text) }.trim().parse::<i64>() {
+        Ok(v) => v,
+        Err(_) => {
+            // SAFETY: forwarded from the caller.
+            unsafe { invalid_number(ctx, text) };
+            0
+        }
+    }
+}
+
+/// `float(text)`: a decimal or scientific number, `inf` or `nan`,
+/// surrounding whitespace ignored.
+///
+/// # Safety
+/// As for [`parse_i64`].
+pub unsafe extern "C" fn parse_f64(ctx: *mut ExecCtx, text: *const RtText) -> f64 {
+    // SAFETY: borrowed operand.
+    match unsafe { as_str(text) }.trim().parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => {
+            // SAFETY: forwarded from the caller.
+            unsafe { invalid_number(ctx, text) };
+            0.0
+        }
+    }
+}
+
+/// Text globals are read and replaced under a lock (striped by cell), so a
+/// reader never takes a reference to a text another thread just released.
+static STRIPES: [Mutex<()>; 16] = [const { Mutex::new(()) }; 16];
+
+fn stripe(cell: *const AtomicU64) -> MutexGuard<'static, ()> {
+    sync::lock(&STRIPES[(cell as usize >> 3) % STRIPES.len()])
+}
+
+/// A new reference to the text in a global's cell.
+///
+/// # Safety
+/// `cell` is a live global cell holding NULL or a text reference.
+pub unsafe extern "C" fn global_load(cell: *const AtomicU64) -> *mut RtText {
+    let _guard = stripe(cell);
+    // SAFETY: forwarded from the caller; under the stripe lock no store can
+    // release the text before the reference is taken.
+    unsafe {
+        let p = (*cell).load(Ordering::Acquire) as *mut RtText;
+        retain(p);
+        p
+    }
+}
+
+/// Stores a new reference to `p` in the cell and drops the old one.
+///
+/// # Safety
+/// As for [`global_load`]; `p` is NULL or a borrowed text.
+pub unsafe extern "C" fn global_store(cell: *const AtomicU64, p: *const RtText) {
+    // SAFETY: forwarded from the caller; the cell's old reference is ours
+    // to drop once it is out of the cell.
+    unsafe {
+        retain(p);
+        let old = {
+            let _guard = stripe(cell);
+            (*cell).swap(p as u64, Ordering::AcqRel)
+        };
+        release(old as *const RtText);
+    }
+}
+
+/// Replaces a cell's raw content under its stripe lock, so no JIT code
+/// reads it half-way: the caller gives the cell what it puts in and
+/// receives what it takes out (a text reference, if the cell held one).
+pub fn global_swap(cell: &AtomicU64, raw: u64) -> u64 {
+    let _guard = stripe(cell);
+    cell.swap(raw, Ordering::AcqRel)
+}
+
+/// A text reference held by Rust code; dropping it releases the reference.
+pub struct OwnedText(*mut RtText);
+
+// SAFETY: texts are immutable and their counts atomic, so a reference may
+// move to and be used from any thread.
+unsafe impl Send for OwnedText {}
+// SAFETY: as above.
+unsafe impl Sync for OwnedText {}
+
+impl OwnedText {
+    pub fn new(s: &str) -> OwnedText {
+        OwnedText(new(s.as_bytes()))
+    }
+
+    /// Takes over a reference.
+    ///
+    /// # Safety
+    /// `raw` is NULL or a text reference the caller owns.
+    pub unsafe fn from_raw(raw: *mut RtText) -> OwnedText {
+        OwnedText(raw)
+    }
+
+    /// A new reference to the text in a global's cell.
+    ///
+    /// # Safety
+    /// As for [`global_load`].
+    pub unsafe fn load_global(cell: &AtomicU64) -> OwnedText {
+        // SAFETY: forwarded from the caller; the reference is ours.
+        unsafe { OwnedText(global_load(cell)) }
+    }
+
+    /// The reference, for JIT code or a cell; still owned by `self`.
+    pub fn as_ptr(&self) -> *const RtText {
+        self.0
+    }
+
+    /// Gives up ownership: the caller now holds the reference.
+    pub fn into_raw(self) -> *mut RtText {
+        let p = self.0;
+        std::mem::forget(self);
+        p
+    }
+
+    pub fn as_str(&self) -> &str {
+        // SAFETY: `self` holds a reference, so the text lives while borrowed.
+        unsafe { as_str(self.0) }
+    }
+}
+
+impl Drop for OwnedText {
+    fn drop(&mut self) {
+        // SAFETY: `self` owns this reference.
+        unsafe { release(self.0) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(p: *mut RtText) -> OwnedText {
+        // SAFETY: every helper below returns a new reference.
+        unsafe { OwnedText::from_raw(p) }
+    }
+
+    #[test]
+    fn reference_counting_and_operations() {
+        let a = OwnedText::new("ab");
+        let b = OwnedText::new("cd");
+        // SAFETY: `a` and `b` are live for the calls.
+        unsafe {
+            let ab = owned(concat(a.as_ptr(), b.as_ptr()));
+            assert_eq!(ab.as_str(), "abcd");
+            assert_eq!(length(ab.as_ptr()), 4);
+            assert_eq!(compare(a.as_ptr(), b.as_ptr()), -1);
+            assert_eq!(equal(a.as_ptr(), a.as_ptr()), 1);
+            let same = owned(concat(a.as_ptr(), std::ptr::null()));
+            assert_eq!(same.as_ptr(), a.as_ptr());
+        }
+        assert!(OwnedText::new("").as_ptr().is_null());
+        assert_eq!(OwnedText::new("").as_str(), "");
+    }
+
+    #[test]
+    fn formatting_and_parsing() {
+        let mut ctx = ExecCtx::default();
+        for (v, s) in [(1.0, "1.0"), (0.1, "0.1"), (1e16, "1e16"), (-2.5, "-2.5")] {
+            assert_eq!(owned(from_f64(v)).as_str(), s);
+        }
+        let t = OwnedText::new(" 42 ");
+        let bad = OwnedText::new("12x");
+        // SAFETY: `ctx` is live; the texts are borrowed for the calls.
+        unsafe {
+            assert_eq!(parse_i64(&mut ctx, t.as_ptr()), 42);
+            assert_eq!(ctx.err_kind, 0);
+            assert_eq!(parse_i64(&mut ctx, bad.as_ptr()), 0);
+            assert_eq!(ctx.err_kind, ErrKind::InvalidNumber as u32);
+            drop(owned(ctx.err_detail as *mut RtText));
+        }
+    }
+}

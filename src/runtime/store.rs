@@ -1,0 +1,167 @@
+//! What compiling owns: the function table, the host table and the global
+//! cells (addresses that never move), and the compiled modules with the
+//! text literals their code refers to.
+//!
+//! A module stays alive while any of its functions is a current definition
+//! (`live`) or a unit whose top-level code is still running may reinstate
+//! one (`pins`). After that it is retired, and freed once every call that
+//! might still be running it has returned (see `guard`).
+
+use std::collections::HashMap;
+
+use super::cells::{CellId, CellRef, Cells};
+use super::guard::CallGuard;
+use super::helpers::text::OwnedText;
+use crate::backend::CompiledCode;
+
+/// Compiled code and the text literals it points to.
+pub struct LoadedModule {
+    code: Box<dyn CompiledCode>,
+    literals: Vec<OwnedText>,
+    live: usize,
+    pins: usize,
+}
+
+impl LoadedModule {
+    pub fn new(code: Box<dyn CompiledCode>, literals: Vec<OwnedText>) -> LoadedModule {
+        LoadedModule { code, literals, live: 0, pins: 0 }
+    }
+
+    pub fn code(&self) -> &dyn CompiledCode {
+        self.code.as_ref()
+    }
+
+    /// Frees the code, then drops the literals' references.
+    ///
+    /// # Safety
+    /// No code of the module may be running or be called afterwards.
+    pub unsafe fn free(self) {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.code.free() };
+        drop(self.literals);
+    }
+}
+
+pub type ModuleId = u64;
+
+/// Names to cells of one table, each allocated on first use and never
+/// reused for another name.
+#[derive(Default)]
+pub struct Table {
+    pub cells: Cells,
+    of: HashMap<String, CellId>,
+}
+
+impl Table {
+    /// The cell of `name`; the bool is true for a new one (starting at 0).
+    pub fn cell(&mut self, name: &str) -> (CellId, bool) {
+        if let Some(c) = self.of.get(name) {
+            return (*c, false);
+        }
+        let c = self.cells.alloc(0);
+        self.of.insert(name.to_string(), c);
+        (c, true)
+    }
+
+    pub fn cell_ref(&self, id: CellId) -> CellRef {
+        self.cells.cell_ref(id)
+    }
+}
+
+#[derive(Default)]
+pub struct Store {
+    /// MIR functions' code addresses, one cell per function name.
+    pub functions: Table,
+    /// Host functions' addresses, one cell per registered name.
+    pub hosts: Table,
+    /// Global variables' values.
+    pub globals: Table,
+    modules: HashMap<ModuleId, LoadedModule>,
+    next_id: ModuleId,
+    /// Unreachable modules waiting for a generation flip.
+    retired: Vec<LoadedModule>,
+    /// Modules waiting for the calls of generation `.0` to finish.
+    draining: Option<(usize, Vec<LoadedModule>)>,
+}
+
+impl Store {
+    /// Keeps a module whose `live` functions are being installed, pinned
+    /// until its unit has finished.
+    pub fn add(&mut self, mut module: LoadedModule, live: usize) -> ModuleId {
+        let id = self.next_id;
+        self.next_id += 1;
+        module.live = live;
+        module.pins = 1;
+        self.modules.insert(id, module);
+        id
+    }
+
+    /// One of the module's functions stopped being a current definition.
+    pub fn replaced(&mut self, id: ModuleId) {
+        if let Some(c) = self.modules.get_mut(&id) {
+            c.live = c.live.saturating_sub(1);
+        }
+    }
+
+    /// One of the module's functions became current again (rollback).
+    pub fn reinstated(&mut self, id: ModuleId) {
+        if let Some(c) = self.modules.get_mut(&id) {
+            c.live += 1;
+        }
+    }
+
+    pub fn pin(&mut self, id: ModuleId) {
+        if let Some(c) = self.modules.get_mut(&id) {
+            c.pins += 1;
+        }
+    }
+
+    /// Drops a pin and retires the module if nothing needs it any more.
+    pub fn unpin(&mut self, id: ModuleId) {
+        let Some(c) = self.modules.get_mut(&id) else { return };
+        c.pins = c.pins.saturating_sub(1);
+        if c.live == 0 && c.pins == 0 {
+            if let Some(module) = self.modules.remove(&id) {
+                self.retired.push(module);
+            }
+        }
+    }
+
+    /// Frees what no running call can reach; starts the next grace period.
+    pub fn reclaim(&mut self, guard: &CallGuard) {
+        if let Some((generation, _)) = &self.draining {
+            if guard.drained(*generation) {
+                if let Some((_, modules)) = self.draining.take() {
+                    for module in modules {
+                        // SAFETY: retired before a generation flip whose
+                        // older calls have all returned, so no call can be
+                        // running it or find it again.
+                        unsafe { module.free() };
+                    }
+                }
+            }
+        }
+        if self.draining.is_none() && !self.retired.is_empty() {
+            let generation = guard.flip();
+            self.draining = Some((generation, std::mem::take(&mut self.retired)));
+        }
+    }
+
+    /// Modules alive, retired or draining (for tests and statistics).
+    pub fn module_count(&self) -> usize {
+        self.modules.len() + self.retired.len() + self.draining.as_ref().map_or(0, |(_, v)| v.len())
+    }
+
+    /// Frees everything.
+    ///
+    /// # Safety
+    /// No code of the store may be running or be called afterwards.
+    pub unsafe fn free_all(&mut self) {
+        let draining = self.draining.take().map(|(_, v)| v).unwrap_or_default();
+        let all = self.modules.drain().map(|(_, c)| c).chain(self.retired.drain(..)).chain(draining);
+        for module in all.collect::<Vec<_>>() {
+            // SAFETY: forwarded from the caller.
+            unsafe { module.free() };
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Where the names of the unit being compiled live, as the backend and
+//! the passes see them: the unit's own functions and globals (with their
+//! new cells), then the manager's.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::backend::{Callee, Layout};
+use crate::mir::{self, Signature, Ty};
+use crate::runtime::catalog::Catalog;
+use crate::runtime::cells::CellId;
+use crate::runtime::helpers::text::OwnedText;
+use crate::runtime::store::Store;
+
+/// The cells a unit's functions and globals have, in the module's order.
+pub(super) struct UnitCells {
+    pub functions: Vec<CellId>,
+    pub globals: Vec<CellId>,
+}
+
+pub(super) struct UnitLayout<'a> {
+    pub store: &'a Store,
+    pub catalog: &'a Catalog,
+    /// The unit's functions: function-table cell and signature.
+    pub functions: HashMap<&'a str, (CellId, &'a Signature)>,
+    /// Host functions the unit declares `extern`.
+    pub externs: HashMap<&'a str, &'a Signature>,
+    /// The unit's globals: cell and type.
+    pub globals: HashMap<&'a str, (CellId, Ty)>,
+    /// Text literals made for the code compiled so far, by value.
+    pub literals: RefCell<HashMap<String, OwnedText>>,
+}
+
+impl<'a> UnitLayout<'a> {
+    /// `cells` are the unit's own: one per function and one per global, in
+    /// the module's order.
+    pub fn new(store: &'a Store, catalog: &'a Catalog, module: &'a mir::Module, cells: &UnitCells) -> UnitLayout<'a> {
+        let functions = module.functions.iter().zip(&cells.functions).map(|(f, id)| (f.name.as_str(), (*id, &f.sig)));
+        let globals = module.globals.iter().zip(&cells.globals).map(|(g, id)| (g.name.as_str(), (*id, g.ty)));
+        UnitLayout {
+            store,
+            catalog,
+            functions: functions.collect(),
+            externs: module.externs.iter().map(|e| (e.name.as_str(), &e.sig)).collect(),
+            globals: globals.collect(),
+            literals: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The literals made so far, which the compiled code will own.
+    pub fn take_literals(&self) -> Vec<OwnedText> {
+        self.literals.borrow_mut().drain().map(|(_, text)| text).collect()
+    }
+}
+
+impl Layout for UnitLayout<'_> {
+    fn callee(&self, name: &str) -> Option<Callee> {
+        if let Some((id, sig)) = self.functions.get(name) {
+            return Some(Callee::Jit { table_cell: self.store.functions.cell_ref(*id).addr(), sig: (*sig).clone() });
+        }
+        if let Some(sig) = self.externs.get(name) {
+            let host = self.catalog.hosts.get(name)?;
+            return Some(Callee::Host { table_cell: self.store.hosts.cell_ref(host.cell).addr(), sig: (*sig).clone() });
+        }
+        let f = self.catalog.functions.get(name)?;
+        Some(Callee::Jit { table_cell: self.store.functions.cell_ref(f.id).addr(), sig: f.sig.clone() })
+    }
+
+    fn global_cell(&self, name: &str) -> Option<(usize, Ty)> {
+        if let Some((id, ty)) = self.globals.get(name) {
+            return Some((self.store.globals.cell_ref(*id).addr(), *ty));
+        }
+        self.catalog.globals.get(name).map(|g| (g.cell.addr(), g.ty))
+    }
+
+    fn function_id(&self, name: &str) -> Option<u32> {
+        self.functions.get(name).map(|(id, _)| id.0)
+    }
+
+    fn text_literal(&self, value: &str) -> usize {
+        let mut literals = self.literals.borrow_mut();
+        let text = literals.entry(value.to_string()).or_insert_with(|| OwnedText::new(value));
+        text.as_ptr() as usize
+    }
+}

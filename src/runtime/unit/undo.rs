@@ -1,0 +1,92 @@
+//! What a committed unit changed, so its failure can be undone: the
+//! functions it replaced or added and the globals it declared, and the
+//! value of every global before its top-level code ran.
+
+use std::sync::atomic::Ordering;
+
+use crate::runtime::catalog::{Catalog, FuncEntry, GlobalEntry};
+use crate::runtime::cells::{CellId, CellRef};
+use crate::runtime::globals::{self, Saved};
+use crate::runtime::store::{ModuleId, Store};
+
+/// A function the unit replaced or added.
+pub(super) struct Replaced {
+    pub name: String,
+    pub id: CellId,
+    pub old: Option<FuncEntry>,
+    pub old_addr: u64,
+    pub new_addr: usize,
+}
+
+/// A global's value before the unit ran.
+pub(super) struct SavedValue {
+    pub name: String,
+    pub cell: CellRef,
+    pub value: Saved,
+}
+
+#[derive(Default)]
+pub(super) struct Undo {
+    pub functions: Vec<Replaced>,
+    pub globals: Vec<(String, Option<GlobalEntry>)>,
+    pub values: Vec<SavedValue>,
+}
+
+/// A unit that has run its top-level code successfully but whose undo is
+/// kept because it is nested in a unit still running.
+pub struct Finished {
+    pub(super) undo: Undo,
+    pub(super) pinned: Vec<ModuleId>,
+    pub(super) module: Option<ModuleId>,
+}
+
+impl Finished {
+    /// The unit stays: its modules are no longer pinned for a rollback.
+    pub(super) fn keep(self, store: &mut Store) {
+        self.pinned.iter().for_each(|id| store.unpin(*id));
+    }
+
+    /// Undoes the unit. Functions a later unit replaced meanwhile are left
+    /// as that unit made them.
+    pub(super) fn roll_back(self, store: &mut Store, catalog: &mut Catalog) {
+        for r in self.undo.functions.into_iter().rev() {
+            if catalog.functions.get(&r.name).is_none_or(|f| f.addr != r.new_addr) {
+                continue;
+            }
+            store.functions.cells.get(r.id).store(r.old_addr, Ordering::Release);
+            if let Some(id) = self.module {
+                store.replaced(id);
+            }
+            match r.old {
+                Some(entry) => {
+                    store.reinstated(entry.module);
+                    catalog.functions.insert(r.name, entry);
+                }
+                None => {
+                    catalog.functions.remove(&r.name);
+                }
+            }
+        }
+        // Values first, while the catalog still says what each cell holds.
+        for saved in self.undo.values {
+            let now = catalog.globals.get(&saved.name).map(|g| g.ty);
+            // SAFETY: the cell is the manager's, which is alive; `now` is
+            // the type the catalog says it holds.
+            unsafe { globals::replace(saved.cell.get(), saved.value, now) };
+        }
+        for (name, old) in self.undo.globals.into_iter().rev() {
+            match old {
+                Some(entry) => {
+                    catalog.globals.insert(name, entry);
+                }
+                None => {
+                    if let Some(g) = catalog.globals.remove(&name) {
+                        // SAFETY: as above.
+                        unsafe { globals::clear(g.cell.get(), Some(g.ty)) };
+                    }
+                }
+            }
+        }
+        self.pinned.iter().for_each(|id| store.unpin(*id));
+    }
+}
