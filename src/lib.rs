@@ -12,6 +12,9 @@
 //! The modules are private: the Rust API is the list below (the C API is
 //! `include/rtjit.h`).
 
+// A function past 80 lines (clippy.toml) is a sign to split it by concept.
+#![warn(clippy::too_many_lines)]
+
 mod abi;
 mod backend;
 mod diag;

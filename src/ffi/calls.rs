@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{ffi_guard, try_manager, try_str};
+use super::boundary::{ffi_guard, str_arg, try_manager, try_str};
 use super::types::*;
 use super::values::{c_text, from_rt_value, write_result, write_value};
 use crate::Error;
@@ -24,6 +24,24 @@ unsafe fn array_arg<'a, T>(ptr: *const T, n: usize, name: &str) -> Result<&'a [T
     }
     // SAFETY: non-NULL and `n` elements long by the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
+}
+
+/// Each of the `n` arguments at `ptr`, converted by `convert(arg, index)`.
+///
+/// # Safety
+/// As for [`array_arg`], and `convert` may be called on every element
+/// (its own pointers, if any, meet its contract).
+unsafe fn each_arg<'a, T, U>(
+    ptr: *const T,
+    n: usize,
+    convert: impl Fn(&'a T, usize) -> Result<U, Error>,
+) -> Result<Vec<U>, Error>
+where
+    T: 'a,
+{
+    // SAFETY: forwarded from the caller.
+    let raw: &'a [T] = unsafe { array_arg(ptr, n, "args") }?;
+    raw.iter().enumerate().map(|(i, a)| convert(a, i)).collect()
 }
 
 /// Calls the function `name` with `nargs` integer (or bool: 0/1)
@@ -78,13 +96,9 @@ pub extern "C" fn rt_exec_manager_execute_string(
     ffi_guard!({
         let manager = try_manager!(h);
         let name = try_str!(name);
-        // SAFETY: `args` holds `nargs` string pointers by the caller's contract.
-        let raw = unsafe { array_arg(args, nargs, "args") }?;
-        let mut texts = Vec::with_capacity(raw.len());
-        for (i, arg) in raw.iter().enumerate() {
-            // SAFETY: each element is NULL or a NUL-terminated string.
-            texts.push(unsafe { super::boundary::str_arg(*arg, &format!("args[{i}]")) }?);
-        }
+        // SAFETY: `args` holds `nargs` pointers, each NULL or a
+        // NUL-terminated string, by the caller's contract.
+        let texts = unsafe { each_arg(args, nargs, |a, i| str_arg(*a, &format!("args[{i}]"))) }?;
         Ok(c_text(&manager.call_text(name, &texts)?))
     })
 }
@@ -127,13 +141,9 @@ pub extern "C" fn rt_exec_manager_call(
     ffi_guard!({
         let manager = try_manager!(h);
         let name = try_str!(name);
-        // SAFETY: `args` holds `nargs` values by the caller's contract.
-        let raw = unsafe { array_arg(args, nargs, "args") }?;
-        let mut values = Vec::with_capacity(raw.len());
-        for (i, v) in raw.iter().enumerate() {
-            // SAFETY: each element is a readable rt_value.
-            values.push(unsafe { from_rt_value(v, i + 1) }?);
-        }
+        // SAFETY: `args` holds `nargs` readable rt_values by the caller's
+        // contract.
+        let values = unsafe { each_arg(args, nargs, |v, i| from_rt_value(v, i + 1)) }?;
         let value = manager.call(name, &values)?;
         // SAFETY: as above.
         unsafe { write_result(result, &value) }?;

@@ -87,21 +87,27 @@ impl Rewriter<'_> {
     fn inst(&mut self, inst: Inst, out: &mut Vec<Inst>) {
         let line = inst.line;
         let mut push = |kind| out.push(Inst { kind, line });
-        match inst.kind.dst() {
-            Some(dst) if self.managed(dst) => self.assign(inst.kind, dst, &mut push),
-            None => match &inst.kind {
-                InstKind::Call { callee, .. } if (self.returns)(callee).is_some_and(Ty::is_managed) => {
-                    // The discarded result still holds a reference.
-                    let ty = (self.returns)(callee).unwrap_or(Ty::Text);
+        match inst.kind {
+            kind @ InstKind::Call { dst: None, .. } => match self.discarded_managed(&kind) {
+                // The discarded result still holds a reference.
+                Some(ty) => {
                     let t = self.temp(ty);
-                    let InstKind::Call { callee, args, .. } = inst.kind else { return };
-                    push(InstKind::Call { dst: Some(t), callee, args });
+                    push(kind.with_dst(t));
                     push(InstKind::Release { value: t });
                 }
-                _ => push(inst.kind),
+                None => push(kind),
             },
-            Some(_) => push(inst.kind),
+            kind => match kind.dst() {
+                Some(dst) if self.managed(dst) => self.assign(kind, dst, &mut push),
+                _ => push(kind),
+            },
         }
+    }
+
+    /// The managed type a call without a destination returns, if it does.
+    fn discarded_managed(&self, call: &InstKind) -> Option<Ty> {
+        let InstKind::Call { callee, .. } = call else { return None };
+        (self.returns)(callee).filter(|t| t.is_managed())
     }
 
     /// An instruction writing the managed local `dst`: the new value gets a

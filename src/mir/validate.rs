@@ -112,6 +112,11 @@ pub fn host_type_error(name: &str) -> String {
     format!("host function `{name}` cannot take or return text")
 }
 
+/// An operation's type rule: `ok`, or the error naming it and the type.
+fn applies(ok: bool, op: &str, ty: Ty) -> Check {
+    if ok { Ok(()) } else { Err(format!("{op} does not apply to {ty}")) }
+}
+
 fn invalid(loc: Loc, message: impl Into<String>) -> Invalid {
     Invalid { loc, message: message.into() }
 }
@@ -336,11 +341,17 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn binary(&self, f: &Function, dst: Local, op: BinOp, a: &Operand, b: &Operand) -> Check {
-        let d = self.local(f, dst)?;
+    /// The type two operands share.
+    fn pair(&self, f: &Function, a: &Operand, b: &Operand) -> Result<Ty, String> {
         let ta = self.operand(f, a)?;
         let tb = self.operand(f, b)?;
         self.same("second operand", ta, tb)?;
+        Ok(ta)
+    }
+
+    fn binary(&self, f: &Function, dst: Local, op: BinOp, a: &Operand, b: &Operand) -> Check {
+        let d = self.local(f, dst)?;
+        let ta = self.pair(f, a, b)?;
         self.same("result", d, ta)?;
         let ok = match op {
             BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text,
@@ -350,27 +361,19 @@ impl<'a> Checker<'a> {
             BinOp::UDiv | BinOp::URem | BinOp::Shl | BinOp::Shr | BinOp::UShr => ta.is_int(),
             BinOp::And | BinOp::Or | BinOp::Xor => ta.is_int() || ta == Ty::Bool,
         };
-        if !ok {
-            return Err(format!("{} does not apply to {ta}", op.name()));
-        }
-        Ok(())
+        applies(ok, op.name(), ta)
     }
 
     fn cmp(&self, f: &Function, dst: Local, op: CmpOp, a: &Operand, b: &Operand) -> Check {
         let d = self.local(f, dst)?;
         self.same("comparison result", Ty::Bool, d)?;
-        let ta = self.operand(f, a)?;
-        let tb = self.operand(f, b)?;
-        self.same("second operand", ta, tb)?;
+        let ta = self.pair(f, a, b)?;
         let ok = match op {
             CmpOp::Eq | CmpOp::Ne => true,
             CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => ta.is_int() || ta.is_float() || ta == Ty::Text,
             CmpOp::ULt | CmpOp::ULe | CmpOp::UGt | CmpOp::UGe => ta.is_int() || ta == Ty::Bool,
         };
-        if !ok {
-            return Err(format!("{} does not apply to {ta}", op.name()));
-        }
-        Ok(())
+        applies(ok, op.name(), ta)
     }
 
     fn convert(&self, f: &Function, dst: Local, op: ConvOp, src: &Operand) -> Check {

@@ -117,30 +117,12 @@ fn inline_at(f: &mut Function, template: &Function, bi: usize, ii: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mir::fixtures::FIB;
 
     fn functions(text: &str) -> Vec<Function> {
         crate::mir::text::parse(text).unwrap().0.functions
     }
 
-    const FIB: &str = "mir 1
-fn fib(n: i64) -> i64 {
-    local c: bool
-    local a: i64
-    local b: i64
-entry:
-    c = lt n, 2
-    br c, base, rec
-base:
-    ret n
-rec:
-    a = sub n, 1
-    a = call fib(a)
-    b = sub n, 2
-    b = call fib(b)
-    a = add a, b
-    ret a
-}
-";
 
     #[test]
     fn unrolled_fib_is_valid_and_keeps_self_calls_at_the_leaves() {

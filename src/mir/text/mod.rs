@@ -180,27 +180,8 @@ fn resolve_functions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mir::fixtures::FIB;
 
-    const FIB: &str = "mir 1
-; fib, by hand
-fn fib(n: i64) -> i64 {
-    local c: bool
-    local a: i64
-    local b: i64
-entry:
-    c = lt n, 2
-    br c, base, rec
-base:
-    ret n
-rec:
-    a = sub n, 1
-    a = call fib(a)
-    b = sub n, 2
-    b = call fib(b)
-    a = add a, b
-    ret a
-}
-";
 
     #[test]
     fn parses_and_prints_back() {
