@@ -29,11 +29,4 @@ pub use backend::Backend;
 pub use error::{Error, Result};
 pub use mir::text::{Positions as MirPositions, parse as parse_mir, print as print_mir};
 pub use mir::{Module as MirModule, Signature, Ty};
-pub use runtime::{MIR_INPUT, Manager, SOURCE_INPUT, Value, mir_from_source};
-
-/// Called inside a host function: makes the execution that called it stop
-/// with `message` when the host function returns (as `rt_raise_error`).
-/// False when no execution is running on this thread.
-pub fn raise_error(message: &str) -> bool {
-    runtime::raise(message)
-}
+pub use runtime::{MIR_INPUT, Manager, SOURCE_INPUT, Value, mir_from_source, raise_error};

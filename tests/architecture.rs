@@ -46,7 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("error", &["util", "diag"]),
     ("mir", &["util", "diag"]),
     ("lang", &["mir", "util", "diag"]),
-    ("abi", &["util"]),
+    ("abi", &["mir", "util"]),
     ("backend", &["mir", "abi", "util", "diag"]),
     ("runtime", &["mir", "lang", "abi", "backend", "util", "diag", "error"]),
     ("ffi", &[]), // and the crate root's re-exports: see rule 1

@@ -98,12 +98,6 @@ impl Signature {
     pub fn is_c_compatible(&self) -> bool {
         !self.params.iter().chain(self.ret.iter()).any(|t| t.is_managed())
     }
-
-    /// Parses `fn(i64, f64, ptr) -> i64` (`-> void` for no result), the
-    /// form `Display` prints, with MIR text's own signature parser.
-    pub fn parse(text: &str) -> Result<Signature, String> {
-        super::text::parse_signature(text)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

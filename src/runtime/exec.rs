@@ -21,10 +21,11 @@ thread_local! {
     static CURRENT: std::cell::Cell<*mut ExecCtx> = const { std::cell::Cell::new(std::ptr::null_mut()) };
 }
 
-/// Makes the running call on this thread stop with `message` when the host
-/// function that calls this returns. False when no call is running here.
-/// A second raise in the same call keeps the first message.
-pub fn raise(message: &str) -> bool {
+/// Called inside a host function: makes the execution running on this
+/// thread stop with `message` when the host function returns (as
+/// `rt_raise_error`). False when no execution is running here. A second
+/// raise in the same call keeps the first message.
+pub fn raise_error(message: &str) -> bool {
     let ctx = CURRENT.with(|c| c.get());
     if ctx.is_null() {
         return false;

@@ -279,7 +279,7 @@ mod tests {
 
     extern "C" fn host_check(x: i64) -> i64 {
         if x < 0 {
-            crate::runtime::raise("negative input to host_check");
+            crate::runtime::raise_error("negative input to host_check");
         }
         x * 2
     }

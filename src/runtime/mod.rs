@@ -25,7 +25,7 @@ mod store;
 mod unit;
 mod value;
 
-pub use exec::raise;
+pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
 pub use manager::Manager;
 pub use value::Value;

@@ -1,8 +1,7 @@
 //! Whole bodies: the top level (the unit's init code, whose last statement
 //! is the unit's value) and functions, in infer mode and for real.
 
-use super::checker::{Checker, Ex, Known, UnitFn, stack_ok};
-use super::join;
+use super::checker::{Checker, Ex, Known, UnitFn, join, stack_ok};
 use crate::diag::{DiagResult, Diagnostic};
 use crate::lang::ast::*;
 use crate::lang::typed::*;

@@ -1,7 +1,6 @@
 //! Calls of the built-in functions, one rule each.
 
-use super::checker::{Checker, Ex};
-use super::is_numeric;
+use super::checker::{Checker, Ex, is_numeric};
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::typed::*;
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::Env;
+use super::env::Env;
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::typed::*;
 use crate::util::names;
@@ -176,4 +176,17 @@ pub(super) fn stack_ok(pos: Pos) -> DiagResult<()> {
     } else {
         Err(Diagnostic::new(pos, "program nested too deeply to compile on this thread's stack"))
     }
+}
+
+/// The common type of two results (`i64` widens to `f64`).
+pub(super) fn join(a: Type, b: Type) -> Option<Type> {
+    match (a, b) {
+        _ if a == b => Some(a),
+        (Type::I64, Type::F64) | (Type::F64, Type::I64) => Some(Type::F64),
+        _ => None,
+    }
+}
+
+pub(super) fn is_numeric(t: Type) -> bool {
+    matches!(t, Type::I64 | Type::F64)
 }

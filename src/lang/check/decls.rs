@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::Env;
 use super::checker::UnitFn;
+use super::env::Env;
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::ast::*;
 use crate::lang::typed::{Builtin, ExternFn, Sig, Type};

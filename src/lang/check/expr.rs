@@ -1,7 +1,6 @@
 //! Expressions: names, operators, calls.
 
-use super::checker::{Checker, Ex, Known, stack_ok};
-use super::{is_numeric, join};
+use super::checker::{Checker, Ex, Known, is_numeric, join, stack_ok};
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::lang::typed::*;

@@ -8,7 +8,7 @@
 //! known types it returns. A final round checks for real, reporting the
 //! first error of the unit by position.
 //!
-//! In reading order: `decls` (the unit's names and signatures), this file
+//! In reading order: `env` (what a unit sees of its manager), `decls` (the unit's names and signatures), this file
 //! (the rounds), `checker` (the state of one body and the rules every
 //! construct shares), `body` (a function's or the top level's whole body),
 //! `stmt`, `expr`, `builtins`.
@@ -17,57 +17,20 @@ mod body;
 mod builtins;
 mod checker;
 mod decls;
+mod env;
 mod expr;
 mod stmt;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use self::checker::{Checker, GlobalTable, Known, UnitFn};
+pub use self::env::{EmptyEnv, Env};
+
+use self::checker::{Checker, GlobalTable, Known, UnitFn, join};
 use self::decls::Decls;
 use super::ast::*;
 use super::typed::*;
 use crate::diag::DiagResult;
-
-/// What the unit can see of the manager it is compiled into.
-pub trait Env {
-    /// A function compiled earlier: its type, or `Err(type as text)` when it
-    /// has a type the source language cannot express (a MIR function).
-    fn function(&self, name: &str) -> Option<Result<Sig, String>>;
-    /// A global defined earlier: its type and whether it is mutable.
-    fn global(&self, name: &str) -> Option<(Type, bool)>;
-    /// A registered host function: its type, or `Err(type as text)` when
-    /// the source language cannot express it.
-    fn host(&self, name: &str) -> Option<Result<Sig, String>>;
-    /// False when host functions are not known here (printing MIR without
-    /// a manager): `extern fn` declarations are then taken as written.
-    fn knows_hosts(&self) -> bool {
-        true
-    }
-    /// Every function and global name, for "did you mean" suggestions.
-    fn names(&self) -> Vec<String>;
-}
-
-/// An environment with nothing in it (a fresh manager).
-pub struct EmptyEnv;
-
-impl Env for EmptyEnv {
-    fn function(&self, _: &str) -> Option<Result<Sig, String>> {
-        None
-    }
-    fn global(&self, _: &str) -> Option<(Type, bool)> {
-        None
-    }
-    fn host(&self, _: &str) -> Option<Result<Sig, String>> {
-        None
-    }
-    fn knows_hosts(&self) -> bool {
-        false
-    }
-    fn names(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
 
 pub fn check(unit: &Unit, env: &dyn Env) -> DiagResult<TypedUnit> {
     let mut decls = decls::collect(unit, env)?;
@@ -130,19 +93,6 @@ fn final_round(decls: Decls, unit_fns: &HashMap<String, UnitFn>, env: &dyn Env) 
     let init = init?;
     let functions = functions.into_iter().collect::<DiagResult<Vec<_>>>()?;
     Ok(TypedUnit { functions, init, globals: globals.declarations(), externs: decls.externs })
-}
-
-/// The common type of two results (`i64` widens to `f64`).
-fn join(a: Type, b: Type) -> Option<Type> {
-    match (a, b) {
-        _ if a == b => Some(a),
-        (Type::I64, Type::F64) | (Type::F64, Type::I64) => Some(Type::F64),
-        _ => None,
-    }
-}
-
-fn is_numeric(t: Type) -> bool {
-    matches!(t, Type::I64 | Type::F64)
 }
 
 #[cfg(test)]

@@ -123,7 +123,6 @@ mod tests {
         crate::mir::text::parse(text).unwrap().0.functions
     }
 
-
     #[test]
     fn unrolled_fib_is_valid_and_keeps_self_calls_at_the_leaves() {
         let mut f = functions(FIB).remove(0);

@@ -4,6 +4,12 @@ use crate::diag::Diagnostic;
 use crate::util::escape;
 use crate::util::names::is_ident_start;
 
+/// Words that are constants in operand position, so no local, parameter
+/// or printed name may be one of them.
+pub(super) fn is_constant_name(name: &str) -> bool {
+    matches!(name, "true" | "false" | "inf" | "nan")
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Tok {
     Name(String),

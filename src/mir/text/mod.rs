@@ -12,72 +12,40 @@
 mod lex;
 mod line;
 mod parse;
+mod positions;
 mod print;
 mod resolve;
+mod version;
 
 use std::collections::HashMap;
 
-use self::lex::{Tok, lex_line};
+use self::lex::lex_line;
 use self::line::Line;
 use self::parse::RawFunction;
 use super::data::*;
-use super::validate::{FnRef, Loc, MirEnv, NoEnv};
-use crate::diag::{Diagnostic, Pos};
+use super::validate::{FnRef, MirEnv, NoEnv};
+use crate::diag::Diagnostic;
 
+pub use self::positions::Positions;
 pub use self::print::print;
-
-/// The MIR format version this library reads and writes.
-pub const VERSION: u32 = 1;
-
-/// The first word of MIR text: a file whose first line is `mir <N>` holds
-/// MIR, anything else is source.
-pub const MAGIC: &str = "mir";
-
-/// True when `text` starts with the MIR version line (`mir <n>`).
-pub fn is_mir_text(text: &str) -> bool {
-    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
-    let mut words = first.split_whitespace();
-    words.next() == Some(MAGIC) && words.next().is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// Words that are constants in operand position, so no local, parameter
-/// or printed name may be one of them.
-fn is_constant_name(name: &str) -> bool {
-    matches!(name, "true" | "false" | "inf" | "nan")
-}
-
-/// Where the parts of a parsed module were in the text.
-#[derive(Default, Debug)]
-pub struct Positions {
-    at: HashMap<Loc, Pos>,
-}
-
-impl Positions {
-    fn insert(&mut self, loc: Loc, line: u32, col: u32) {
-        self.at.insert(loc, Pos::new(line, col));
-    }
-
-    /// The position of `loc` (the closest known position).
-    pub fn of(&self, loc: Loc) -> Pos {
-        let fallback = match loc {
-            Loc::Inst(r, _, _) | Loc::Term(r, _) | Loc::Block(r, _) | Loc::Slot(r, _) => Some(Loc::Function(r)),
-            _ => None,
-        };
-        self.at.get(&loc).or_else(|| fallback.and_then(|f| self.at.get(&f))).copied().unwrap_or(Pos::new(1, 1))
-    }
-}
+pub use self::version::is_mir_text;
 
 /// Parses MIR text (the whole blob, version line first).
 pub fn parse(text: &str) -> Result<(Module, Positions), Diagnostic> {
     parse_with(text, &NoEnv)
 }
 
-/// Parses a signature `fn(i64, f64, ptr) -> i64` (`-> void` for none).
-pub fn parse_signature(text: &str) -> Result<Signature, String> {
-    let toks = lex_line(text, 1).map_err(|e| e.message)?;
-    let mut l = Line::new(&toks, 1, text);
-    let sig = l.signature().and_then(|sig| l.end().map(|_| sig));
-    sig.map_err(|e| format!("{} (expected a signature like `fn(i64, f64, ptr) -> i64` or `fn() -> void`)", e.message))
+impl Signature {
+    /// Parses `fn(i64, f64, ptr) -> i64` (`-> void` for no result), the
+    /// form `Display` prints, with MIR text's signature grammar.
+    pub fn parse(text: &str) -> Result<Signature, String> {
+        let toks = lex_line(text, 1).map_err(|e| e.message)?;
+        let mut l = Line::new(&toks, 1, text);
+        let sig = l.signature().and_then(|sig| l.end().map(|_| sig));
+        sig.map_err(|e| {
+            format!("{} (expected a signature like `fn(i64, f64, ptr) -> i64` or `fn() -> void`)", e.message)
+        })
+    }
 }
 
 /// Parses MIR text; `env` gives the types of functions and globals defined
@@ -86,7 +54,7 @@ pub fn parse_signature(text: &str) -> Result<Signature, String> {
 pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().map(|(i, s)| (i as u32 + 1, s));
-    version_line(lines.next())?;
+    version::version_line(lines.next())?;
     let mut module = Module::default();
     let mut pos = Positions::default();
     let mut raw_fns: Vec<RawFunction> = Vec::new();
@@ -117,32 +85,6 @@ pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), D
     }
     resolve_functions(raw_fns, &mut module, env, &mut pos)?;
     Ok((module, pos))
-}
-
-/// `mir 1`, the first line.
-fn version_line(first: Option<(u32, &str)>) -> Result<(), Diagnostic> {
-    let version_err = |line: u32| Diagnostic::at(line, 1, format!("expected the version line `mir {VERSION}` first"));
-    let (n, first) = first.ok_or_else(|| version_err(1))?;
-    let toks = lex_line(first, n)?;
-    let mut l = Line::new(&toks, n, first);
-    if !l.keyword(MAGIC) {
-        return Err(version_err(n));
-    }
-    let version_col = l.col();
-    let digits = matches!(l.peek(), Some(Tok::Int(_)))
-        && first.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
-    let v = l.int("the MIR version number")?;
-    if !digits {
-        return Err(Diagnostic::at(n, version_col, "the version is a decimal number: `mir 1`"));
-    }
-    if v != VERSION as i128 {
-        return Err(Diagnostic::at(
-            n,
-            version_col,
-            format!("unsupported MIR version {v} (this rtjit reads version {VERSION})"),
-        ));
-    }
-    l.end()
 }
 
 /// Resolves every function once all are read, so calls can name any
@@ -182,7 +124,6 @@ mod tests {
     use super::*;
     use crate::mir::fixtures::FIB;
 
-
     #[test]
     fn parses_and_prints_back() {
         let (m, _) = parse(FIB).unwrap();
@@ -210,11 +151,11 @@ mod tests {
 
     #[test]
     fn signatures_parse_with_the_text_parser() {
-        let sig = parse_signature(" fn( i64,f64 , ptr ) ->i64 ").unwrap();
+        let sig = Signature::parse(" fn( i64,f64 , ptr ) ->i64 ").unwrap();
         assert_eq!(sig.to_string(), "fn(i64, f64, ptr) -> i64");
-        assert_eq!(parse_signature("fn() -> void").unwrap().to_string(), "fn() -> void");
-        assert!(parse_signature("fn(i64) -> i64 extra").is_err());
-        assert!(parse_signature("fn(text2) -> i64").unwrap_err().contains("unknown type `text2`"));
+        assert_eq!(Signature::parse("fn() -> void").unwrap().to_string(), "fn() -> void");
+        assert!(Signature::parse("fn(i64) -> i64 extra").is_err());
+        assert!(Signature::parse("fn(text2) -> i64").unwrap_err().contains("unknown type `text2`"));
     }
 
     #[test]

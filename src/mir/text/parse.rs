@@ -3,8 +3,9 @@
 //! once the whole function has been read).
 
 use super::lex::Tok;
+use super::lex::is_constant_name;
 use super::line::Line;
-use super::{Positions, is_constant_name};
+use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
 use crate::mir::ops::{BinOp, CmpOp, ConvOp, Op, UnOp};

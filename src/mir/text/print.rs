@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{VERSION, is_constant_name};
+use super::lex::is_constant_name;
+use super::version::VERSION;
 use crate::mir::data::*;
 use crate::util::escape;
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::Positions;
 use super::parse::{At, Named, RawFunction, RawKind, RawOp, RawTerm, check_local_name};
+use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
 use crate::mir::validate::{FnRef, Loc, MirEnv};

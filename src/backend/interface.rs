@@ -1,0 +1,134 @@
+//! The interface between the runtime and every backend: what a backend
+//! is asked to compile ([`Request`], with the runtime's [`Layout`]) and what
+//! it gives back ([`CompiledCode`]).
+
+use std::fmt;
+
+use crate::abi::{Helpers, Trampoline};
+use crate::mir::{self, Signature, Ty};
+
+/// Which code generator a manager uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Cranelift: fast compiles, good code.
+    Cranelift,
+    /// LLVM: not built into this library yet.
+    Llvm,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cranelift => "Cranelift",
+            Backend::Llvm => "LLVM",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An optimisation level, 0 (fastest compile) to 3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OptLevel(u8);
+
+impl OptLevel {
+    pub const MAX: u8 = 3;
+    pub const DEFAULT: OptLevel = OptLevel(2);
+
+    pub fn new(level: u8) -> Option<OptLevel> {
+        (level <= Self::MAX).then_some(OptLevel(level))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+#[derive(Debug)]
+pub enum CodegenError {
+    /// This build or this host cannot generate code with the backend
+    /// (not built in, unsupported CPU).
+    Unavailable(String),
+    /// The backend rejected prepared MIR, or found a case validation should
+    /// have excluded: a bug in rtjit.
+    Invariant { function: String, message: String },
+}
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodegenError::Unavailable(m) => write!(f, "code generation unavailable: {m}"),
+            CodegenError::Invariant { function, message } => {
+                write!(f, "code generation failed for `{function}`: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+/// What a call by name reaches: the address of a table cell that holds the
+/// target's address (so a redefinition reaches compiled callers).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// A MIR function; it takes the execution context first.
+    Jit { table_cell: usize, sig: Signature },
+    /// A host function: a plain C call, after which `rt_raise_error` may
+    /// have recorded an error in the context.
+    Host { table_cell: usize, sig: Signature },
+}
+
+/// Where the names a unit uses live, as the runtime lays them out.
+pub trait Layout {
+    /// What a call to `name` reaches.
+    fn callee(&self, name: &str) -> Option<Callee>;
+    /// The address of a global's 8-byte cell and its type.
+    fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
+    /// The id runtime errors report for the function `name` of this unit.
+    fn function_id(&self, name: &str) -> Option<u32>;
+    /// A text object holding `value` that lives at least as long as the
+    /// code being compiled (the runtime owns it).
+    fn text_literal(&self, value: &str) -> usize;
+}
+
+/// One compile: functions that go into one piece of code.
+pub struct Request<'a> {
+    /// Prepared MIR (explicit ownership).
+    pub functions: &'a [mir::Function],
+    /// True for a unit's top-level code: its runtime errors report
+    /// `abi::INIT_FUNC_ID`.
+    pub top_level: bool,
+    pub layout: &'a dyn Layout,
+    pub helpers: &'a Helpers,
+    pub opt: OptLevel,
+}
+
+/// Where one compiled function starts.
+#[derive(Clone, Copy, Debug)]
+pub struct CompiledFn {
+    /// Native code with the JIT calling convention (context first).
+    pub addr: usize,
+    /// The entry trampoline (`abi::Trampoline`).
+    pub entry: Trampoline,
+}
+
+/// Compiled code, owned: freed as a whole.
+pub trait CompiledCode: Send {
+    /// In the order of [`Request::functions`].
+    fn functions(&self) -> &[CompiledFn];
+
+    /// Frees the code's memory.
+    ///
+    /// # Safety
+    /// No code of this module may be running or be called afterwards.
+    unsafe fn free(self: Box<Self>);
+}
+
+/// A code generator.
+pub trait CodeGenerator: Sync {
+    fn compile(&self, request: &Request<'_>) -> Result<Box<dyn CompiledCode>, CodegenError>;
+}
