@@ -15,6 +15,8 @@
 //! `ffi_guard!` runs the body under `catch_unwind`; an `Err` or a caught
 //! panic sets this thread's last error and returns the fallback for the
 //! return type ([`Fallback`]) or the one given with `fallback = ...`.
+//! `ffi_guard!(value_out = result, ...)` first sets an `rt_value`
+//! out-parameter to RT_TYPE_VOID.
 //! The `try_*` macros check one argument each and return an `Err` naming it.
 
 use std::any::Any;
@@ -74,6 +76,16 @@ macro_rules! ffi_guard {
             }
         }
     }};
+    // A function with an `rt_value` out-parameter: it reads RT_TYPE_VOID
+    // unless the body stores a value, so a failed call leaves no stale value.
+    (value_out = $out:ident, $body:block) => {
+        ffi_guard!({
+            // SAFETY: `$out` is NULL or writable storage for an rt_value, by
+            // the contract each such function documents.
+            unsafe { $crate::ffi::values::write_value($out, $crate::ffi::types::RtValue::void()) };
+            $body
+        })
+    };
     ($body:block) => {
         ffi_guard!(fallback = $crate::ffi::boundary::Fallback::fallback, $body)
     };

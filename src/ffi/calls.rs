@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, str_arg, try_manager, try_str};
 use super::types::*;
-use super::values::{c_text, from_rt_value, write_result, write_value};
+use super::values::{c_text, from_rt_value, write_result};
 use crate::Error;
 
 /// More arguments than any call accepts; guards against a garbage count.
@@ -136,16 +136,14 @@ pub extern "C" fn rt_exec_manager_call(
     nargs: usize,
     result: *mut RtValue,
 ) -> i32 {
-    // SAFETY: `result` is NULL or writable by the caller's contract.
-    unsafe { write_value(result, RtValue::void()) };
-    ffi_guard!({
+    ffi_guard!(value_out = result, {
         let manager = try_manager!(h);
         let name = try_str!(name);
         // SAFETY: `args` holds `nargs` readable rt_values by the caller's
         // contract.
         let values = unsafe { each_arg(args, nargs, |v, i| from_rt_value(v, i + 1)) }?;
         let value = manager.call(name, &values)?;
-        // SAFETY: as above.
+        // SAFETY: `result` is NULL or writable (see the guard).
         unsafe { write_result(result, &value) }?;
         Ok(RT_OK)
     })

@@ -4,7 +4,6 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, owned_c_string, try_manager, try_str};
 use super::types::*;
-use super::values::write_value;
 use crate::Error;
 use crate::{MIR_INPUT, SOURCE_INPUT};
 
@@ -83,13 +82,11 @@ pub extern "C" fn rt_exec_manager_compile_file(h: i64, path: *const c_char) -> i
 /// is set to RT_TYPE_VOID. Returns the same codes as compile_source.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_eval(h: i64, source: *const c_char, result: *mut RtValue) -> i32 {
-    // SAFETY: `result` is NULL or points to writable storage for an rt_value.
-    unsafe { write_value(result, RtValue::void()) };
-    ffi_guard!({
+    ffi_guard!(value_out = result, {
         let manager = try_manager!(h);
         let source = try_str!(source);
         let value = manager.compile_source(source, SOURCE_INPUT)?;
-        // SAFETY: as above.
+        // SAFETY: `result` is NULL or writable (see the guard).
         unsafe { super::values::write_result(result, &value) }?;
         Ok(RT_OK)
     })

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::boundary::{ffi_guard, owned_c_string, try_manager, try_out, try_str};
 use super::types::*;
-use super::values::{write_result, write_value};
+use super::values::write_result;
 
 /// Returns 1 if the manager has a function named `name`, 0 if not or on
 /// error (a bad handle or `name` sets the last error).
@@ -64,9 +64,7 @@ pub extern "C" fn rt_exec_manager_function_count(h: i64) -> i64 {
 /// RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_get_global(h: i64, name: *const c_char, result: *mut RtValue) -> i32 {
-    // SAFETY: `result` is NULL or writable by the caller's contract.
-    unsafe { write_value(result, RtValue::void()) };
-    ffi_guard!({
+    ffi_guard!(value_out = result, {
         let manager = try_manager!(h);
         let name = try_str!(name);
         let out = try_out!(result);
