@@ -27,6 +27,12 @@ pub fn make_explicit(f: &mut Function, returns: &dyn Fn(&str) -> Option<Ty>) {
     if f.ownership != Ownership::Implicit {
         return;
     }
+    let discards_managed = |i: &Inst| matches!(&i.kind, InstKind::Call { dst: None, callee, .. } if returns(callee).is_some_and(Ty::is_managed));
+    if !f.locals.iter().any(|l| l.ty.is_managed()) && !f.insts().any(|(_, _, i)| discards_managed(i)) {
+        // Nothing to count (the common case for numeric code).
+        f.ownership = Ownership::Explicit { release_at_exit: Vec::new() };
+        return;
+    }
     let owners: Vec<Local> =
         (0..f.locals.len()).filter(|i| f.locals[*i].ty.is_managed()).map(|i| Local(i as u32)).collect();
     let mut rw = Rewriter { locals: &mut f.locals, returns };
