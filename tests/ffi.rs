@@ -11,6 +11,13 @@
 //! Each program prints one line per check group and exits non-zero on the
 //! first failed check (set `FFI_KEEP_GOING=1` to run every check). The
 //! binaries go to `target/ffi-tests/<profile>/`.
+//!
+//! With `RTJIT_FFI_VALGRIND=1` every program runs under valgrind's memcheck
+//! (see [`VALGRIND_ARGS`]): an invalid read or write, a use of an
+//! uninitialised value or a definite leak fails the test with valgrind's
+//! report. The programs then also get `FFI_SLOW=1`, which makes them run
+//! fewer iterations of their long loops and skip the checks on timing and
+//! resident size that valgrind invalidates (see `ffi-tests/check.h`).
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -20,6 +27,49 @@ use std::time::{Duration, Instant};
 
 /// A C program that runs longer than this is killed (a deadlock, most likely).
 const TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The same under valgrind, where the programs run 20-50 times slower.
+const VALGRIND_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// The environment variable that makes every program run under valgrind.
+const VALGRIND_ENV: &str = "RTJIT_FFI_VALGRIND";
+
+/// valgrind's exit status when it found an error (`--error-exitcode`).
+const VALGRIND_ERROR_EXIT: i32 = 99;
+
+/// How the programs run under valgrind:
+///
+/// - `--smc-check=all-non-file`: rtjit writes machine code at run time into
+///   anonymous mappings (cranelift-jit's `MmapMut::map_anon`), and a later
+///   manager may get the address of freed code again, so valgrind must notice
+///   code that changed under a translation it made. It costs about 2% here.
+///   Code in file mappings (the programs and libraries) never changes, so
+///   `all`, which checks those too, is only slower (about 25%).
+/// - `--leak-check=full --errors-for-leak-kinds=definite`: a definite leak
+///   is an error; memory still reachable at exit (thread-locals, caches of
+///   the Rust runtime) is not.
+/// - `--error-exitcode=99` ([`VALGRIND_ERROR_EXIT`]): tells valgrind's errors
+///   from a failed check (exit 1).
+/// - `--fair-sched=yes`: valgrind runs one thread at a time; the fair lock
+///   hands the CPU round in turn. Without it a thread spinning in JIT code
+///   could keep it from the others: `threads.c` (d) once saw its long call
+///   end before the other threads had made their first call.
+/// - `-q`: nothing but the errors on stderr, so a passing run stays short;
+///   `--num-callers=40`: stacks deep enough to reach the C test's frame.
+const VALGRIND_ARGS: &[&str] = &[
+    "-q",
+    "--error-exitcode=99",
+    "--leak-check=full",
+    "--errors-for-leak-kinds=definite",
+    "--smc-check=all-non-file",
+    "--fair-sched=yes",
+    "--num-callers=40",
+];
+
+/// True when `RTJIT_FFI_VALGRIND` is set to anything but "" or "0".
+fn under_valgrind() -> bool {
+    std::env::var_os(VALGRIND_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,7 +114,8 @@ fn build(name: &str, link_library: bool, extra: &[&str]) -> PathBuf {
     let exe = out_dir().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let mut cmd = Command::new(&cc);
-    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
+    // -g: file:line in the stacks of valgrind reports and debuggers.
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
         .arg(format!("-I{}", crate_dir().join("include").display()))
         .arg(&src)
         .arg("-o")
@@ -88,8 +139,8 @@ fn build(name: &str, link_library: bool, extra: &[&str]) -> PathBuf {
     exe
 }
 
-/// Runs a built program; panics with its output unless it exits with 0,
-/// else returns its stdout.
+/// Runs a built program (under valgrind with `RTJIT_FFI_VALGRIND=1`);
+/// panics with its output unless it exits with 0, else returns its stdout.
 fn run(exe: &Path, args: &[&str]) -> String {
     try_run(exe, args).unwrap_or_else(|failure| panic!("{}", failure.message))
 }
@@ -105,13 +156,21 @@ struct Failure {
 /// Runs a built program like [`run`], but returns a failure instead of
 /// panicking.
 fn try_run(exe: &Path, args: &[&str]) -> Result<String, Failure> {
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let valgrind = under_valgrind();
+    let (mut cmd, timeout) = if valgrind {
+        let mut cmd = Command::new("valgrind");
+        cmd.args(VALGRIND_ARGS).arg(exe).env("FFI_SLOW", "1");
+        (cmd, VALGRIND_TIMEOUT)
+    } else {
+        (Command::new(exe), TIMEOUT)
+    };
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        if valgrind {
+            panic!("{VALGRIND_ENV} is set but valgrind cannot be run: {e} (install it: apt-get install valgrind)")
+        }
+        panic!("cannot run {}: {e}", exe.display())
+    });
     // Read both pipes on their own threads so a chatty child never blocks.
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -127,7 +186,7 @@ fn try_run(exe: &Path, args: &[&str]) -> Result<String, Failure> {
     let status = loop {
         match child.try_wait().expect("waiting for the C program") {
             Some(status) => break Some(status),
-            None if start.elapsed() > TIMEOUT => {
+            None if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -138,16 +197,25 @@ fn try_run(exe: &Path, args: &[&str]) -> Result<String, Failure> {
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     let elapsed = start.elapsed().as_secs_f64();
+    let how = if valgrind { " under valgrind" } else { "" };
     let message = match status {
         Some(status) if status.success() => {
             // Shown with `cargo test -- --nocapture`.
             print!("{stdout}");
             eprint!("{stderr}");
+            if valgrind {
+                println!("{}: no valgrind errors in {elapsed:.1} s", exe.display());
+            }
             return Ok(stdout);
         }
-        Some(status) => format!("{} exited with {status} after {elapsed:.1} s", exe.display()),
+        Some(status) if valgrind && status.code() == Some(VALGRIND_ERROR_EXIT) => format!(
+            "valgrind found errors in {} (exit {VALGRIND_ERROR_EXIT} after {elapsed:.1} s); its report is in \
+             stderr, lines starting with ==<pid>==",
+            exe.display()
+        ),
+        Some(status) => format!("{} exited with {status}{how} after {elapsed:.1} s", exe.display()),
         None => {
-            format!("{} did not finish within {} s and was killed (a deadlock?)", exe.display(), TIMEOUT.as_secs())
+            format!("{} did not finish{how} within {} s and was killed (a deadlock?)", exe.display(), timeout.as_secs())
         }
     };
     Err(Failure { message: format!("{message}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"), stdout })
