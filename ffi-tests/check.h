@@ -13,6 +13,13 @@
  *
  * Checks are grouped: RUN_GROUP(fn) runs `static void fn(void)` and prints one
  * line for the group: `ok     <group> (<n> checks)` or `FAILED <group> ...`.
+ *
+ * With FFI_SLOW=1 (tests/ffi.rs sets it when it runs the programs under
+ * valgrind, RTJIT_FFI_VALGRIND=1) the program runs under a tool that makes it
+ * up to about 100 times slower: check_slow() is then true, long loops run fewer
+ * iterations, time-based calibrations allow for more, and the checks on the
+ * process's resident size, which measure valgrind's own memory there, only
+ * print what they see. Every other check stays as it is.
  */
 #ifndef FFI_CHECK_H
 #define FFI_CHECK_H
@@ -43,6 +50,18 @@ __attribute__((unused)) static int check_keep_going(void) {
     }
     return cached;
 }
+
+__attribute__((unused)) static int check_slow(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        const char *v = getenv("FFI_SLOW");
+        cached = (v != NULL && v[0] != '\0' && strcmp(v, "0") != 0);
+    }
+    return cached;
+}
+
+/* `normal`, or `slow` under FFI_SLOW=1. */
+#define SLOW_OR(slow, normal) (check_slow() ? (slow) : (normal))
 
 __attribute__((unused)) static const char *status_name(long long s) {
     switch (s) {

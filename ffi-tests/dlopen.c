@@ -1,7 +1,12 @@
 /*
  * dlopen.c: loads librtjit at run time, as host runtimes do. It does not link
  * the library: rtjit.h is included only for the types and constants, and every
- * function of c-api.md table 1-27 is resolved with dlsym.
+ * function the header declares is resolved with dlsym and called at least once.
+ *
+ * It prints the names it resolved on one line, `dlopen: resolved with dlsym:
+ * <name> <name> ...`; tests/ffi.rs compares that list with the functions
+ * declared in rtjit.h and with the library's exported symbols, so a new export
+ * must be added to SYMBOLS below (and called) or `cargo test` fails.
  *
  * usage: dlopen <path to librtjit.so>
  */
@@ -14,7 +19,7 @@
 
 #include "rtjit.h"
 
-/* The function types of c-api.md, table 1-27. */
+/* The function types of rtjit.h (c-api.md, tables 1-27 and 28-30). */
 typedef int32_t (*set_jit_backend_fn)(int32_t);
 typedef int32_t (*get_jit_backend_fn)(void);
 typedef int64_t (*create_fn)(void);
@@ -42,6 +47,9 @@ typedef int32_t (*last_error_code_fn)(void);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 typedef int32_t (*get_global_fn)(int64_t, const char *, rt_value *);
+typedef int32_t (*register_function_fn)(int64_t, const char *, void *, const char *);
+typedef void (*raise_error_fn)(const char *);
+typedef char *(*mir_from_source_fn)(const char *);
 
 static struct {
     set_jit_backend_fn set_jit_backend;
@@ -71,6 +79,9 @@ static struct {
     string_free_fn string_free;
     version_fn version;
     get_global_fn get_global;
+    register_function_fn register_function;
+    raise_error_fn raise_error;
+    mir_from_source_fn mir_from_source;
 } rt;
 
 #define CHECK_PROGRAM "dlopen"
@@ -80,6 +91,47 @@ static struct {
 
 static void *lib;
 static const char *lib_path;
+
+/* Every function of rtjit.h: its name and the slot in `rt` it is resolved
+ * into. The order is c-api.md's. */
+#define SYM(field, symbol) {symbol, &rt.field, sizeof rt.field}
+static const struct {
+    const char *name;
+    void *slot;
+    size_t size;
+} SYMBOLS[] = {
+    SYM(set_jit_backend, "rt_set_jit_backend"),                      /* 1 */
+    SYM(get_jit_backend, "rt_get_jit_backend"),                      /* 2 */
+    SYM(create, "rt_exec_manager_create"),                           /* 3 */
+    SYM(create_with_backend, "rt_exec_manager_create_with_backend"), /* 4 */
+    SYM(cleanup, "rt_exec_manager_cleanup"),                         /* 5 */
+    SYM(is_valid, "rt_exec_manager_is_valid"),                       /* 6 */
+    SYM(get_backend, "rt_exec_manager_get_backend"),                 /* 7 */
+    SYM(compile_source, "rt_exec_manager_compile_source"),           /* 8 */
+    SYM(compile_mir, "rt_exec_manager_compile_mir"),                 /* 9 */
+    SYM(compile_file, "rt_exec_manager_compile_file"),               /* 10 */
+    SYM(execute, "rt_exec_manager_execute"),                         /* 11 */
+    SYM(execute_string, "rt_exec_manager_execute_string"),           /* 12 */
+    SYM(execute_void, "rt_exec_manager_execute_void"),               /* 13 */
+    SYM(call, "rt_exec_manager_call"),                               /* 14 */
+    SYM(eval, "rt_exec_manager_eval"),                               /* 15 */
+    SYM(has_function, "rt_exec_manager_has_function"),               /* 16 */
+    SYM(list_functions, "rt_exec_manager_list_functions"),           /* 17 */
+    SYM(function_signature, "rt_exec_manager_function_signature"),   /* 18 */
+    SYM(function_count, "rt_exec_manager_function_count"),           /* 19 */
+    SYM(set_opt_level, "rt_exec_manager_set_opt_level"),             /* 20 */
+    SYM(get_opt_level, "rt_exec_manager_get_opt_level"),             /* 21 */
+    SYM(get_last_error, "rt_exec_manager_get_last_error"),           /* 22 */
+    SYM(clear_error, "rt_exec_manager_clear_error"),                 /* 23 */
+    SYM(last_error_code, "rt_last_error_code"),                      /* 24 */
+    SYM(string_free, "rt_string_free"),                              /* 25 */
+    SYM(version, "rt_version"),                                      /* 26 */
+    SYM(get_global, "rt_exec_manager_get_global"),                   /* 27 */
+    SYM(register_function, "rt_exec_manager_register_function"),     /* 28 */
+    SYM(raise_error, "rt_raise_error"),                              /* 29 */
+    SYM(mir_from_source, "rt_mir_from_source"),                      /* 30 */
+};
+#define N_SYMBOLS (sizeof SYMBOLS / sizeof SYMBOLS[0])
 
 /* dlsym into a function pointer without a data-to-function pointer cast. */
 static int resolve(void *slot, size_t size, const char *name) {
@@ -94,8 +146,6 @@ static int resolve(void *slot, size_t size, const char *name) {
     return 1;
 }
 
-#define RESOLVE(field, symbol) missing += !resolve(&rt.field, sizeof rt.field, symbol)
-
 static void group_load(void) {
     lib = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
     CHECK_MSG(lib != NULL, "dlopen(\"%s\") failed: %s", lib_path, dlerror());
@@ -103,35 +153,13 @@ static void group_load(void) {
         _exit(1);
     }
     int missing = 0;
-    RESOLVE(set_jit_backend, "rt_set_jit_backend");                         /* 1 */
-    RESOLVE(get_jit_backend, "rt_get_jit_backend");                         /* 2 */
-    RESOLVE(create, "rt_exec_manager_create");                              /* 3 */
-    RESOLVE(create_with_backend, "rt_exec_manager_create_with_backend");    /* 4 */
-    RESOLVE(cleanup, "rt_exec_manager_cleanup");                            /* 5 */
-    RESOLVE(is_valid, "rt_exec_manager_is_valid");                          /* 6 */
-    RESOLVE(get_backend, "rt_exec_manager_get_backend");                    /* 7 */
-    RESOLVE(compile_source, "rt_exec_manager_compile_source");              /* 8 */
-    RESOLVE(compile_mir, "rt_exec_manager_compile_mir");                    /* 9 */
-    RESOLVE(compile_file, "rt_exec_manager_compile_file");                  /* 10 */
-    RESOLVE(execute, "rt_exec_manager_execute");                            /* 11 */
-    RESOLVE(execute_string, "rt_exec_manager_execute_string");              /* 12 */
-    RESOLVE(execute_void, "rt_exec_manager_execute_void");                  /* 13 */
-    RESOLVE(call, "rt_exec_manager_call");                                  /* 14 */
-    RESOLVE(eval, "rt_exec_manager_eval");                                  /* 15 */
-    RESOLVE(has_function, "rt_exec_manager_has_function");                  /* 16 */
-    RESOLVE(list_functions, "rt_exec_manager_list_functions");              /* 17 */
-    RESOLVE(function_signature, "rt_exec_manager_function_signature");      /* 18 */
-    RESOLVE(function_count, "rt_exec_manager_function_count");              /* 19 */
-    RESOLVE(set_opt_level, "rt_exec_manager_set_opt_level");                /* 20 */
-    RESOLVE(get_opt_level, "rt_exec_manager_get_opt_level");                /* 21 */
-    RESOLVE(get_last_error, "rt_exec_manager_get_last_error");              /* 22 */
-    RESOLVE(clear_error, "rt_exec_manager_clear_error");                    /* 23 */
-    RESOLVE(last_error_code, "rt_last_error_code");                         /* 24 */
-    RESOLVE(string_free, "rt_string_free");                                 /* 25 */
-    RESOLVE(version, "rt_version");                                         /* 26 */
-    RESOLVE(get_global, "rt_exec_manager_get_global");                      /* 27 */
-    CHECK_MSG(missing == 0, "%d of the 27 rt_* functions are missing from %s", missing, lib_path);
+    for (size_t i = 0; i < N_SYMBOLS; i++) missing += !resolve(SYMBOLS[i].slot, SYMBOLS[i].size, SYMBOLS[i].name);
+    CHECK_MSG(missing == 0, "%d of the %zu rt_* functions are missing from %s", missing, N_SYMBOLS, lib_path);
     if (missing != 0) _exit(1);
+    /* The list tests/ffi.rs checks against rtjit.h and the library's exports. */
+    printf("dlopen: resolved with dlsym:");
+    for (size_t i = 0; i < N_SYMBOLS; i++) printf(" %s", SYMBOLS[i].name);
+    printf("\n");
 
     /* Loading the same path again gives the same library. */
     void *again = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
@@ -255,6 +283,64 @@ static void group_errors(void) {
     CHECK_STREQ(rt.get_last_error(), "");
 }
 
+/* Host functions for group_hosts: they reach the library only through `rt`. */
+static int64_t host_triple(int64_t x) { return 3 * x; }
+static int64_t host_checked(int64_t x) {
+    if (x < 0) {
+        rt.raise_error("host_checked: negative input");
+        return 0; /* ignored */
+    }
+    return x + 100;
+}
+
+static void group_hosts(void) {
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    CHECK_OK(rt.register_function(h, "host_triple", (void *)host_triple, "fn(i64) -> i64"));
+    CHECK_OK(rt.register_function(h, "host_checked", (void *)host_checked, "fn(i64) -> i64"));
+    CHECK_ERR(rt.register_function(h, "host_triple", (void *)host_triple, "fn(text) -> i64"), RT_ERR_INVALID_ARGUMENT);
+    CHECK_OK(rt.compile_source(h, "extern fn host_triple(x: i64) -> i64\n"
+                                  "extern fn host_checked(x: i64) -> i64\n"
+                                  "fn t(x): host_triple(x) + 1\n"
+                                  "fn c(x): host_checked(x)\n"));
+    int64_t x = 5, r = 0;
+    CHECK_OK(rt.execute(h, "t", &x, 1, &r));
+    CHECK_EQ(r, 16);
+    CHECK_OK(rt.execute(h, "c", &x, 1, &r));
+    CHECK_EQ(r, 105);
+    /* rt_raise_error inside a host function fails the call that reached it. */
+    x = -1;
+    r = 77;
+    rt.clear_error();
+    CHECK_ERR(rt.execute(h, "c", &x, 1, &r), RT_ERR_RUNTIME);
+    CHECK_STREQ(rt.get_last_error(), "host_checked: negative input");
+    CHECK_EQ(r, 77);
+    /* ... and outside any call only sets the last error. */
+    rt.clear_error();
+    rt.raise_error("nobody is listening");
+    CHECK_LAST(RT_ERR_INVALID_ARGUMENT);
+    rt.clear_error();
+
+    /* rt_mir_from_source: the MIR compiles to the same behaviour. */
+    char *text = rt.mir_from_source("fn sq(x): x * x\n");
+    CHECK_MSG(text != NULL, "rt_mir_from_source returned NULL: %s", rt.get_last_error());
+    if (text != NULL) {
+        CHECK_STARTS_WITH(text, "mir 1\n");
+        int64_t m = rt.create();
+        CHECK(m > 0);
+        CHECK_OK(rt.compile_mir(m, (const uint8_t *)text, strlen(text)));
+        x = 7;
+        CHECK_OK(rt.execute(m, "sq", &x, 1, &r));
+        CHECK_EQ(r, 49);
+        CHECK_OK(rt.cleanup(m));
+        rt.string_free(text);
+    }
+    CHECK(rt.mir_from_source("fn sq(x): x *\n") == NULL);
+    CHECK_LAST(RT_ERR_COMPILE);
+    rt.clear_error();
+    CHECK_OK(rt.cleanup(h));
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
@@ -262,8 +348,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     lib_path = argv[1];
-    RUN_GROUP(group_load, "dlopen + dlsym of all 27 functions");
+    RUN_GROUP(group_load, "dlopen + dlsym of every function of rtjit.h");
     RUN_GROUP(group_run, "create / compile / execute / eval / get_global / list_functions / cleanup");
     RUN_GROUP(group_errors, "errors through dlsym'd functions");
+    RUN_GROUP(group_hosts, "register_function / raise_error / mir_from_source through dlsym'd functions");
     return check_finish();
 }

@@ -10,6 +10,13 @@
  *  (f) many threads creating and cleaning up managers at once
  *  (g) a unit whose top-level statements fail is undone for every thread;
  *      while they run, other threads see the old or the new functions
+ *
+ * Under valgrind (FFI_SLOW=1, see check.h) the loops of (a), (b) and (f) run
+ * 10-20 times fewer iterations and (d) runs 2 rounds of a longer call instead
+ * of 5: valgrind runs one thread at a time, each many times slower, and with
+ * the full counts this program ran over 8 minutes there ((b) alone 150 s).
+ * The fewer iterations still interleave the threads on every call the checks
+ * are about.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -147,20 +154,22 @@ static void group_concurrent_execute(void) {
     pthread_barrier_init(&barrier, NULL, NTHREADS);
     pthread_t t[NTHREADS];
     struct exec_arg args[NTHREADS];
+    const int iterations = SLOW_OR(1000, 20000);
     double t0 = now_seconds();
     for (int i = 0; i < NTHREADS; i++) {
-        args[i] = (struct exec_arg){i, h, 20000, &barrier};
+        args[i] = (struct exec_arg){i, h, iterations, &barrier};
         start_thread(&t[i], exec_worker, &args[i]);
     }
     for (int i = 0; i < NTHREADS; i++) join_thread(t[i]);
     pthread_barrier_destroy(&barrier);
-    printf("threads:        (a) %d threads x %d iterations in %.2f s\n", NTHREADS, 20000, now_seconds() - t0);
+    printf("threads:        (a) %d threads x %d iterations in %.2f s\n", NTHREADS, iterations, now_seconds() - t0);
     CHECK_OK(rt_exec_manager_cleanup(h));
 }
 
 /* ------------------------------------- (b) compiling while others execute */
 
-#define VERSIONS 200
+/* The number of versions of `hot` compiled: 200 (20 under FFI_SLOW). */
+static int versions;
 
 static atomic_int published;  /* the newest version whose compile returned */
 static atomic_int compiling_done;
@@ -172,7 +181,7 @@ struct compile_arg {
 static void *compiler_thread(void *p) {
     struct compile_arg *a = p;
     char src[512];
-    for (int k = 1; k <= VERSIONS; k++) {
+    for (int k = 1; k <= versions; k++) {
         /* a redefinition of `hot` with the same signature, and a new function */
         snprintf(src, sizeof src, "fn hot(x): x + %d * 1000\nfn gen_%d(x): x * %d\n", k, k, k);
         int32_t s = rt_exec_manager_compile_source(a->h, src);
@@ -217,7 +226,7 @@ static void *hot_reader(void *p) {
             return NULL;
         }
         int64_t v = strcmp(name, "call_hot") == 0 ? r - 7 : r;
-        if ((v - 1) % 1000 != 0 || (v - 1) / 1000 < 0 || (v - 1) / 1000 > VERSIONS) {
+        if ((v - 1) % 1000 != 0 || (v - 1) / 1000 < 0 || (v - 1) / 1000 > versions) {
             CHECK_MSG(0, "reader %d: %s(1) = %lld is no version of hot (a failed unit became visible?)", a->id,
                       name, (long long)r);
             return NULL;
@@ -258,6 +267,7 @@ static void *hot_reader(void *p) {
 
 static void group_compile_while_executing(void) {
     int64_t h = new_manager("fn hot(x): x + 0 * 1000\nfn call_hot(x): hot(x) + 7\n");
+    versions = SLOW_OR(20, 200);
     atomic_store(&published, 0);
     atomic_store(&compiling_done, 0);
     enum { READERS = NTHREADS - 1 };
@@ -276,12 +286,12 @@ static void group_compile_while_executing(void) {
         join_thread(readers[i]);
         total += args[i].calls;
     }
-    printf("threads:        (b) %d units compiled in %.2f s while %d threads made %ld calls\n", VERSIONS,
+    printf("threads:        (b) %d units compiled in %.2f s while %d threads made %ld calls\n", versions,
            now_seconds() - t0, READERS, total);
-    CHECK_EQ(rt_exec_manager_function_count(h), 2 + VERSIONS);
+    CHECK_EQ(rt_exec_manager_function_count(h), 2 + versions);
     int64_t one = 1, r = 0;
     CHECK_OK(rt_exec_manager_execute(h, "call_hot", &one, 1, &r));
-    CHECK_EQ(r, 1 + VERSIONS * 1000 + 7);
+    CHECK_EQ(r, 1 + versions * 1000 + 7);
     CHECK_EQ(rt_exec_manager_has_function(h, "broken"), 0);
     CHECK_EQ(rt_exec_manager_has_function(h, "gen_fail_20"), 0);
     CHECK_OK(rt_exec_manager_cleanup(h));
@@ -552,7 +562,10 @@ static void check_long_result(struct long_arg *a, int round) {
 }
 
 static void group_cleanup_while_executing(void) {
-    /* calibrate spin so one call takes about 0.4 s */
+    /* calibrate spin so one call takes about 0.4 s; 1 s under FFI_SLOW, since
+     * valgrind slows the other threads' first calls, which must come before
+     * the cleanup, far more than this tight loop */
+    const double spin_seconds = SLOW_OR(1.0, 0.4);
     int64_t h = new_manager(SPIN_UNIT);
     int64_t n = 20000000, r = 0;
     double t0 = now_seconds();
@@ -560,12 +573,13 @@ static void group_cleanup_while_executing(void) {
     double per = (now_seconds() - t0) / (double)n;
     CHECK_EQ(r, spin_c(n));
     CHECK_OK(rt_exec_manager_cleanup(h));
-    int64_t spin_n = (int64_t)(0.4 / (per > 0 ? per : 1e-9));
+    int64_t spin_n = (int64_t)(spin_seconds / (per > 0 ? per : 1e-9));
     if (spin_n < 5000000) spin_n = 5000000;
     if (spin_n > 200000000) spin_n = 200000000;
     const int64_t spin_expected = spin_c(spin_n);
 
-    for (int round = 0; round < 5; round++) {
+    const int rounds = SLOW_OR(2, 5);
+    for (int round = 0; round < rounds; round++) {
         h = new_manager(SPIN_UNIT);
         struct long_arg spinner = {.h = h, .name = "spin", .n = spin_n, .expected = spin_expected};
         struct long_arg fibber = {.h = h, .name = "fib", .n = 30, .expected = 832040};
@@ -612,7 +626,7 @@ static void group_cleanup_while_executing(void) {
                   "round %d: compiles before/after cleanup: %ld ok, %ld RT_ERR_INVALID_HANDLE (expected both > 0)",
                   round, atomic_load(&cham.ok_calls), atomic_load(&cham.invalid_calls));
         CHECK_MSG(spinner.finished_at > c0, "round %d: spin(%lld) ended before cleanup was called (the test's "
-                  "calibration is off: the call should take about 0.4 s)", round, (long long)spin_n);
+                  "calibration is off: the call should take about %.1f s)", round, (long long)spin_n, spin_seconds);
         check_long_result(&spinner, round);
         check_long_result(&fibber, round);
         CHECK_MSG(ham.bad_status == 0, "round %d: a call racing with cleanup returned %d %s", round, ham.bad_status,
@@ -682,7 +696,7 @@ static void group_small_stacks(void) {
 
 static void *lifecycle_worker(void *p) {
     int id = *(int *)p;
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < SLOW_OR(4, 40); i++) {
         int64_t h = rt_exec_manager_create();
         if (h <= 0) {
             CHECK_MSG(0, "thread %d: create returned %lld", id, (long long)h);

@@ -3,12 +3,23 @@
 //!
 //! - `api.c` links the library and covers every function of c-api.md;
 //! - `dlopen.c` loads it with `dlopen` and resolves every function with `dlsym`;
-//! - `threads.c` checks the thread-safety rules with pthreads.
+//!   `c_dlopen` then checks that the functions `include/rtjit.h` declares, the
+//!   library exports and `dlopen.c` resolves are the same set;
+//! - `threads.c` checks the thread-safety rules with pthreads;
+//! - `hosts.c` covers host functions, `rt_raise_error` and MIR.
 //!
 //! Each program prints one line per check group and exits non-zero on the
 //! first failed check (set `FFI_KEEP_GOING=1` to run every check). The
 //! binaries go to `target/ffi-tests/<profile>/`.
+//!
+//! With `RTJIT_FFI_VALGRIND=1` every program runs under valgrind's memcheck
+//! (see [`VALGRIND_ARGS`]): an invalid read or write, a use of an
+//! uninitialised value or a definite leak fails the test with valgrind's
+//! report. The programs then also get `FFI_SLOW=1`, which makes them run
+//! fewer iterations of their long loops and skip the checks on timing and
+//! resident size that valgrind invalidates (see `ffi-tests/check.h`).
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,6 +27,49 @@ use std::time::{Duration, Instant};
 
 /// A C program that runs longer than this is killed (a deadlock, most likely).
 const TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The same under valgrind, where the programs run 20-50 times slower.
+const VALGRIND_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// The environment variable that makes every program run under valgrind.
+const VALGRIND_ENV: &str = "RTJIT_FFI_VALGRIND";
+
+/// valgrind's exit status when it found an error (`--error-exitcode`).
+const VALGRIND_ERROR_EXIT: i32 = 99;
+
+/// How the programs run under valgrind:
+///
+/// - `--smc-check=all-non-file`: rtjit writes machine code at run time into
+///   anonymous mappings (cranelift-jit's `MmapMut::map_anon`), and a later
+///   manager may get the address of freed code again, so valgrind must notice
+///   code that changed under a translation it made. It costs about 2% here.
+///   Code in file mappings (the programs and libraries) never changes, so
+///   `all`, which checks those too, is only slower (about 25%).
+/// - `--leak-check=full --errors-for-leak-kinds=definite`: a definite leak
+///   is an error; memory still reachable at exit (thread-locals, caches of
+///   the Rust runtime) is not.
+/// - `--error-exitcode=99` ([`VALGRIND_ERROR_EXIT`]): tells valgrind's errors
+///   from a failed check (exit 1).
+/// - `--fair-sched=yes`: valgrind runs one thread at a time; the fair lock
+///   hands the CPU round in turn. Without it a thread spinning in JIT code
+///   could keep it from the others: `threads.c` (d) once saw its long call
+///   end before the other threads had made their first call.
+/// - `-q`: nothing but the errors on stderr, so a passing run stays short;
+///   `--num-callers=40`: stacks deep enough to reach the C test's frame.
+const VALGRIND_ARGS: &[&str] = &[
+    "-q",
+    "--error-exitcode=99",
+    "--leak-check=full",
+    "--errors-for-leak-kinds=definite",
+    "--smc-check=all-non-file",
+    "--fair-sched=yes",
+    "--num-callers=40",
+];
+
+/// True when `RTJIT_FFI_VALGRIND` is set to anything but "" or "0".
+fn under_valgrind() -> bool {
+    std::env::var_os(VALGRIND_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -60,7 +114,8 @@ fn build(name: &str, link_library: bool, extra: &[&str]) -> PathBuf {
     let exe = out_dir().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let mut cmd = Command::new(&cc);
-    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
+    // -g: file:line in the stacks of valgrind reports and debuggers.
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
         .arg(format!("-I{}", crate_dir().join("include").display()))
         .arg(&src)
         .arg("-o")
@@ -84,15 +139,38 @@ fn build(name: &str, link_library: bool, extra: &[&str]) -> PathBuf {
     exe
 }
 
-/// Runs a built program; panics with its output unless it exits with 0.
-fn run(exe: &Path, args: &[&str]) {
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+/// Runs a built program (under valgrind with `RTJIT_FFI_VALGRIND=1`);
+/// panics with its output unless it exits with 0, else returns its stdout.
+fn run(exe: &Path, args: &[&str]) -> String {
+    try_run(exe, args).unwrap_or_else(|failure| panic!("{}", failure.message))
+}
+
+/// A program that did not exit with 0.
+struct Failure {
+    /// What happened, with the program's stdout and stderr.
+    message: String,
+    /// Its stdout alone.
+    stdout: String,
+}
+
+/// Runs a built program like [`run`], but returns a failure instead of
+/// panicking.
+fn try_run(exe: &Path, args: &[&str]) -> Result<String, Failure> {
+    let valgrind = under_valgrind();
+    let (mut cmd, timeout) = if valgrind {
+        let mut cmd = Command::new("valgrind");
+        cmd.args(VALGRIND_ARGS).arg(exe).env("FFI_SLOW", "1");
+        (cmd, VALGRIND_TIMEOUT)
+    } else {
+        (Command::new(exe), TIMEOUT)
+    };
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        if valgrind {
+            panic!("{VALGRIND_ENV} is set but valgrind cannot be run: {e} (install it: apt-get install valgrind)")
+        }
+        panic!("cannot run {}: {e}", exe.display())
+    });
     // Read both pipes on their own threads so a chatty child never blocks.
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -108,7 +186,7 @@ fn run(exe: &Path, args: &[&str]) {
     let status = loop {
         match child.try_wait().expect("waiting for the C program") {
             Some(status) => break Some(status),
-            None if start.elapsed() > TIMEOUT => {
+            None if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -118,22 +196,137 @@ fn run(exe: &Path, args: &[&str]) {
     };
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    match status {
+    let elapsed = start.elapsed().as_secs_f64();
+    let how = if valgrind { " under valgrind" } else { "" };
+    let message = match status {
         Some(status) if status.success() => {
             // Shown with `cargo test -- --nocapture`.
             print!("{stdout}");
             eprint!("{stderr}");
+            if valgrind {
+                println!("{}: no valgrind errors in {elapsed:.1} s", exe.display());
+            }
+            return Ok(stdout);
         }
-        Some(status) => panic!(
-            "{} exited with {status} after {:.1} s\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
-            exe.display(),
-            start.elapsed().as_secs_f64()
+        Some(status) if valgrind && status.code() == Some(VALGRIND_ERROR_EXIT) => format!(
+            "valgrind found errors in {} (exit {VALGRIND_ERROR_EXIT} after {elapsed:.1} s); its report is in \
+             stderr, lines starting with ==<pid>==",
+            exe.display()
         ),
-        None => panic!(
-            "{} did not finish within {} s and was killed (a deadlock?)\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
-            exe.display(),
-            TIMEOUT.as_secs()
-        ),
+        Some(status) => format!("{} exited with {status}{how} after {elapsed:.1} s", exe.display()),
+        None => {
+            format!("{} did not finish{how} within {} s and was killed (a deadlock?)", exe.display(), timeout.as_secs())
+        }
+    };
+    Err(Failure { message: format!("{message}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"), stdout })
+}
+
+/// The names of the functions `header` (C, as cbindgen writes it) declares:
+/// in each statement left after removing comments and preprocessor lines,
+/// one that ends with `)` and is no typedef, the identifier before its first
+/// `(`.
+fn declared_functions(header: &str) -> BTreeSet<String> {
+    let mut code = String::with_capacity(header.len());
+    let mut rest = header;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |end| &after[end + 2..]);
+            code.push(' ');
+        } else if let Some(after) = rest.strip_prefix("//") {
+            rest = after.find('\n').map_or("", |end| &after[end..]);
+        } else {
+            let c = rest.chars().next().expect("rest is not empty");
+            code.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let code: String =
+        code.lines().filter(|line| !line.trim_start().starts_with('#')).flat_map(|line| [line, "\n"]).collect();
+    let mut names = BTreeSet::new();
+    for statement in code.split([';', '{', '}']) {
+        let statement = statement.trim();
+        if !statement.ends_with(')') || statement.starts_with("typedef") {
+            continue;
+        }
+        let Some(open) = statement.find('(') else { continue };
+        let before = statement[..open].trim_end();
+        let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let name = &before[start..];
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.insert(name.to_string());
+        }
+    }
+    names
+}
+
+/// The symbols the shared library `lib` exports (its defined dynamic
+/// symbols), read with `nm -D --defined-only` (`$NM` if set).
+fn exported_symbols(lib: &Path) -> BTreeSet<String> {
+    let nm = std::env::var("NM").unwrap_or_else(|_| "nm".to_string());
+    let output = Command::new(&nm)
+        .args(["-D", "--defined-only", "--format=posix"])
+        .arg(lib)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{nm}` (binutils) to list the exports of {}: {e}", lib.display()));
+    if !output.status.success() {
+        panic!(
+            "`{nm} -D --defined-only {}` failed ({}):\n{}",
+            lib.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // POSIX format: `name type value size`; a versioned name is `name@@VERSION`.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// The line on which `dlopen.c` lists the functions it resolved.
+const RESOLVED_PREFIX: &str = "dlopen: resolved with dlsym:";
+
+/// The names `dlopen.c` printed on its `dlopen: resolved with dlsym: ...`
+/// line, `None` without that line.
+fn resolved_by_dlopen(stdout: &str) -> Option<BTreeSet<String>> {
+    let line = stdout.lines().find_map(|line| line.strip_prefix(RESOLVED_PREFIX))?;
+    Some(line.split_whitespace().map(str::to_string).collect())
+}
+
+/// `Err` naming every function that one of the three lists has and another
+/// lacks.
+fn compare_function_lists(
+    header: &BTreeSet<String>,
+    exports: &BTreeSet<String>,
+    dlopen: &BTreeSet<String>,
+) -> Result<(), String> {
+    let lists = [
+        (header, "declared in include/rtjit.h"),
+        (exports, "exported by librtjit.so (nm -D --defined-only)"),
+        (dlopen, "resolved with dlsym by ffi-tests/dlopen.c (its SYMBOLS table)"),
+    ];
+    let mut problems = Vec::new();
+    for (i, (has, has_what)) in lists.iter().enumerate() {
+        for (j, (lacks, lacks_what)) in lists.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            let missing: Vec<&str> = has.difference(lacks).map(String::as_str).collect();
+            if !missing.is_empty() {
+                problems.push(format!("  {has_what} but not {lacks_what}:\n    {}", missing.join("\n    ")));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the C ABI's function lists disagree (a new export must be declared in the header, and \
+             resolved and called in ffi-tests/dlopen.c):\n{}",
+            problems.join("\n")
+        ))
     }
 }
 
@@ -143,11 +336,88 @@ fn c_api() {
     run(&exe, &[]);
 }
 
+/// `dlopen.c`, and then: the functions the header declares, the library
+/// exports and `dlopen.c` resolves are one set, so an export that dlopen.c
+/// (or the header) lacks fails here.
 #[test]
 fn c_dlopen() {
     let exe = build("dlopen", false, &["-ldl"]);
     let lib = lib_dir().join("librtjit.so");
-    run(&exe, &[lib.to_str().expect("a UTF-8 library path")]);
+    // dlopen.c prints its list before it calls anything, so the lists are
+    // compared even when a function it forgot to resolve crashed it.
+    let (stdout, failure) = match try_run(&exe, &[lib.to_str().expect("a UTF-8 library path")]) {
+        Ok(stdout) => (stdout, None),
+        Err(failure) => (failure.stdout.clone(), Some(failure.message)),
+    };
+
+    let header_path = crate_dir().join("include").join("rtjit.h");
+    let header =
+        std::fs::read_to_string(&header_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", header_path.display()));
+    let declared = declared_functions(&header);
+    let exported = exported_symbols(&lib);
+    let lists = match resolved_by_dlopen(&stdout) {
+        Some(resolved) => compare_function_lists(&declared, &exported, &resolved),
+        // dlopen failed before its list: compare the header and the exports.
+        None if failure.is_some() => compare_function_lists(&declared, &exported, &declared),
+        None => Err(format!(
+            "dlopen printed no `{RESOLVED_PREFIX} ...` line (ffi-tests/dlopen.c prints it); its stdout:\n{stdout}"
+        )),
+    };
+    match (lists, failure) {
+        (Ok(()), None) => {}
+        (Err(lists), None) => panic!("{lists}"),
+        (Ok(()), Some(failure)) => panic!("{failure}"),
+        (Err(lists), Some(failure)) => panic!("{lists}\n\nand then {failure}"),
+    }
+}
+
+/// The header parser finds declarations however cbindgen wraps them, and
+/// skips macros, comments, typedefs and struct members.
+#[test]
+fn header_parser_finds_every_declaration() {
+    let header = r#"
+/* not_a_call(x); */
+#define RT_MAX(a, b) ((a) > (b) ? (a) : (b))
+typedef struct rt_value { int32_t type; union rt_value_as as; } rt_value;
+typedef int32_t (*rt_callback)(int64_t h);
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+/**
+ * Docs that mention rt_other(h) and end with a paren (like this)
+ */
+int32_t rt_plain(int64_t h);
+char *rt_pointer(const char *source);
+const char *rt_const_pointer(void);
+void rt_void(void);
+int32_t rt_wrapped(int64_t h,
+                   const char *name,
+                   struct rt_value *result);
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+"#;
+    let expected: BTreeSet<String> =
+        ["rt_plain", "rt_pointer", "rt_const_pointer", "rt_void", "rt_wrapped"].map(String::from).into();
+    assert_eq!(declared_functions(header), expected);
+}
+
+/// Each kind of disagreement between the three lists is reported by name.
+#[test]
+fn function_list_check_names_every_missing_function() {
+    let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+    let all = set(&["rt_a", "rt_b", "rt_c"]);
+    assert_eq!(compare_function_lists(&all, &all, &all), Ok(()));
+
+    let message = compare_function_lists(&all, &all, &set(&["rt_a", "rt_b"])).unwrap_err();
+    assert!(message.contains("not resolved with dlsym by ffi-tests/dlopen.c") && message.contains("rt_c"), "{message}");
+
+    let message = compare_function_lists(&set(&["rt_a", "rt_b"]), &all, &all).unwrap_err();
+    assert!(message.contains("exported by librtjit.so (nm -D --defined-only) but not declared in"), "{message}");
+    assert!(message.contains("rt_c"), "{message}");
+
+    let message = compare_function_lists(&all, &set(&["rt_b", "rt_c"]), &all).unwrap_err();
+    assert!(message.contains("declared in include/rtjit.h but not exported") && message.contains("rt_a"), "{message}");
 }
 
 #[test]
