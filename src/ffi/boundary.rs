@@ -22,6 +22,7 @@
 use std::any::Any;
 use std::ffi::{CStr, CString, c_char};
 
+use super::types::RtValue;
 use crate::Error;
 
 /// What a function returns when it fails, by return type.
@@ -82,7 +83,7 @@ macro_rules! ffi_guard {
         ffi_guard!({
             // SAFETY: `$out` is NULL or writable storage for an rt_value, by
             // the contract each such function documents.
-            unsafe { $crate::ffi::values::write_value($out, $crate::ffi::types::RtValue::void()) };
+            unsafe { $crate::ffi::boundary::write_value($out, $crate::ffi::types::RtValue::void()) };
             $body
         })
     };
@@ -140,4 +141,15 @@ pub unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
 /// internal error.
 pub fn owned_c_string(s: String) -> Result<*mut c_char, Error> {
     CString::new(s).map(CString::into_raw).map_err(|_| Error::Internal("a returned string contained a NUL byte".into()))
+}
+
+/// Stores `v` through `out` unless `out` is NULL.
+///
+/// # Safety
+/// `out` is NULL or points to writable storage for an rt_value.
+pub unsafe fn write_value(out: *mut RtValue, v: RtValue) {
+    if !out.is_null() {
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { out.write(v) };
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::{CString, c_char};
 
-use super::boundary::str_arg;
+use super::boundary::{str_arg, write_value};
 use super::types::*;
 use crate::Error;
 use crate::Value;
@@ -52,15 +52,4 @@ pub unsafe fn write_result(out: *mut RtValue, v: &Value) -> Result<(), Error> {
         unsafe { write_value(out, to_rt_value(v)?) };
     }
     Ok(())
-}
-
-/// Stores `v` through `out` unless `out` is NULL.
-///
-/// # Safety
-/// `out` is NULL or points to writable storage for an rt_value.
-pub unsafe fn write_value(out: *mut RtValue, v: RtValue) {
-    if !out.is_null() {
-        // SAFETY: non-NULL and writable by the caller's contract.
-        unsafe { out.write(v) };
-    }
 }

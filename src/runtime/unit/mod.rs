@@ -27,7 +27,7 @@ use super::helpers::HELPERS;
 use super::store::{LoadedModule, ModuleId, Store};
 use super::value::Value;
 use crate::backend::{CodeGenerator, CodegenError, OptLevel, Request};
-use crate::diag::Pos;
+use crate::diag::{Diagnostic, Pos};
 use crate::error::{Error, Result};
 use crate::mir::{self, Ty};
 use crate::util::sync;
@@ -95,7 +95,7 @@ pub fn install(
                 module.line_of(e.loc),
                 e.message
             )),
-            Origin::MirText(_) => Error::compile(input, &crate::diag::Diagnostic::new(at(e.loc), e.message)),
+            Origin::MirText(_) => Error::compile(input, &Diagnostic::new(at(e.loc), e.message)),
         })?;
         let level = parts.opt.get();
         mir::opt::for_codegen(module, level, &CatalogEnv(&catalog)).map_err(|e| {
