@@ -20,9 +20,19 @@ use crate::backend::{CodegenError, OptLevel};
 static ISAS: [OnceLock<Result<OwnedTargetIsa, String>>; OptLevel::MAX as usize + 1] =
     [const { OnceLock::new() }; OptLevel::MAX as usize + 1];
 
-pub(super) fn isa_for(level: OptLevel) -> Result<OwnedTargetIsa, CodegenError> {
+fn cached(level: OptLevel) -> &'static Result<OwnedTargetIsa, String> {
     let level = level.get();
-    ISAS[level as usize].get_or_init(|| build(level)).clone().map_err(CodegenError::Unavailable)
+    ISAS[level as usize].get_or_init(|| build(level))
+}
+
+pub(super) fn isa_for(level: OptLevel) -> Result<OwnedTargetIsa, CodegenError> {
+    cached(level).clone().map_err(CodegenError::Unavailable)
+}
+
+/// Whether the host can be targeted (without taking a reference to the
+/// target: manager creation asks this, and stays a few atomic loads).
+pub(super) fn available(level: OptLevel) -> Result<(), CodegenError> {
+    cached(level).as_ref().map(|_| ()).map_err(|e| CodegenError::Unavailable(e.clone()))
 }
 
 fn build(level: u8) -> Result<OwnedTargetIsa, String> {

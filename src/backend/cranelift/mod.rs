@@ -34,7 +34,7 @@ static CRANELIFT: Cranelift = Cranelift;
 /// The backend, once the host's target is known to work (built once per
 /// process, so a host Cranelift cannot serve fails at manager creation).
 pub(super) fn generator() -> Result<&'static dyn CodeGenerator, CodegenError> {
-    isa::isa_for(OptLevel::DEFAULT)?;
+    isa::available(OptLevel::DEFAULT)?;
     Ok(&CRANELIFT)
 }
 
