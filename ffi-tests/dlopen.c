@@ -19,7 +19,7 @@
 
 #include "rtjit.h"
 
-/* The function types of rtjit.h (c-api.md, tables 1-27 and 28-30). */
+/* The function types of rtjit.h (c-api.md, tables 1-27, 28-30, 31-35). */
 typedef int32_t (*set_jit_backend_fn)(int32_t);
 typedef int32_t (*get_jit_backend_fn)(void);
 typedef int64_t (*create_fn)(void);
@@ -50,6 +50,8 @@ typedef int32_t (*get_global_fn)(int64_t, const char *, rt_value *);
 typedef int32_t (*register_function_fn)(int64_t, const char *, void *, const char *);
 typedef void (*raise_error_fn)(const char *);
 typedef char *(*mir_from_source_fn)(const char *);
+typedef int32_t (*interrupt_fn)(int64_t);
+typedef int32_t (*set_limit_fn)(int64_t, uint64_t);
 
 static struct {
     set_jit_backend_fn set_jit_backend;
@@ -82,6 +84,11 @@ static struct {
     register_function_fn register_function;
     raise_error_fn raise_error;
     mir_from_source_fn mir_from_source;
+    interrupt_fn interrupt;
+    set_limit_fn set_time_limit;
+    set_limit_fn set_step_limit;
+    set_limit_fn set_memory_limit;
+    set_limit_fn set_stack_limit;
 } rt;
 
 #define CHECK_PROGRAM "dlopen"
@@ -130,6 +137,11 @@ static const struct {
     SYM(register_function, "rt_exec_manager_register_function"),     /* 28 */
     SYM(raise_error, "rt_raise_error"),                              /* 29 */
     SYM(mir_from_source, "rt_mir_from_source"),                      /* 30 */
+    SYM(interrupt, "rt_exec_manager_interrupt"),                     /* 31 */
+    SYM(set_time_limit, "rt_exec_manager_set_time_limit"),           /* 32 */
+    SYM(set_step_limit, "rt_exec_manager_set_step_limit"),           /* 33 */
+    SYM(set_memory_limit, "rt_exec_manager_set_memory_limit"),       /* 34 */
+    SYM(set_stack_limit, "rt_exec_manager_set_stack_limit"),         /* 35 */
 };
 #define N_SYMBOLS (sizeof SYMBOLS / sizeof SYMBOLS[0])
 
@@ -341,6 +353,39 @@ static void group_hosts(void) {
     CHECK_OK(rt.cleanup(h));
 }
 
+/* Interruption and limits: each limit stops what passes it, with its
+ * status; the manager runs the next call normally. */
+static void group_limits(void) {
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    CHECK_OK(rt.compile_source(h, "fn spin(n):\n    var i = 0\n    while i < n:\n        i += 1\n    return i\n"));
+    int64_t n = 10, r = 0;
+    CHECK_OK(rt.interrupt(h)); /* nothing running: no effect on later calls */
+    CHECK_OK(rt.execute(h, "spin", &n, 1, &r));
+    CHECK_EQ(r, 10);
+    CHECK_OK(rt.set_step_limit(h, 5));
+    CHECK_ERR(rt.execute(h, "spin", &n, 1, &r), RT_ERR_INTERRUPTED);
+    CHECK_CONTAINS(rt.get_last_error(), "step limit of 5 exceeded in spin at line 3");
+    CHECK_OK(rt.set_step_limit(h, 0));
+    n = 1000000000;
+    CHECK_OK(rt.set_time_limit(h, 20000));
+    CHECK_ERR(rt.execute(h, "spin", &n, 1, &r), RT_ERR_INTERRUPTED);
+    CHECK_CONTAINS(rt.get_last_error(), "time limit of 20 ms exceeded");
+    CHECK_OK(rt.set_time_limit(h, 0));
+    CHECK_OK(rt.set_memory_limit(h, 4096));
+    CHECK_ERR(rt.compile_source(h, "var s = \"ab\"\nwhile true:\n    s += s\n"), RT_ERR_RUNTIME);
+    CHECK_CONTAINS(rt.get_last_error(), "out of memory: limit of 4096 bytes");
+    CHECK_OK(rt.set_memory_limit(h, 0));
+    CHECK_OK(rt.set_stack_limit(h, 1 << 20));
+    n = 10;
+    CHECK_OK(rt.execute(h, "spin", &n, 1, &r));
+    CHECK_EQ(r, 10);
+    CHECK_ERR(rt.interrupt(0), RT_ERR_INVALID_HANDLE);
+    CHECK_ERR(rt.set_time_limit(-1, 1), RT_ERR_INVALID_HANDLE);
+    rt.clear_error();
+    CHECK_OK(rt.cleanup(h));
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
@@ -352,5 +397,6 @@ int main(int argc, char **argv) {
     RUN_GROUP(group_run, "create / compile / execute / eval / get_global / list_functions / cleanup");
     RUN_GROUP(group_errors, "errors through dlsym'd functions");
     RUN_GROUP(group_hosts, "register_function / raise_error / mir_from_source through dlsym'd functions");
+    RUN_GROUP(group_limits, "interrupt and the time, step, memory and stack limits through dlsym'd functions");
     return check_finish();
 }

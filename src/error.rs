@@ -21,6 +21,9 @@ pub enum Error {
     Signature(String),
     /// An error raised while JIT code ran (division by zero, ...).
     Runtime(String),
+    /// The call was stopped: the manager was interrupted, or a time or
+    /// step limit was reached.
+    Interrupted(String),
     /// Not available in this build (the LLVM backend).
     Unsupported(String),
     /// A file could not be read.
@@ -40,6 +43,7 @@ impl fmt::Display for Error {
             | Error::NotFound(m)
             | Error::Signature(m)
             | Error::Runtime(m)
+            | Error::Interrupted(m)
             | Error::Unsupported(m)
             | Error::Io(m) => f.write_str(m),
             Error::Internal(m) => write!(f, "internal error (please report): {m}"),

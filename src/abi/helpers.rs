@@ -16,6 +16,15 @@ pub struct Helpers {
     pub ipow: usize,
     /// libc `memset`, to zero large stack slots.
     pub memset: usize,
+    /// The address of the process's epoch, an `AtomicU64` that interrupts
+    /// and the time-limit ticker advance; a checkpoint compares it with the
+    /// context's `epoch_deadline`.
+    pub epoch: usize,
+    /// `fn(ctx, function id: u32, line: u32) -> u32`: what a checkpoint
+    /// calls once the epoch reached the deadline: nonzero when the call must
+    /// stop (the error is recorded in the context), else it has set the
+    /// next deadline.
+    pub checkpoint: usize,
     /// Reference counting and globals of `text`.
     pub text_refs: ManagedHelpers,
     /// The operations on texts.
@@ -47,9 +56,11 @@ pub struct ManagedHelpers {
     pub global_store: usize,
 }
 
+/// The operations on texts. Those that make a text take the context first:
+/// they may fail with `OutOfMemory` (recorded in it, with a NULL result).
 #[derive(Clone, Copy, Debug)]
 pub struct TextHelpers {
-    /// `fn(text, text) -> text` (a new reference).
+    /// `fn(ctx, text, text) -> text` (a new reference).
     pub concat: usize,
     /// `fn(text, text) -> u8`.
     pub equal: usize,
@@ -57,7 +68,7 @@ pub struct TextHelpers {
     pub compare: usize,
     /// `fn(text) -> i64`: bytes.
     pub length: usize,
-    /// `fn(i64) -> text`, `fn(f64) -> text`, `fn(u8) -> text`.
+    /// `fn(ctx, i64) -> text`, `fn(ctx, f64) -> text`, `fn(ctx, u8) -> text`.
     pub from_i64: usize,
     pub from_f64: usize,
     pub from_bool: usize,

@@ -36,11 +36,26 @@ pub struct ExecCtx {
     /// `InvalidNumber`: a reference to the text that did not parse). Owned
     /// by whoever runs the call, which releases it.
     pub err_detail: *mut u8,
+    /// At a checkpoint, JIT code calls `Helpers::checkpoint` once the
+    /// process's epoch (the cell at `Helpers::epoch`) has reached this.
+    pub epoch_deadline: u64,
+    /// The runtime's state of the call's limits, which helpers use; JIT code
+    /// only passes the context on.
+    pub budget: *mut u8,
 }
 
 impl Default for ExecCtx {
     fn default() -> Self {
-        ExecCtx { err_kind: 0, err_func: 0, err_line: 0, reserved: 0, stack_limit: 0, err_detail: std::ptr::null_mut() }
+        ExecCtx {
+            err_kind: 0,
+            err_func: 0,
+            err_line: 0,
+            reserved: 0,
+            stack_limit: 0,
+            err_detail: std::ptr::null_mut(),
+            epoch_deadline: u64::MAX,
+            budget: std::ptr::null_mut(),
+        }
     }
 }
 
@@ -48,6 +63,7 @@ pub const CTX_ERR_KIND: i32 = offset_of!(ExecCtx, err_kind) as i32;
 pub const CTX_ERR_FUNC: i32 = offset_of!(ExecCtx, err_func) as i32;
 pub const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;
 pub const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
+pub const CTX_EPOCH_DEADLINE: i32 = offset_of!(ExecCtx, epoch_deadline) as i32;
 
 /// `err_func` for a unit's top-level code.
 pub const INIT_FUNC_ID: u32 = u32::MAX;
@@ -88,6 +104,12 @@ err_kinds! {
     InvalidNumber = 4, "invalid number";
     /// A host function called `rt_raise_error`; the message is the detail.
     HostError = 5, "host function error";
+    /// The manager was interrupted while the call ran.
+    Interrupted = 6, "interrupted";
+    TimeLimit = 7, "interrupted: time limit";
+    StepLimit = 8, "interrupted: step limit";
+    /// An allocation past the memory limit, or one the system refused.
+    OutOfMemory = 9, "out of memory";
 }
 
 /// The signature of an entry trampoline: `(ctx, args, result)`. Each

@@ -56,6 +56,8 @@ pub enum CodegenError {
     /// The backend rejected prepared MIR, or found a case validation should
     /// have excluded: a bug in rtjit.
     Invariant { function: String, message: String },
+    /// The system refused memory the compile needed.
+    OutOfMemory(String),
 }
 
 impl fmt::Display for CodegenError {
@@ -65,6 +67,7 @@ impl fmt::Display for CodegenError {
             CodegenError::Invariant { function, message } => {
                 write!(f, "code generation failed for `{function}`: {message}")
             }
+            CodegenError::OutOfMemory(what) => write!(f, "out of memory compiling {what}"),
         }
     }
 }
@@ -91,8 +94,9 @@ pub trait Layout {
     /// The id runtime errors report for the function `name` of this unit.
     fn function_id(&self, name: &str) -> Option<u32>;
     /// A text object holding `value` that lives at least as long as the
-    /// code being compiled (the runtime owns it).
-    fn text_literal(&self, value: &str) -> usize;
+    /// code being compiled (the runtime owns it); `None` when there is no
+    /// memory for it.
+    fn text_literal(&self, value: &str) -> Option<usize>;
 }
 
 /// One compile: functions that go into one piece of code.

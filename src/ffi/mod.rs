@@ -20,3 +20,4 @@ mod calls;
 mod introspect;
 mod errors;
 mod hosts;
+mod limits;

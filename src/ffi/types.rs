@@ -27,10 +27,7 @@ pub const RT_ERR_NOT_FOUND: i32 = 4;
 pub const RT_ERR_SIGNATURE: i32 = 5;
 /// A runtime error in JIT code: division by zero, stack overflow, ...
 pub const RT_ERR_RUNTIME: i32 = 6;
-/// Stopped by rt_exec_manager_interrupt or a time limit.
-// Reserved by the C ABI (c-api.md) for interruption, which no code
-// produces yet; the header must still define it.
-#[allow(dead_code)]
+/// Stopped by rt_exec_manager_interrupt, a time limit or a step limit.
 pub const RT_ERR_INTERRUPTED: i32 = 7;
 /// Not available in this build (for example the LLVM backend).
 pub const RT_ERR_UNSUPPORTED: i32 = 8;
@@ -89,6 +86,7 @@ impl Error {
             Error::NotFound(_) => RT_ERR_NOT_FOUND,
             Error::Signature(_) => RT_ERR_SIGNATURE,
             Error::Runtime(_) => RT_ERR_RUNTIME,
+            Error::Interrupted(_) => RT_ERR_INTERRUPTED,
             Error::Unsupported(_) => RT_ERR_UNSUPPORTED,
             Error::Io(_) => RT_ERR_IO,
             Error::Internal(_) => RT_ERR_INTERNAL,

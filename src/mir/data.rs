@@ -229,6 +229,16 @@ pub enum InstKind {
     Release {
         value: Local,
     },
+    /// A point where the running call may be stopped (interruption, the
+    /// time and step limits) and one step of the step limit; inserted at
+    /// every function entry and loop back edge by `opt::checkpoints`.
+    Checkpoint,
+    /// `dst` (a bool) is true when the running call counts steps (it has a
+    /// step limit): an unrolled function then runs its plain version, so
+    /// steps are counted as at every other level.
+    CountingSteps {
+        dst: Local,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -308,6 +308,11 @@ impl<'a> Checker<'a> {
                 self.same(&format!("global `{name}`"), g, d)
             }
             InstKind::GlobalSet { name, src } => self.global_set(f, name, src),
+            InstKind::Checkpoint => Ok(()),
+            InstKind::CountingSteps { dst } => {
+                let d = self.local(f, *dst)?;
+                self.same("counting_steps", Ty::Bool, d)
+            }
             InstKind::Retain { value } | InstKind::Release { value } => {
                 if f.ownership == Ownership::Implicit {
                     return Err("retain and release appear only once ownership is explicit".to_string());

@@ -69,12 +69,14 @@ macro_rules! by_destination {
             | InstKind::Load { dst: $d, .. }
             | InstKind::SlotAddr { dst: $d, .. }
             | InstKind::GlobalGet { dst: $d, .. }
-            | InstKind::TextConst { dst: $d, .. } => $plain,
+            | InstKind::TextConst { dst: $d, .. }
+            | InstKind::CountingSteps { dst: $d } => $plain,
             InstKind::Call { dst: $o, .. } | InstKind::CallIndirect { dst: $o, .. } => $optional,
             InstKind::Store { .. }
             | InstKind::GlobalSet { .. }
             | InstKind::Retain { .. }
-            | InstKind::Release { .. } => $none,
+            | InstKind::Release { .. }
+            | InstKind::Checkpoint => $none,
         }
     };
 }
@@ -119,6 +121,8 @@ impl InstKind {
             InstKind::TextConst { dst, value } => InstKind::TextConst { dst: l(*dst), value: value.clone() },
             InstKind::Retain { value } => InstKind::Retain { value: l(*value) },
             InstKind::Release { value } => InstKind::Release { value: l(*value) },
+            InstKind::Checkpoint => InstKind::Checkpoint,
+            InstKind::CountingSteps { dst } => InstKind::CountingSteps { dst: l(*dst) },
         }
     }
 }
@@ -152,6 +156,48 @@ impl Function {
             }
         }
         refs
+    }
+}
+
+impl Function {
+    /// Each block's successors (targets out of range left out).
+    pub fn successor_lists(&self) -> Vec<Vec<usize>> {
+        let n = self.blocks.len();
+        self.blocks
+            .iter()
+            .map(|b| b.term.successors().into_iter().map(|s| s.0 as usize).filter(|s| *s < n).collect())
+            .collect()
+    }
+
+    /// The back edges `(tail, head)` of a depth-first walk from the entry:
+    /// every cycle of the control flow graph contains at least one.
+    pub fn back_edges(&self) -> Vec<(usize, usize)> {
+        let succ = self.successor_lists();
+        let n = succ.len();
+        // Iterative DFS: an edge to a block still on the stack is a back edge.
+        let mut state = vec![0u8; n]; // 0 unvisited, 1 on the stack, 2 done
+        let mut back_edges = Vec::new();
+        let mut stack = vec![(0usize, 0usize)];
+        if n == 0 {
+            return back_edges;
+        }
+        state[0] = 1;
+        while let Some((b, i)) = stack.pop() {
+            if let Some(&s) = succ[b].get(i) {
+                stack.push((b, i + 1));
+                match state[s] {
+                    0 => {
+                        state[s] = 1;
+                        stack.push((s, 0));
+                    }
+                    1 => back_edges.push((b, s)),
+                    _ => {}
+                }
+            } else {
+                state[b] = 2;
+            }
+        }
+        back_edges
     }
 }
 

@@ -42,7 +42,7 @@ impl Manager {
     /// code the caller keeps alive (a `guard` count).
     unsafe fn run(&self, entry: Trampoline, words: &[u64]) -> Result<u64> {
         // SAFETY: forwarded from the caller.
-        unsafe { exec::run(entry, words) }.map_err(|f| unit::fault_error(&self.catalog, f, None))
+        unsafe { exec::run(entry, words, &self.limits) }.map_err(|f| unit::fault_error(&self.catalog, f, None))
     }
 
     /// Calls `name` with integer (or bool) arguments; integer or bool
@@ -90,7 +90,10 @@ impl Manager {
             for (i, (a, t)) in args.iter().zip(&f.sig.params).enumerate() {
                 let word = match (a, t) {
                     (Value::Text(s), Ty::Text) => {
-                        texts.push(OwnedText::new(s));
+                        let text = OwnedText::new(s).ok_or_else(|| {
+                            Error::Runtime(format!("out of memory for argument {} of `{name}`", i + 1))
+                        })?;
+                        texts.push(text);
                         texts.last().map(|t| t.as_ptr() as u64)
                     }
                     _ => a.to_word(*t),

@@ -2,6 +2,7 @@
 //! of a recorded error into a message.
 
 use super::helpers::text::{OwnedText, RtText};
+use super::limits::{Budget, Limits};
 use crate::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
 
@@ -13,6 +14,8 @@ pub struct Fault {
     pub line: u32,
     /// The text that was not a number, for `invalid number`.
     pub detail: Option<String>,
+    /// The limit the call ran into, for its message.
+    pub limit: Option<u64>,
 }
 
 thread_local! {
@@ -35,36 +38,86 @@ pub fn raise_error(message: &str) -> bool {
     unsafe {
         if (*ctx).err_kind == 0 {
             (*ctx).err_kind = ErrKind::HostError as u32;
-            (*ctx).err_detail = OwnedText::new(message).into_raw() as *mut u8;
+            (*ctx).err_detail = OwnedText::new(message).map_or(std::ptr::null_mut(), OwnedText::into_raw) as *mut u8;
         }
     }
     true
 }
 
-/// Calls `entry` with arguments in 8-byte words; returns the result word.
+/// Calls `entry` with arguments in 8-byte words, under `limits` (the
+/// manager's); returns the result word. A call made while another call of
+/// the same manager runs on this thread (from a host callback) shares that
+/// call's budget.
 ///
 /// # Safety
 /// `entry` must be a live trampoline whose function takes `args.len()`
 /// parameters, and its code must stay alive for the whole call.
-pub unsafe fn run(entry: Trampoline, args: &[u64]) -> Result<u64, Fault> {
-    let mut ctx = ExecCtx { stack_limit: crate::util::stack::jit_limit(), ..ExecCtx::default() };
+pub unsafe fn run(entry: Trampoline, args: &[u64], limits: &Limits) -> Result<u64, Fault> {
+    let outer = CURRENT.with(|c| c.get());
+    // SAFETY: CURRENT is NULL or the live context of a call running on this
+    // thread, whose budget is live while it runs.
+    let shared = unsafe { outer.as_ref() }
+        .map(|o| o.budget as *mut Budget)
+        .filter(|b| !b.is_null() && std::ptr::eq(unsafe { (**b).limits }, limits));
+    let mut own = None;
+    let budget: *mut Budget = match shared {
+        Some(b) => b,
+        None => own.insert(Budget::start(limits)),
+    };
+    // SAFETY: `budget` is `own` or the outer call's, both live until we return.
+    let epoch_deadline = unsafe { (*budget).deadline() };
+    let stack_limit = stack_limit(limits);
+    let mut ctx = ExecCtx { stack_limit, epoch_deadline, budget: budget as *mut u8, ..ExecCtx::default() };
     let mut result = 0u64;
-    // One pointer serves the call and `raise`; `ctx` is used directly again
-    // only after the call.
+    // One pointer serves the call and `raise_error`; `ctx` is used directly
+    // again only after the call.
     let ctx_ptr: *mut ExecCtx = &mut ctx;
-    let outer = CURRENT.with(|c| c.replace(ctx_ptr));
+    CURRENT.with(|c| c.set(ctx_ptr));
     // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
     unsafe { entry(ctx_ptr, args.as_ptr(), &mut result) };
     CURRENT.with(|c| c.set(outer));
+    // SAFETY: as above.
+    let (stopped, site) = unsafe { ((*budget).stopped, (*budget).stop_site) };
+    if ctx.err_kind == 0 && own.is_some() {
+        // A call nested in this one (through a host callback) was stopped,
+        // and this one returned before its next checkpoint: it stops too.
+        if let Some((kind, _)) = stopped {
+            (ctx.err_kind, ctx.err_func, ctx.err_line) = (kind as u32, site.0, site.1);
+        }
+    }
     if ctx.err_kind != 0 {
-        // These kinds always carry a text (NULL is the empty text).
-        let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError].iter().any(|k| ctx.err_kind == *k as u32);
-        // SAFETY: the helper stored a text reference it handed to us.
-        let detail = has_detail.then(|| unsafe { OwnedText::from_raw(ctx.err_detail as *mut RtText) });
-        let detail = detail.map(|t| t.as_str().to_string());
-        return Err(Fault { kind: ctx.err_kind, func: ctx.err_func, line: ctx.err_line, detail });
+        return Err(fault(&ctx, stopped.map(|(_, limit)| limit), limits));
     }
     Ok(result)
+}
+
+/// The stack limit of a call starting here: what the thread has left, less
+/// the reserve, or less when the manager's stack limit is smaller.
+fn stack_limit(limits: &Limits) -> usize {
+    let thread = crate::util::stack::jit_limit();
+    match limits.stack.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => thread,
+        bytes => crate::util::stack::below_here(bytes as usize).max(thread),
+    }
+}
+
+/// What the context recorded, with the limit the call ran into.
+fn fault(ctx: &ExecCtx, limit: Option<u64>, limits: &Limits) -> Fault {
+    // These kinds always carry a text (NULL is the empty text).
+    let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError].iter().any(|k| ctx.err_kind == *k as u32);
+    // SAFETY: the helper stored a text reference it handed to us.
+    let detail = has_detail.then(|| unsafe { OwnedText::from_raw(ctx.err_detail as *mut RtText) });
+    let limit = match ErrKind::from_code(ctx.err_kind) {
+        Some(ErrKind::OutOfMemory) => Some(limits.memory.load(std::sync::atomic::Ordering::Relaxed)).filter(|m| *m > 0),
+        _ => limit,
+    };
+    Fault {
+        kind: ctx.err_kind,
+        func: ctx.err_func,
+        line: ctx.err_line,
+        detail: detail.map(|t| t.as_str().to_string()),
+        limit,
+    }
 }
 
 /// `division by zero in g at line 3`; `name_of` maps a function id to its
@@ -79,13 +132,22 @@ pub fn fault_error(fault: Fault, input: Option<&str>, name_of: impl FnOnce(u32) 
     } else {
         name_of(fault.func).unwrap_or_else(|| format!("function #{}", fault.func))
     };
-    if fault.kind == ErrKind::HostError as u32 {
+    let at = format!("in {place} at line {}", fault.line);
+    let Some(kind) = ErrKind::from_code(fault.kind) else {
+        return Error::Internal(format!("unknown runtime error code {} {at}", fault.kind));
+    };
+    match (kind, fault.limit) {
         // The host's message, as it wrote it.
-        return Error::Runtime(fault.detail.unwrap_or_default());
-    }
-    let detail = fault.detail.map(|d| format!(" {d:?}")).unwrap_or_default();
-    match ErrKind::from_code(fault.kind) {
-        Some(kind) => Error::Runtime(format!("{}{detail} in {place} at line {}", kind.words(), fault.line)),
-        None => Error::Internal(format!("unknown runtime error code {} in {place}", fault.kind)),
+        (ErrKind::HostError, _) => Error::Runtime(fault.detail.unwrap_or_default()),
+        (ErrKind::Interrupted, _) => Error::Interrupted(format!("interrupted {at}")),
+        (ErrKind::TimeLimit, Some(us)) => {
+            Error::Interrupted(format!("interrupted: time limit of {} ms exceeded {at}", us as f64 / 1000.0))
+        }
+        (ErrKind::StepLimit, Some(n)) => Error::Interrupted(format!("interrupted: step limit of {n} exceeded {at}")),
+        (ErrKind::OutOfMemory, Some(bytes)) => Error::Runtime(format!("out of memory: limit of {bytes} bytes {at}")),
+        _ => {
+            let detail = fault.detail.map(|d| format!(" {d:?}")).unwrap_or_default();
+            Error::Runtime(format!("{}{detail} {at}", kind.words()))
+        }
     }
 }

@@ -17,6 +17,7 @@ use super::catalog::{Catalog, HostEntry};
 use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
 use super::globals;
 use super::guard::CallGuard;
+use super::limits::Limits;
 use super::store::Store;
 use super::unit::{self, Origin, Parts, UnitTurns};
 use super::value::Value;
@@ -32,6 +33,7 @@ pub struct Manager {
     pub(super) store: Mutex<Store>,
     pub(super) catalog: RwLock<Catalog>,
     pub(super) guard: CallGuard,
+    pub(super) limits: Limits,
     turns: UnitTurns,
 }
 
@@ -46,6 +48,7 @@ impl Manager {
             store: Mutex::new(Store::default()),
             catalog: RwLock::new(Catalog::default()),
             guard: CallGuard::default(),
+            limits: Limits::default(),
             turns: UnitTurns::default(),
         })
     }
@@ -70,6 +73,7 @@ impl Manager {
         Parts {
             store: &self.store,
             catalog: &self.catalog,
+            limits: &self.limits,
             guard: &self.guard,
             generator: self.generator,
             opt: OptLevel::new(self.opt_level()).unwrap_or(OptLevel::DEFAULT),
@@ -169,6 +173,37 @@ impl Manager {
         store.hosts.cells.get(cell).store(addr as u64, Ordering::Release);
         catalog.hosts.insert(name.to_string(), HostEntry { sig, cell });
         Ok(())
+    }
+
+    /// Stops every call running in the manager (outermost calls, unit
+    /// top-level code, calls nested in host callbacks) at its next function
+    /// entry or loop iteration, with [`Error::Interrupted`]. Calls that start
+    /// after this returns run normally. Never blocks.
+    pub fn interrupt(&self) {
+        self.limits.interrupt();
+    }
+
+    /// How long each later outermost call may run (0: no limit).
+    pub fn set_time_limit(&self, microseconds: u64) {
+        self.limits.time_us.store(microseconds, Ordering::SeqCst);
+    }
+
+    /// How many steps (function entries and loop iterations) each later
+    /// outermost call may take (0: no limit).
+    pub fn set_step_limit(&self, steps: u64) {
+        self.limits.steps.store(steps, Ordering::SeqCst);
+    }
+
+    /// The most memory the manager's values may hold at once (0: no limit).
+    pub fn set_memory_limit(&self, bytes: u64) {
+        self.limits.memory.store(bytes, Ordering::SeqCst);
+    }
+
+    /// The most stack each later outermost call's JIT code may use (0: what
+    /// the calling thread has, less the reserve; a larger limit is capped
+    /// by that).
+    pub fn set_stack_limit(&self, bytes: u64) {
+        self.limits.stack.store(bytes, Ordering::SeqCst);
     }
 
     /// Compiled modules the manager holds (current, and replaced ones not

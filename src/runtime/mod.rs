@@ -6,7 +6,8 @@
 //! compile unit as a transaction); `catalog` (what calls look up),
 //! `store` and `cells` (the code and the tables that never move),
 //! `globals` (values in global cells), `guard` (when replaced code may be
-//! freed); `exec` (one execution's context, faults); `helpers` (the
+//! freed); `exec` (one execution's context, faults), `limits`
+//! (interruption, time, step, memory and stack limits); `helpers` (the
 //! functions JIT code calls); `value` (values that cross to the host).
 //!
 //! Architecture invariant: `runtime` never names a backend's types; it
@@ -20,6 +21,7 @@ mod frontend;
 mod globals;
 mod guard;
 mod helpers;
+mod limits;
 mod manager;
 mod store;
 mod unit;

@@ -93,6 +93,12 @@ pub fn jit_limit() -> usize {
 /// stack (or a REPL's) could overflow.
 pub const PASS_STACK_RESERVE: usize = 64 * 1024;
 
+/// The address `bytes` below the current frame (for a stack limit a call
+/// sets for itself).
+pub fn below_here(bytes: usize) -> usize {
+    current_sp().saturating_sub(bytes)
+}
+
 /// True when at least `bytes` of stack remain below the current frame.
 pub fn has_room(bytes: usize) -> bool {
     current_sp().saturating_sub(bounds().0) >= bytes

@@ -56,7 +56,7 @@ impl Translator<'_, '_> {
         let t = self.ty_of(a);
         let v = if t == Ty::Text && op == BinOp::Add {
             let (x, y) = (self.operand(a), self.operand(b));
-            self.text_concat(x, y)
+            self.text_concat(x, y, line)
         } else if t.is_float() {
             self.float_binary(op, t, a, b)?
         } else {
@@ -205,7 +205,7 @@ impl Translator<'_, '_> {
         let to = self.local_ty(dst);
         let x = self.operand(src);
         let v = match op {
-            ConvOp::ToText => self.text_of(from, x),
+            ConvOp::ToText => self.text_of(from, x, line),
             ConvOp::Parse => self.parse_number(to, x, line),
             _ => self.numeric_convert(op, from, to, x),
         };

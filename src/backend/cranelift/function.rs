@@ -30,6 +30,7 @@ pub(super) fn translate(
     func_id: u32,
     request: &Request<'_>,
     isa: &dyn TargetIsa,
+    checkpoint_stub: ir::FuncRef,
 ) -> Result<(), CodegenError> {
     let Ownership::Explicit { release_at_exit } = &f.ownership else {
         return Err(invariant(f, "the function was not prepared (ownership is implicit)"));
@@ -58,6 +59,8 @@ pub(super) fn translate(
         err_block,
         propagate,
         func_id,
+        checkpoint_stub,
+        deadline_after_checkpoint: None,
         f,
         layout: request.layout,
         helpers: request.helpers,
@@ -67,6 +70,7 @@ pub(super) fn translate(
     let loop_depth = super::loops::depths(f);
     for (mb, cb) in f.blocks.iter().zip(&blocks) {
         t.b.switch_to_block(*cb);
+        t.deadline_after_checkpoint = None;
         for inst in &mb.insts {
             t.inst(inst)?;
         }
@@ -150,7 +154,11 @@ pub(super) struct Translator<'a, 'b> {
     err_block: ir::Block,
     /// Exits after a callee recorded an error.
     pub propagate: ir::Block,
-    func_id: u32,
+    pub func_id: u32,
+    /// This module's checkpoint stub (see `checkpoint`).
+    pub checkpoint_stub: ir::FuncRef,
+    /// The deadline a checkpoint just left in force (see `checkpoint`).
+    pub deadline_after_checkpoint: Option<Value>,
     pub f: &'a mir::Function,
     pub layout: &'a dyn Layout,
     pub helpers: &'a Helpers,
@@ -267,13 +275,19 @@ impl Translator<'_, '_> {
 
     fn inst(&mut self, inst: &mir::Inst) -> Result<(), CodegenError> {
         let line = inst.line;
+        if !matches!(inst.kind, InstKind::CountingSteps { .. }) {
+            self.deadline_after_checkpoint = None;
+        }
         match &inst.kind {
             InstKind::Copy { dst, src } => {
                 let v = self.operand(src);
                 self.set(*dst, v);
             }
             InstKind::TextConst { dst, value } => {
-                let addr = self.layout.text_literal(value);
+                let addr = self
+                    .layout
+                    .text_literal(value)
+                    .ok_or_else(|| CodegenError::OutOfMemory(format!("a text literal of {} bytes", value.len())))?;
                 let v = self.b.ins().iconst(types::I64, addr as i64);
                 self.set(*dst, v);
             }
@@ -309,6 +323,8 @@ impl Translator<'_, '_> {
             InstKind::GlobalSet { name, src } => self.global_set(name, src)?,
             InstKind::Retain { value } => self.retain(*value)?,
             InstKind::Release { value } => self.release(*value)?,
+            InstKind::Checkpoint => self.checkpoint(line),
+            InstKind::CountingSteps { dst } => self.counting_steps(*dst),
         }
         Ok(())
     }

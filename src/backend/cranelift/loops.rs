@@ -12,40 +12,15 @@ use crate::mir;
 /// For every block, the number of natural loops containing it (loops found
 /// from the back edges of a depth-first walk from the entry).
 pub(super) fn depths(f: &mir::Function) -> Vec<u32> {
-    let n = f.blocks.len();
-    let succ: Vec<Vec<usize>> = f
-        .blocks
-        .iter()
-        .map(|b| b.term.successors().into_iter().map(|s| s.0 as usize).filter(|s| *s < n).collect())
-        .collect();
+    let succ = f.successor_lists();
+    let n = succ.len();
     let mut preds = vec![Vec::new(); n];
     for (b, ss) in succ.iter().enumerate() {
         for s in ss {
             preds[*s].push(b);
         }
     }
-    // Iterative DFS: an edge to a block still on the stack is a back edge.
-    let mut state = vec![0u8; n]; // 0 unvisited, 1 on the stack, 2 done
-    let mut back_edges = Vec::new();
-    let mut stack = vec![(0usize, 0usize)];
-    if n > 0 {
-        state[0] = 1;
-    }
-    while let Some((b, i)) = stack.pop() {
-        if let Some(&s) = succ[b].get(i) {
-            stack.push((b, i + 1));
-            match state[s] {
-                0 => {
-                    state[s] = 1;
-                    stack.push((s, 0));
-                }
-                1 => back_edges.push((b, s)),
-                _ => {}
-            }
-        } else {
-            state[b] = 2;
-        }
-    }
+    let back_edges = f.back_edges();
     // Each back edge tail -> head closes a loop: the blocks that reach the
     // tail without passing through the head.
     let mut depth = vec![0u32; n];

@@ -64,9 +64,11 @@ impl Translator<'_, '_> {
     }
 
     /// A new reference to `x + y`.
-    pub(super) fn text_concat(&mut self, x: Value, y: Value) -> Value {
+    pub(super) fn text_concat(&mut self, x: Value, y: Value, line: u32) -> Value {
         let concat = self.helpers.text.concat;
-        self.call_helper(concat, &[types::I64, types::I64], types::I64, &[x, y])
+        let v = self.call_helper(concat, &[types::I64, types::I64, types::I64], types::I64, &[self.ctx, x, y]);
+        self.check_helper(ErrKind::OutOfMemory, line);
+        v
     }
 
     pub(super) fn text_len(&mut self, x: Value) -> Value {
@@ -94,7 +96,7 @@ impl Translator<'_, '_> {
     }
 
     /// A new reference to the text of a number or bool.
-    pub(super) fn text_of(&mut self, from: Ty, x: Value) -> Value {
+    pub(super) fn text_of(&mut self, from: Ty, x: Value, line: u32) -> Value {
         let t = self.helpers.text;
         let (helper, param, arg) = match from {
             Ty::Bool => (t.from_bool, types::I8, x),
@@ -103,7 +105,9 @@ impl Translator<'_, '_> {
             other if other.bits() < 64 => (t.from_i64, types::I64, self.b.ins().sextend(types::I64, x)),
             _ => (t.from_i64, types::I64, x),
         };
-        self.call_helper(helper, &[param], types::I64, &[arg])
+        let v = self.call_helper(helper, &[types::I64, param], types::I64, &[self.ctx, arg]);
+        self.check_helper(ErrKind::OutOfMemory, line);
+        v
     }
 
     /// `int(text)` or `float(text)`: a text that is not a number fails.

@@ -10,10 +10,12 @@
 //! In reading order: `isa` (target settings per level), `types` (MIR
 //! types and signatures in Cranelift's terms), `function` (one function's
 //! body: prologue, blocks, exits), with the instruction families in
-//! `arith`, `calls` and `managed`, `loops` (branch order), `trampoline`.
+//! `arith`, `calls`, `managed` and `checkpoint`, `loops` (branch order),
+//! `trampoline`.
 
 mod arith;
 mod calls;
+mod checkpoint;
 mod function;
 mod isa;
 mod loops;
@@ -74,6 +76,7 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<Compil
     let mut ctx = jit.make_context();
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
     let call_conv = jit.isa().default_call_conv();
+    let stub = checkpoint::define_stub(jit, &mut ctx, &mut fbc, request.helpers.checkpoint)?;
     let mut ids = Vec::with_capacity(request.functions.len());
     for f in request.functions {
         let invariant = |message: String| CodegenError::Invariant { function: f.name.clone(), message };
@@ -86,7 +89,8 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<Compil
         let id = jit.declare_anonymous_function(&sig).map_err(|e| invariant(e.to_string()))?;
         jit.clear_context(&mut ctx);
         ctx.func.signature = sig;
-        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa())?;
+        let stub_ref = jit.declare_func_in_func(stub, &mut ctx.func);
+        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub_ref)?;
         jit.define_function(id, &mut ctx).map_err(|e| invariant(module_error(e)))?;
         dump(&f.name, &ctx);
 
@@ -156,8 +160,8 @@ mod tests {
         fn function_id(&self, _: &str) -> Option<u32> {
             Some(7)
         }
-        fn text_literal(&self, _: &str) -> usize {
-            0
+        fn text_literal(&self, _: &str) -> Option<usize> {
+            None
         }
     }
 
@@ -178,7 +182,9 @@ mod tests {
             parse_i64: u,
             parse_f64: u,
         };
-        Helpers { fpow: u, fmod: u, ipow: u, memset: u, text_refs, text }
+        static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let epoch = &EPOCH as *const _ as usize;
+        Helpers { fpow: u, fmod: u, ipow: u, memset: u, epoch, checkpoint: u, text_refs, text }
     }
 
     /// `fn div(a, b): a / b` as prepared MIR.

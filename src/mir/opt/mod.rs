@@ -1,10 +1,12 @@
-//! The passes between a validated module and code generation, chosen by
-//! optimisation level, ending with the ownership pass every backend needs.
+//! The passes between a validated module and code generation: checkpoints
+//! (where a call may be stopped), the optimisations of the level, and the
+//! ownership pass every backend needs.
 //!
 //! Each pass's output is validated again, in every build (validation costs
 //! a fraction of code generation): a pass that breaks MIR is reported as a
 //! bug naming the pass, never compiled into wrong code.
 
+mod checkpoints;
 mod unroll;
 
 use std::collections::HashMap;
@@ -23,6 +25,8 @@ pub struct PassError {
 /// Runs the passes of `level` (0 to 3) on a module that validation has
 /// accepted against `env`; returns it in the form backends compile.
 pub fn for_codegen(mut module: Module, level: u8, env: &dyn MirEnv) -> Result<Module, PassError> {
+    module.functions.iter_mut().chain(module.init.iter_mut()).for_each(checkpoints::insert);
+    check(&module, env, "checkpoints")?;
     if level >= 2 {
         module.functions.iter_mut().for_each(unroll::unroll_self_recursion);
         check(&module, env, "recursion unrolling")?;

@@ -7,6 +7,13 @@
 //! function must keep reaching that function's current definition (hot
 //! reload), while the copies of a function's own body are replaced along
 //! with it.
+//!
+//! Copies skip their entry checkpoint (a copy's work is bounded; its loops
+//! keep theirs), so an unrolled function would count fewer steps than its
+//! plain form. It therefore keeps its plain form too, and runs it when the
+//! call counts steps (`CountingSteps`): a step limit stops at the same
+//! place at every optimisation level, and otherwise only the unrolled form
+//! runs, at the cost of one branch per real call.
 
 use crate::mir::data::*;
 
@@ -46,6 +53,8 @@ pub fn unroll_self_recursion(f: &mut Function) {
     if template_size > MAX_TEMPLATE || managed || !template.slots.is_empty() || self_calls(&template).is_empty() {
         return;
     }
+    let copy = without_entry_checkpoint(&template);
+    let mut unrolled = false;
     for _ in 0..MAX_LEVELS {
         let sites = self_calls(f);
         if sites.is_empty() || size(f) + sites.len() * template_size > MAX_TOTAL {
@@ -53,9 +62,56 @@ pub fn unroll_self_recursion(f: &mut Function) {
         }
         // Later sites first, so earlier indices stay valid while splitting.
         for (bi, ii) in sites.into_iter().rev() {
-            inline_at(f, &template, bi, ii);
+            inline_at(f, &copy, bi, ii);
+            unrolled = true;
         }
     }
+    if unrolled {
+        add_plain_version(f, copy);
+    }
+}
+
+/// The template as copies use it: without the checkpoint that starts it.
+fn without_entry_checkpoint(template: &Function) -> Function {
+    let mut copy = template.clone();
+    if let Some(entry) = copy.blocks.first_mut() {
+        if entry.insts.first().is_some_and(|i| i.kind == InstKind::Checkpoint) {
+            entry.insts.remove(0);
+        }
+    }
+    copy
+}
+
+/// `f` (unrolled) starts with its entry checkpoint and a dispatch: to its
+/// plain form `template` (without its entry checkpoint) when the call
+/// counts steps, else to the unrolled form. The backend tests the deadline
+/// the checkpoint just loaded, so the dispatch costs one branch.
+fn add_plain_version(f: &mut Function, template: Function) {
+    let entry_checkpoint = match f.blocks.first_mut() {
+        Some(entry) if entry.insts.first().is_some_and(|i| i.kind == InstKind::Checkpoint) => entry.insts.remove(0),
+        _ => Inst { kind: InstKind::Checkpoint, line: f.line },
+    };
+    let counting = Local(f.locals.len() as u32);
+    f.locals.push(LocalDecl { name: String::new(), ty: Ty::Bool });
+    let unrolled_blocks = f.blocks.len() as u32;
+    let plain_entry = BlockId(1 + unrolled_blocks);
+    for b in &mut f.blocks {
+        b.term = b.term.map_blocks(|t| BlockId(t.0 + 1));
+    }
+    let plain = template.blocks.into_iter().map(|b| Block {
+        // The unrolled form keeps the labels.
+        label: String::new(),
+        term: b.term.map_blocks(|t| BlockId(t.0 + 1 + unrolled_blocks)),
+        ..b
+    });
+    f.blocks.extend(plain);
+    let dispatch = Block {
+        label: String::new(),
+        insts: vec![entry_checkpoint, Inst { kind: InstKind::CountingSteps { dst: counting }, line: f.line }],
+        term: Terminator::Branch { cond: Operand::Local(counting), then_block: plain_entry, else_block: BlockId(1) },
+        term_line: f.line,
+    };
+    f.blocks.insert(0, dispatch);
 }
 
 /// Replaces the call at `f.blocks[bi].insts[ii]` with a copy of `template`.

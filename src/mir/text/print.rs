@@ -170,9 +170,11 @@ fn inst_text(k: &InstKind, names: &[String], f: &Function) -> String {
         }
         InstKind::GlobalGet { dst, name } => format!("{} = gload {name}", n(dst)),
         InstKind::GlobalSet { name, src } => format!("gstore {name}, {}", o(src)),
-        // Only in explicit-ownership functions, which are printed for
-        // debugging (RTJIT_DUMP_DIR), never parsed.
+        // Only in prepared functions (passes insert them), which are
+        // printed for debugging, never parsed.
         InstKind::Retain { value } => format!("retain {}", n(value)),
         InstKind::Release { value } => format!("release {}", n(value)),
+        InstKind::Checkpoint => "checkpoint".to_string(),
+        InstKind::CountingSteps { dst } => format!("{} = counting_steps", n(dst)),
     }
 }

@@ -13,12 +13,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::abi::{ErrKind, ExecCtx};
+use crate::runtime::limits::{Budget, Limits};
 use crate::util::sync;
 
 #[repr(C)]
 pub struct RtText {
     refs: AtomicUsize,
     len: usize,
+    /// The memory counter of the manager whose code made the text, which
+    /// gets the text's bytes back when it is freed (NULL: not counted).
+    account: *const AtomicUsize,
 }
 
 const HEADER: usize = std::mem::size_of::<RtText>();
@@ -27,23 +31,61 @@ fn layout(len: usize) -> Option<Layout> {
     Layout::from_size_align(HEADER.checked_add(len)?, std::mem::align_of::<RtText>()).ok()
 }
 
-/// A new text holding `bytes` (which must be UTF-8), with one reference.
-/// Empty text is NULL.
-fn new(bytes: &[u8]) -> *mut RtText {
-    if bytes.is_empty() {
-        return std::ptr::null_mut();
+/// A new text of `parts` (UTF-8) joined, with one reference; the empty
+/// text is NULL. Its bytes count against `limits` when given. `None` when
+/// the limit or the system refuses the memory: nothing aborts.
+fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Option<*mut RtText> {
+    let len = parts.iter().try_fold(0usize, |n, p| n.checked_add(p.len()))?;
+    if len == 0 {
+        return Some(std::ptr::null_mut());
     }
-    let Some(layout) = layout(bytes.len()) else { return std::ptr::null_mut() };
+    let layout = layout(len)?;
+    if let Some(l) = limits {
+        if !l.take_memory(layout.size()) {
+            return None;
+        }
+    }
     // SAFETY: the layout has a non-zero size; on success the header and the
     // bytes are written before the pointer escapes.
-    unsafe {
-        let p = alloc(layout) as *mut RtText;
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
+    let p = unsafe { alloc(layout) } as *mut RtText;
+    if p.is_null() {
+        if let Some(l) = limits {
+            l.memory_used.fetch_sub(layout.size(), Ordering::SeqCst);
         }
-        p.write(RtText { refs: AtomicUsize::new(1), len: bytes.len() });
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), (p as *mut u8).add(HEADER), bytes.len());
-        p
+        return None;
+    }
+    let account = limits.map_or(std::ptr::null(), |l| &l.memory_used as *const AtomicUsize);
+    // SAFETY: `p` is a fresh allocation of HEADER + len bytes.
+    unsafe {
+        p.write(RtText { refs: AtomicUsize::new(1), len, account });
+        let mut at = (p as *mut u8).add(HEADER);
+        for part in parts {
+            std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
+            at = at.add(part.len());
+        }
+    }
+    Some(p)
+}
+
+/// A new text made by the running call's code: counted against its
+/// manager's memory limit; `OutOfMemory` in `ctx` (and NULL) when refused.
+///
+/// # Safety
+/// `ctx` is the running call's live context.
+unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText {
+    // SAFETY: forwarded from the caller; the budget outlives the call.
+    let limits = unsafe { ((*ctx).budget as *const Budget).as_ref() }.map(|b| b.limits);
+    match make(parts, limits) {
+        Some(p) => p,
+        None => {
+            // SAFETY: as above.
+            unsafe {
+                if (*ctx).err_kind == 0 {
+                    (*ctx).err_kind = ErrKind::OutOfMemory as u32;
+                }
+            }
+            std::ptr::null_mut()
+        }
     }
 }
 
@@ -96,6 +138,9 @@ pub unsafe extern "C" fn release(p: *const RtText) {
         }
         fence(Ordering::Acquire);
         if let Some(layout) = layout((*p).len) {
+            if let Some(account) = (*p).account.as_ref() {
+                account.fetch_sub(layout.size(), Ordering::SeqCst);
+            }
             dealloc(p as *mut u8, layout);
         }
     }
@@ -104,8 +149,9 @@ pub unsafe extern "C" fn release(p: *const RtText) {
 /// A new reference to `a + b`.
 ///
 /// # Safety
-/// `a` and `b` are NULL or texts the caller holds references to.
-pub unsafe extern "C" fn concat(a: *const RtText, b: *const RtText) -> *mut RtText {
+/// `ctx` is the running call's context; `a` and `b` are NULL or texts the
+/// caller holds references to.
+pub unsafe extern "C" fn concat(ctx: *mut ExecCtx, a: *const RtText, b: *const RtText) -> *mut RtText {
     // SAFETY: both operands are borrowed from the caller.
     let (x, y) = unsafe { (bytes(a), bytes(b)) };
     let shared = if y.is_empty() {
@@ -113,10 +159,8 @@ pub unsafe extern "C" fn concat(a: *const RtText, b: *const RtText) -> *mut RtTe
     } else if x.is_empty() {
         b
     } else {
-        let mut joined = Vec::with_capacity(x.len() + y.len());
-        joined.extend_from_slice(x);
-        joined.extend_from_slice(y);
-        return new(&joined);
+        // SAFETY: forwarded from the caller.
+        return unsafe { make_in(ctx, &[x, y]) };
     };
     // SAFETY: `shared` is one of the borrowed operands.
     unsafe { retain(shared) };
@@ -150,18 +194,28 @@ pub unsafe extern "C" fn length(a: *const RtText) -> i64 {
     unsafe { bytes(a).len() as i64 }
 }
 
-pub extern "C" fn from_i64(v: i64) -> *mut RtText {
-    new(v.to_string().as_bytes())
+/// # Safety
+/// `ctx` is the running call's context.
+pub unsafe extern "C" fn from_i64(ctx: *mut ExecCtx, v: i64) -> *mut RtText {
+    // SAFETY: forwarded from the caller.
+    unsafe { make_in(ctx, &[v.to_string().as_bytes()]) }
 }
 
 /// Shortest text that reads back as the same f64 (`1.0`, `0.1`, `1e16`,
 /// `NaN`, `inf`).
-pub extern "C" fn from_f64(v: f64) -> *mut RtText {
-    new(format!("{v:?}").as_bytes())
+///
+/// # Safety
+/// As for [`from_i64`].
+pub unsafe extern "C" fn from_f64(ctx: *mut ExecCtx, v: f64) -> *mut RtText {
+    // SAFETY: forwarded from the caller.
+    unsafe { make_in(ctx, &[format!("{v:?}").as_bytes()]) }
 }
 
-pub extern "C" fn from_bool(v: u8) -> *mut RtText {
-    new(if v != 0 { b"true" } else { b"false" })
+/// # Safety
+/// As for [`from_i64`].
+pub unsafe extern "C" fn from_bool(ctx: *mut ExecCtx, v: u8) -> *mut RtText {
+    // SAFETY: forwarded from the caller.
+    unsafe { make_in(ctx, &[if v != 0 { b"true" } else { b"false" }]) }
 }
 
 /// Records "invalid number" with the offending text in the context.
@@ -270,8 +324,10 @@ unsafe impl Send for OwnedText {}
 unsafe impl Sync for OwnedText {}
 
 impl OwnedText {
-    pub fn new(s: &str) -> OwnedText {
-        OwnedText(new(s.as_bytes()))
+    /// A text of the runtime's own (not counted against a manager's
+    /// limit); `None` when the system refuses the memory.
+    pub fn new(s: &str) -> Option<OwnedText> {
+        make(&[s.as_bytes()], None).map(OwnedText)
     }
 
     /// Takes over a reference.
@@ -325,32 +381,62 @@ mod tests {
         unsafe { OwnedText::from_raw(p) }
     }
 
+    fn text(s: &str) -> OwnedText {
+        OwnedText::new(s).unwrap()
+    }
+
     #[test]
     fn reference_counting_and_operations() {
-        let a = OwnedText::new("ab");
-        let b = OwnedText::new("cd");
-        // SAFETY: `a` and `b` are live for the calls.
+        let mut ctx = ExecCtx::default();
+        let a = text("ab");
+        let b = text("cd");
+        // SAFETY: `ctx`, `a` and `b` are live for the calls.
         unsafe {
-            let ab = owned(concat(a.as_ptr(), b.as_ptr()));
+            let ab = owned(concat(&mut ctx, a.as_ptr(), b.as_ptr()));
             assert_eq!(ab.as_str(), "abcd");
             assert_eq!(length(ab.as_ptr()), 4);
             assert_eq!(compare(a.as_ptr(), b.as_ptr()), -1);
             assert_eq!(equal(a.as_ptr(), a.as_ptr()), 1);
-            let same = owned(concat(a.as_ptr(), std::ptr::null()));
+            let same = owned(concat(&mut ctx, a.as_ptr(), std::ptr::null()));
             assert_eq!(same.as_ptr(), a.as_ptr());
         }
-        assert!(OwnedText::new("").as_ptr().is_null());
-        assert_eq!(OwnedText::new("").as_str(), "");
+        assert!(text("").as_ptr().is_null());
+        assert_eq!(text("").as_str(), "");
+    }
+
+    #[test]
+    fn a_memory_limit_refuses_what_would_pass_it_and_gets_freed_bytes_back() {
+        let limits = Limits::default();
+        limits.memory.store(1000, Ordering::SeqCst);
+        let mut budget = Budget::start(&limits);
+        let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
+        let a = text(&"x".repeat(100));
+        let size = HEADER + 200;
+        // SAFETY: `ctx` and its budget are live for the calls.
+        let mut join = || owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) });
+        let mut held: Vec<OwnedText> = (0..1000 / size).map(|_| join()).collect();
+        assert!(held.iter().all(|t| t.as_str().len() == 200));
+        assert_eq!(limits.memory_used.load(Ordering::SeqCst), held.len() * size);
+        let refused = join();
+        assert!(refused.as_ptr().is_null());
+        assert_eq!(ctx.err_kind, ErrKind::OutOfMemory as u32);
+        ctx.err_kind = 0;
+        held.pop();
+        held.push(owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) }));
+        assert_eq!(ctx.err_kind, 0, "freed bytes are given back");
+        drop(held);
+        assert_eq!(limits.memory_used.load(Ordering::SeqCst), 0);
     }
 
     #[test]
     fn formatting_and_parsing() {
         let mut ctx = ExecCtx::default();
         for (v, s) in [(1.0, "1.0"), (0.1, "0.1"), (1e16, "1e16"), (-2.5, "-2.5")] {
-            assert_eq!(owned(from_f64(v)).as_str(), s);
+            // SAFETY: `ctx` is live.
+            assert_eq!(owned(unsafe { from_f64(&mut ctx, v) }).as_str(), s);
         }
-        let t = OwnedText::new(" 42 ");
-        let bad = OwnedText::new("12x");
+        let t = text(" 42 ");
+        let bad = text("12x");
         // SAFETY: `ctx` is live; the texts are borrowed for the calls.
         unsafe {
             assert_eq!(parse_i64(&mut ctx, t.as_ptr()), 42);

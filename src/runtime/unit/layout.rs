@@ -77,9 +77,14 @@ impl Layout for UnitLayout<'_> {
         self.functions.get(name).map(|(id, _)| id.0)
     }
 
-    fn text_literal(&self, value: &str) -> usize {
+    fn text_literal(&self, value: &str) -> Option<usize> {
         let mut literals = self.literals.borrow_mut();
-        let text = literals.entry(value.to_string()).or_insert_with(|| OwnedText::new(value));
-        text.as_ptr() as usize
+        if let Some(text) = literals.get(value) {
+            return Some(text.as_ptr() as usize);
+        }
+        let text = OwnedText::new(value)?;
+        let addr = text.as_ptr() as usize;
+        literals.insert(value.to_string(), text);
+        Some(addr)
     }
 }

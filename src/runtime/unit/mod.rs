@@ -24,6 +24,7 @@ use super::frontend::CatalogEnv;
 use super::globals;
 use super::guard::CallGuard;
 use super::helpers::HELPERS;
+use super::limits::Limits;
 use super::store::{LoadedModule, ModuleId, Store};
 use super::value::Value;
 use crate::backend::{CodeGenerator, CodegenError, OptLevel, Request};
@@ -39,6 +40,7 @@ pub use turns::{Turn, UnitTurns};
 pub struct Parts<'m> {
     pub store: &'m Mutex<Store>,
     pub catalog: &'m RwLock<Catalog>,
+    pub limits: &'m Limits,
     pub guard: &'m CallGuard,
     pub generator: &'static dyn CodeGenerator,
     pub opt: OptLevel,
@@ -68,6 +70,7 @@ impl From<CodegenError> for Error {
     fn from(e: CodegenError) -> Self {
         match e {
             CodegenError::Unavailable(m) => Error::Unsupported(m),
+            CodegenError::OutOfMemory(_) => Error::Runtime(e.to_string()),
             other => Error::Internal(other.to_string()),
         }
     }
@@ -224,7 +227,7 @@ pub fn finish(parts: &Parts, installed: Installed, file: Option<&str>, turn: &Tu
             let result = match code.code().functions().first() {
                 // SAFETY: the trampoline takes no arguments, and its code is
                 // alive until the call returns.
-                Some(f) => unsafe { exec::run(f.entry, &[]) }.map_err(Some),
+                Some(f) => unsafe { exec::run(f.entry, &[], parts.limits) }.map_err(Some),
                 None => Err(None),
             };
             drop(running);

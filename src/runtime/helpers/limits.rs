@@ -1,0 +1,28 @@
+//! The checkpoint JIT code calls once the epoch has reached its deadline
+//! (see `runtime::limits`).
+
+use crate::abi::ExecCtx;
+use crate::runtime::limits::Budget;
+
+/// Nonzero when the call must stop (the error is recorded in `ctx`);
+/// otherwise the context has its next deadline.
+///
+/// # Safety
+/// `ctx` is the live context of the running call, whose `budget` points to
+/// that call's live `Budget`.
+pub unsafe extern "C" fn checkpoint(ctx: *mut ExecCtx, func: u32, line: u32) -> u32 {
+    // SAFETY: forwarded from the caller (exec::run sets both up).
+    let (ctx, budget) = unsafe { (&mut *ctx, &mut *((*ctx).budget as *mut Budget)) };
+    match budget.check(func, line) {
+        Ok(deadline) => {
+            ctx.epoch_deadline = deadline;
+            0
+        }
+        Err(kind) => {
+            ctx.err_kind = kind as u32;
+            ctx.err_func = func;
+            ctx.err_line = line;
+            1
+        }
+    }
+}

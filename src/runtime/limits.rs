@@ -1,0 +1,195 @@
+//! Stopping and bounding what a manager runs: interruption, and the time,
+//! step, memory and stack limits (c-api.md, 31-35).
+//!
+//! The model is wasmtime's epochs. One process-wide counter, the epoch,
+//! moves when a manager is interrupted and, once a millisecond, while a
+//! call with a time limit runs. Every checkpoint in JIT code (function
+//! entries and loop back edges, `mir::opt::checkpoints`) is two loads and a
+//! compare of the epoch against the call's deadline in its context; only
+//! when the epoch has reached it does JIT code call [`checkpoint`], which
+//! finds out whether this call must stop (its manager was interrupted, its
+//! time is up) or sets the next deadline. A call with a step limit gets
+//! deadline 0, so every checkpoint counts: slower, but exact, and the same
+//! at every optimisation level.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::abi::ErrKind;
+use crate::util::sync;
+
+/// The process's epoch.
+pub static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// How long a tick of the time-limit clock is.
+const TICK: Duration = Duration::from_millis(1);
+
+/// A manager's limits, as its host set them; its interrupt count; the
+/// memory its values hold.
+#[derive(Default)]
+pub struct Limits {
+    /// Microseconds an outermost call may run (0: no limit).
+    pub time_us: AtomicU64,
+    /// Steps an outermost call may take (0: no limit).
+    pub steps: AtomicU64,
+    /// Bytes the manager's values may hold at once (0: no limit).
+    pub memory: AtomicU64,
+    /// Bytes of stack an outermost call's JIT code may use (0: what the
+    /// thread has, less the reserve).
+    pub stack: AtomicU64,
+    /// How often the manager has been interrupted.
+    interrupts: AtomicU64,
+    /// Bytes the manager's values hold now (texts made by its code carry
+    /// this counter's address and give their bytes back when freed).
+    pub memory_used: AtomicUsize,
+}
+
+impl Limits {
+    /// Stops every call running in the manager at its next checkpoint.
+    /// Lock-free: two atomic additions.
+    pub fn interrupt(&self) {
+        self.interrupts.fetch_add(1, SeqCst);
+        EPOCH.fetch_add(1, SeqCst);
+    }
+
+    /// Takes `bytes` from the memory limit; false (taking nothing) when
+    /// that would pass it.
+    pub fn take_memory(&self, bytes: usize) -> bool {
+        let limit = self.memory.load(SeqCst);
+        let before = self.memory_used.fetch_add(bytes, SeqCst);
+        if limit != 0 && before.saturating_add(bytes) as u64 > limit {
+            self.memory_used.fetch_sub(bytes, SeqCst);
+            return false;
+        }
+        true
+    }
+}
+
+/// What one outermost call may still use. Calls nested in it through host
+/// callbacks into the same manager share it.
+pub struct Budget<'a> {
+    pub limits: &'a Limits,
+    interrupts_at_start: u64,
+    /// When the time is up, and the limit for the message.
+    time: Option<(Instant, u64)>,
+    /// Steps left, and the limit for the message.
+    steps: Option<(u64, u64)>,
+    /// Why the call stopped, with the limit for the message.
+    pub stopped: Option<(ErrKind, u64)>,
+    /// Where it stopped: function id and line.
+    pub stop_site: (u32, u32),
+}
+
+impl<'a> Budget<'a> {
+    pub fn start(limits: &'a Limits) -> Budget<'a> {
+        let time_us = limits.time_us.load(SeqCst);
+        let steps = limits.steps.load(SeqCst);
+        let time = (time_us > 0).then(|| {
+            Ticker::start();
+            (Instant::now() + Duration::from_micros(time_us), time_us)
+        });
+        Budget {
+            limits,
+            interrupts_at_start: limits.interrupts.load(SeqCst),
+            time,
+            steps: (steps > 0).then_some((steps, steps)),
+            stopped: None,
+            stop_site: (0, 0),
+        }
+    }
+
+    /// The deadline a context starts with.
+    pub fn deadline(&self) -> u64 {
+        if self.steps.is_some() { 0 } else { EPOCH.load(SeqCst).saturating_add(1) }
+    }
+
+    /// A checkpoint of function `func` at `line` was reached: the next
+    /// deadline, or why the call stops (also kept in `stopped`, for the
+    /// message and for the outermost call, which stops too when a call
+    /// nested in it through a host callback did).
+    pub fn check(&mut self, func: u32, line: u32) -> Result<u64, ErrKind> {
+        self.checked().map_err(|stop| {
+            self.stopped = Some(stop);
+            self.stop_site = (func, line);
+            stop.0
+        })
+    }
+
+    fn checked(&mut self) -> Result<u64, (ErrKind, u64)> {
+        if let Some((left, limit)) = &mut self.steps {
+            if *left == 0 {
+                return Err((ErrKind::StepLimit, *limit));
+            }
+            *left -= 1;
+        }
+        if self.limits.interrupts.load(SeqCst) != self.interrupts_at_start {
+            return Err((ErrKind::Interrupted, 0));
+        }
+        if let Some((deadline, limit)) = self.time {
+            if Instant::now() >= deadline {
+                return Err((ErrKind::TimeLimit, limit));
+            }
+        }
+        Ok(self.deadline())
+    }
+}
+
+impl Drop for Budget<'_> {
+    fn drop(&mut self) {
+        if self.time.is_some() {
+            Ticker::stop();
+        }
+    }
+}
+
+/// The thread that advances the epoch once a tick while any call with a
+/// time limit runs (and sleeps otherwise).
+struct Ticker {
+    timed_calls: Mutex<usize>,
+    wake: Condvar,
+}
+
+static TICKER: OnceLock<Ticker> = OnceLock::new();
+
+impl Ticker {
+    fn start() {
+        let ticker = TICKER.get_or_init(|| {
+            let spawned = std::thread::Builder::new().name("rtjit-ticker".into()).spawn(Ticker::run);
+            // Without the thread, time limits are still checked wherever the
+            // epoch moves for another reason; spawning fails only when the
+            // system is out of threads.
+            drop(spawned);
+            Ticker { timed_calls: Mutex::new(0), wake: Condvar::new() }
+        });
+        let mut n = sync::lock(&ticker.timed_calls);
+        *n += 1;
+        ticker.wake.notify_one();
+    }
+
+    fn stop() {
+        if let Some(ticker) = TICKER.get() {
+            let mut n = sync::lock(&ticker.timed_calls);
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    fn run() {
+        let ticker = loop {
+            // The OnceLock is set just after the spawn returns.
+            match TICKER.get() {
+                Some(t) => break t,
+                None => std::thread::sleep(TICK),
+            }
+        };
+        loop {
+            let mut n = sync::lock(&ticker.timed_calls);
+            while *n == 0 {
+                n = sync::wait(&ticker.wake, n);
+            }
+            drop(n);
+            std::thread::sleep(TICK);
+            EPOCH.fetch_add(1, SeqCst);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Interruption and limits (c-api.md 31-35), through the Rust API: an
+//! interrupt from another thread stops an endless loop in top-level code,
+//! in a function and in a function called from a host callback; time, step,
+//! memory and stack limits stop what passes them, with messages that name
+//! the limit, the function and the line; and afterwards the manager runs
+//! other code as before. The C ABI's functions are covered by
+//! ffi-tests/api.c.
+
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rtjit::{Backend, Error, Manager, Value};
+
+fn manager() -> Manager {
+    Manager::new(Backend::Cranelift).expect("Manager::new")
+}
+
+fn at_level(level: u8) -> Manager {
+    let m = manager();
+    m.set_opt_level(level).unwrap();
+    m
+}
+
+#[track_caller]
+fn ok(m: &Manager, src: &str) -> Value {
+    m.compile_source(src, "<source>").unwrap_or_else(|e| panic!("{src}\n{e}"))
+}
+
+/// A message of an `Interrupted` error.
+#[track_caller]
+fn interrupted(r: Result<Value, Error>) -> String {
+    match r {
+        Err(Error::Interrupted(m)) => m,
+        other => panic!("expected Interrupted, got {other:?}"),
+    }
+}
+
+/// Runs `work` on another thread, waits `delay`, interrupts `m`, and returns
+/// `work`'s result and the time from the interrupt to its return.
+fn interrupt_after(
+    m: &'static Manager,
+    delay: Duration,
+    work: impl FnOnce() -> Result<Value, Error> + Send + 'static,
+) -> (Result<Value, Error>, Duration) {
+    let (tx, rx) = mpsc::channel();
+    let worker = thread::spawn(move || {
+        let r = work();
+        tx.send(Instant::now()).unwrap();
+        r
+    });
+    thread::sleep(delay);
+    let sent = Instant::now();
+    m.interrupt();
+    let returned = rx.recv_timeout(Duration::from_secs(10)).expect("the call did not stop within 10 s");
+    (worker.join().unwrap(), returned.saturating_duration_since(sent))
+}
+
+/// A manager that lives for the whole test binary (host callbacks and
+/// worker threads reach it through a static).
+fn leaked() -> &'static Manager {
+    Box::leak(Box::new(manager()))
+}
+
+#[test]
+fn an_interrupt_stops_an_endless_loop_in_top_level_code_and_undoes_the_unit() {
+    let m = leaked();
+    ok(m, "fn before(): 1\nkept = 7\n");
+    let (r, latency) = interrupt_after(m, Duration::from_millis(50), || {
+        m.compile_source("fn added(): 2\nx = 0\nwhile true:\n    x = x + 1\n", "<source>")
+    });
+    let msg = interrupted(r);
+    assert_eq!(msg, "interrupted in top-level code at line 3");
+    assert!(latency < Duration::from_millis(10), "stopped {latency:?} after the interrupt");
+    // The unit is undone; the manager works, and a new call is not stopped.
+    assert!(!m.has_function("added"));
+    assert!(matches!(m.global("x"), Err(Error::NotFound(_))));
+    assert_eq!(m.global("kept").unwrap(), Value::I64(7));
+    assert_eq!(ok(m, "before() + 1"), Value::I64(2));
+}
+
+#[test]
+fn an_interrupt_stops_an_endless_loop_in_a_function() {
+    let m = leaked();
+    ok(m, "fn spin(n):\n    var i = 0\n    while i >= 0:\n        i = (i + n) % 1000\n    return i\n");
+    let (r, latency) = interrupt_after(m, Duration::from_millis(50), || m.call("spin", &[Value::I64(1)]));
+    assert_eq!(interrupted(r), "interrupted in spin at line 3");
+    assert!(latency < Duration::from_millis(10), "stopped {latency:?} after the interrupt");
+    ok(m, "fn quick(): 40 + 2");
+    assert_eq!(m.execute("quick", &[]).unwrap(), 42);
+}
+
+static CALLBACK_MANAGER: OnceLock<&'static Manager> = OnceLock::new();
+
+/// A host function that calls back into the manager: `spin()` never
+/// returns unless interrupted.
+extern "C" fn call_spin() -> i64 {
+    let m = CALLBACK_MANAGER.get().expect("set before the call");
+    m.execute("spin", &[]).unwrap_or(-1)
+}
+
+#[test]
+fn an_interrupt_stops_a_call_nested_in_a_host_callback_and_then_the_outer_call() {
+    let m = leaked();
+    CALLBACK_MANAGER.set(m).ok();
+    m.register_host(
+        "call_spin",
+        call_spin as extern "C" fn() -> i64 as usize,
+        rtjit::Signature::parse("fn() -> i64").unwrap(),
+    )
+    .unwrap();
+    ok(
+        m,
+        "extern fn call_spin() -> i64\nfn spin():\n    var x = 0\n    while true:\n        x = 1\n    return x\nfn outer():\n    return call_spin() * 10\n",
+    );
+    let (r, latency) = interrupt_after(m, Duration::from_millis(50), || m.call("outer", &[]));
+    // The nested call stops (the host function gets -1), and so does the
+    // outer call, although it passes no checkpoint after the host function
+    // returns: the message says where the program was stopped.
+    assert_eq!(interrupted(r), "interrupted in spin at line 4");
+    assert!(latency < Duration::from_millis(10), "stopped {latency:?} after the interrupt");
+    assert_eq!(ok(m, "fn five(): 5\nfive()"), Value::I64(5));
+}
+
+#[test]
+fn a_time_limit_stops_an_endless_loop_after_about_that_long() {
+    let m = manager();
+    ok(&m, "fn forever():\n    var i = 0\n    while true:\n        i += 1\n");
+    m.set_time_limit(50_000);
+    let start = Instant::now();
+    let r = m.call("forever", &[]);
+    let took = start.elapsed();
+    assert_eq!(interrupted(r), "interrupted: time limit of 50 ms exceeded in forever at line 3");
+    assert!(took >= Duration::from_millis(50) && took <= Duration::from_millis(100), "stopped after {took:?}");
+    // Each call has the limit afresh; 0 removes it.
+    ok(&m, "fn short(): 3");
+    assert_eq!(m.execute("short", &[]).unwrap(), 3);
+    m.set_time_limit(0);
+    ok(&m, "fn count(n):\n    var i = 0\n    while i < n:\n        i += 1\n    return i\n");
+    assert_eq!(m.execute("count", &[1_000_000]).unwrap(), 1_000_000);
+}
+
+#[test]
+fn a_step_limit_stops_at_the_same_function_and_line_at_every_level() {
+    let src = "fn fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\
+               fn walk(n):\n    var total = 0\n    for i in 0..n:\n        total += fib(i % 12)\n    return total\n";
+    let mut stops = Vec::new();
+    for level in 0..=3 {
+        let m = at_level(level);
+        ok(&m, src);
+        m.set_step_limit(100_000);
+        let msg = interrupted(m.call("walk", &[Value::I64(1_000_000)]));
+        assert!(msg.starts_with("interrupted: step limit of 100000 exceeded in "), "{msg}");
+        stops.push(msg);
+        // Enough steps: the same call completes.
+        m.set_step_limit(0);
+        assert_eq!(m.execute("walk", &[10]).unwrap(), (0..10).map(fib).sum::<i64>());
+    }
+    assert!(stops.iter().all(|s| *s == stops[0]), "stops differ by level: {stops:?}");
+}
+
+fn fib(n: i64) -> i64 {
+    if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+}
+
+#[test]
+fn a_step_limit_counts_entries_and_iterations_exactly() {
+    let m = manager();
+    // `loop(n)`: one entry plus n back edges.
+    ok(&m, "fn spin(n):\n    var i = 0\n    while i < n:\n        i += 1\n    return i\n");
+    m.set_step_limit(11);
+    assert_eq!(m.execute("spin", &[10]).unwrap(), 10, "1 entry + 10 iterations = 11 steps");
+    let msg = interrupted(m.call("spin", &[Value::I64(11)]));
+    assert_eq!(msg, "interrupted: step limit of 11 exceeded in spin at line 3");
+}
+
+const DOUBLING: &str = "var s = \"ab\"\nwhile true:\n    s += s\n";
+
+#[test]
+fn a_memory_limit_stops_the_doubling_string() {
+    let m = manager();
+    m.set_memory_limit(1 << 20);
+    let err = m.compile_source(DOUBLING, "<source>").unwrap_err();
+    assert_eq!(err, Error::Runtime("out of memory: limit of 1048576 bytes in top-level code at line 3".into()));
+    // The unit is undone and its texts freed: the same manager runs the next
+    // unit, with the whole limit free again.
+    assert_eq!(ok(&m, "var t = \"x\"\nfor i in 0..19:\n    t += t\nlen(t)"), Value::I64(1 << 19));
+}
+
+#[test]
+fn a_stack_limit_bounds_recursion_and_zero_restores_the_default() {
+    let m = manager();
+    ok(&m, "fn deep(n):\n    if n == 0:\n        return 0\n    return deep(n - 1) + 1\n");
+    assert_eq!(m.execute("deep", &[10_000]).unwrap(), 10_000);
+    m.set_stack_limit(16 * 1024);
+    let err = m.execute("deep", &[10_000]).unwrap_err();
+    assert!(matches!(&err, Error::Runtime(msg) if msg.starts_with("stack overflow in deep at line")), "{err:?}");
+    assert_eq!(m.execute("deep", &[10]).unwrap(), 10, "shallow recursion fits");
+    // Larger than the thread has: capped, never a crash.
+    m.set_stack_limit(u64::MAX);
+    assert!(m.execute("deep", &[100_000_000]).is_err());
+    m.set_stack_limit(0);
+    assert_eq!(m.execute("deep", &[10_000]).unwrap(), 10_000);
+}
+
+/// Run in a child process with its address space limited (`prlimit --as`):
+/// the doubling string without a memory limit must end in `out of memory`,
+/// not an abort.
+#[test]
+#[ignore = "run by without_a_limit_running_out_of_memory_is_an_error_not_an_abort, in a child process"]
+fn doubling_string_under_ulimit() {
+    let m = manager();
+    let err = m.compile_source(DOUBLING, "<source>").unwrap_err();
+    assert_eq!(err, Error::Runtime("out of memory in top-level code at line 3".into()));
+    assert_eq!(ok(&m, "len(\"still here\")"), Value::I64(10));
+    println!("child: recovered");
+}
+
+#[test]
+fn without_a_limit_running_out_of_memory_is_an_error_not_an_abort() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("prlimit")
+        .arg(format!("--as={}", 2u64 << 30))
+        .arg(&exe)
+        .args(["--exact", "doubling_string_under_ulimit", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .output()
+        .expect("prlimit (util-linux) runs the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stdout.contains("child: recovered"), "{:?}\n{stdout}\n{stderr}", out.status);
+}
