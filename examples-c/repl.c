@@ -26,10 +26,22 @@
  * a terminal, so piped sessions give clean output.
  *
  * Commands: :quit (or end of input), :functions, :help.
+ *
+ * Ctrl-C (SIGINT) stops the running entry, which prints
+ * `error: interrupted in ...` (a unit stopped in its top-level code is
+ * undone), and the prompt returns; at the prompt it drops the line (or the
+ * block) being typed. The REPL never dies of SIGINT. This is how a host
+ * wires a signal to rt_exec_manager_interrupt, which is not
+ * async-signal-safe: the handler only writes a byte to a pipe (a
+ * self-pipe), and a watcher thread reads it and interrupts the manager.
  */
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +51,77 @@
 #include "rtjit.h"
 #include "value_format.h"
 
+/* ---- Ctrl-C --------------------------------------------------------------- */
+
+/* The self-pipe: the SIGINT handler writes a byte, the watcher reads it. */
+static int sigint_pipe[2] = {-1, -1};
+/* Set by the handler; the prompt loop clears it when it drops the line. */
+static volatile sig_atomic_t sigint_seen;
+/* Nonzero while an entry runs: then Ctrl-C interrupts it. */
+static atomic_int entry_running;
+static int64_t repl_manager;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    int saved = errno;
+    sigint_seen = 1;
+    char byte = 1;
+    /* write(2) is async-signal-safe; a full pipe just drops the byte. */
+    ssize_t ignored = write(sigint_pipe[1], &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+static void *watch_sigint(void *arg) {
+    (void)arg;
+    char byte;
+    for (;;) {
+        ssize_t n = read(sigint_pipe[0], &byte, 1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return NULL;
+        }
+        if (atomic_load(&entry_running)) {
+            rt_exec_manager_interrupt(repl_manager);
+        }
+    }
+}
+
+/* Installs the handler (without SA_RESTART, so a read at the prompt
+ * returns EINTR) and starts the watcher, which never takes SIGINT itself. */
+static void catch_sigint(int64_t manager) {
+    repl_manager = manager;
+    if (pipe(sigint_pipe) != 0) {
+        perror("repl: pipe");
+        return;
+    }
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pthread_t watcher;
+    if (pthread_create(&watcher, NULL, watch_sigint, NULL) == 0) {
+        pthread_detach(watcher);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 /* ---- evaluating entries ------------------------------------------------- */
 
 static void eval_entry(int64_t manager, const char *source) {
     rt_value value = {.type = RT_TYPE_VOID};
-    if (rt_exec_manager_eval(manager, source, &value) != RT_OK) {
+    atomic_store(&entry_running, 1);
+    int32_t status = rt_exec_manager_eval(manager, source, &value);
+    atomic_store(&entry_running, 0);
+    sigint_seen = 0;
+    if (status != RT_OK) {
         printf("error: %s\n", rt_exec_manager_get_last_error());
     } else if (value.type != RT_TYPE_VOID) {
         if (fprint_value(stdout, &value)) {
@@ -173,8 +251,10 @@ int main(void) {
         return 1;
     }
     if (interactive) {
-        printf("rtjit %s REPL. :help for help, :quit or Ctrl-D to leave.\n", rt_version());
+        printf("rtjit %s REPL. :help for help, :quit or Ctrl-D to leave, Ctrl-C to stop an entry.\n",
+               rt_version());
     }
+    catch_sigint(manager);
 
     text_buffer block = {0};
     int in_block = 0;
@@ -188,6 +268,18 @@ int main(void) {
         fflush(stdout);
 
         ssize_t n = getline(&line, &line_cap, stdin);
+        if (sigint_seen) {
+            /* Ctrl-C at the prompt: drop what was being typed (the read
+             * was interrupted, with or without part of a line). */
+            clearerr(stdin);
+            sigint_seen = 0;
+            block.len = 0;
+            in_block = 0;
+            if (interactive) {
+                putchar('\n');
+            }
+            continue;
+        }
         if (n < 0) {
             if (interactive) {
                 putchar('\n');

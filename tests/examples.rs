@@ -318,6 +318,55 @@ fn repl_runs_a_pending_block_at_end_of_input() {
     assert_eq!(out, "");
 }
 
+/// Starts the REPL on a pipe; `steps` are (input to write, then how long to
+/// wait, then whether to send SIGINT). Returns the exit status and stdout.
+fn repl_with_sigint(steps: &[(&str, u64, bool)]) -> (Output, String) {
+    let mut child = Command::new(repl())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the REPL");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for (input, wait_ms, sigint) in steps {
+        stdin.write_all(input.as_bytes()).expect("write to the REPL");
+        stdin.flush().expect("flush");
+        std::thread::sleep(std::time::Duration::from_millis(*wait_ms));
+        if *sigint {
+            let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+            assert!(status.success());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait for the REPL");
+    let stdout = text(&out.stdout);
+    (out, stdout)
+}
+
+#[test]
+fn repl_ctrl_c_stops_the_running_entry_and_the_session_goes_on() {
+    let (out, stdout) = repl_with_sigint(&[
+        ("var x = 0\n", 100, false),
+        ("while true:\n    x += 1\n\n", 300, true),
+        ("fn quick(): 40 + 2\nquick()\n", 100, false),
+    ]);
+    assert_success("the REPL after Ctrl-C", &out);
+    assert_eq!(stdout, "0\nerror: interrupted in top-level code at line 1\n42\n", "stdout");
+}
+
+#[test]
+fn repl_ctrl_c_at_the_prompt_drops_the_line_being_typed() {
+    let (out, stdout) = repl_with_sigint(&[
+        ("1 +", 200, true),
+        ("5\n", 100, false),
+        ("fn f(x):\n    return x\n", 200, true),
+        ("f\n7\n", 100, false),
+    ]);
+    assert_success("the REPL after Ctrl-C at the prompt", &out);
+    assert_eq!(stdout, "5\nerror: <source>:1:1: unknown name `f`\n7\n", "stdout");
+}
+
 #[test]
 fn repl_prints_floats_in_their_shortest_exact_form() {
     let input = "100.0\n1e9\n1e16\n1e-5\n0.0001\n-0.0\n1.0 / 3.0\n1.7976931348623157e308\n5e-324\n-2^63\n1 == 1\n";
