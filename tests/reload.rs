@@ -884,3 +884,94 @@ fn a_failed_unit_does_not_leave_a_caller_compiled_meanwhile_with_a_changed_signa
         }
     });
 }
+
+/// The signature a call checks and the code it runs are one snapshot: a
+/// text-only call racing a redefinition that changes the result type gets
+/// either the text result or a signature error, never an internal error.
+#[test]
+fn a_text_call_racing_a_type_change_sees_one_version() {
+    let _serial = serial();
+    let m = Arc::new(manager());
+    ok(&m, "fn f(a: text) -> text: a + \"!\"\n");
+    let stop = Arc::new(AtomicBool::new(false));
+    let redefiner = {
+        let (m, stop) = (Arc::clone(&m), Arc::clone(&stop));
+        thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let src = if i % 2 == 0 { "fn f(a: text) -> i64: len(a)\n" } else { "fn f(a: text) -> text: a + \"!\"\n" };
+                m.compile_source(src, "<source>").expect("redefinition");
+                i += 1;
+            }
+        })
+    };
+    let start = Instant::now();
+    let (mut texts, mut refused) = (0, 0);
+    while start.elapsed() < Duration::from_millis(500) {
+        match m.call_text("f", &["hi"]) {
+            Ok(s) => {
+                assert_eq!(s, "hi!");
+                texts += 1;
+            }
+            Err(Error::Signature(msg)) => {
+                assert!(msg.contains("needs text parameters and a text result"), "{msg}");
+                refused += 1;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    redefiner.join().unwrap();
+    assert!(texts > 0 && refused > 0, "both versions were seen ({texts} texts, {refused} refused)");
+}
+
+/// A unit undone at run time leaves neither its new function names nor
+/// its new global names behind (each used to keep ~230 bytes).
+#[test]
+fn failed_units_leave_no_names_behind() {
+    let _serial = serial();
+    let m = manager();
+    let fail = |i: usize| {
+        let src = format!("fn fresh_{i}(): {i}\nnew_{i} = {i}\nboom = 1 / 0\n");
+        assert!(matches!(m.compile_source(&src, "<source>"), Err(Error::Runtime(_))));
+    };
+    (0..2000).for_each(fail);
+    let rss = resident_bytes();
+    (2000..22000).for_each(fail);
+    let grown = resident_bytes().saturating_sub(rss);
+    eprintln!("20000 failed units with new names: resident +{} KiB", grown / 1024);
+    assert!(grown <= 3 * MIB, "20000 failed units grew the resident size by {} KiB", grown / 1024);
+    assert!(!m.has_function("fresh_10") && matches!(m.global("new_10"), Err(Error::NotFound(_))));
+    assert_eq!(ok(&m, "fn fresh_10(): 10\nfresh_10()"), Value::I64(10), "an undone name can be defined again");
+}
+
+/// A call that started running a function of a unit which is then undone
+/// may still call the unit's other functions: it gets an error, never a
+/// jump to a function that no longer exists.
+#[test]
+fn a_call_into_an_undone_unit_fails_cleanly() {
+    let _serial = serial();
+    let m = Arc::new(manager());
+    m.set_time_limit(10_000_000);
+    let caller = {
+        let m = Arc::clone(&m);
+        thread::spawn(move || {
+            let start = Instant::now();
+            loop {
+                match m.execute("outer", &[]) {
+                    Err(Error::NotFound(_)) if start.elapsed() < Duration::from_secs(10) => thread::yield_now(),
+                    other => return other,
+                }
+            }
+        })
+    };
+    // `outer` keeps raising the flag: it may first run before the unit's
+    // top level has set `started = 0`.
+    let src = "fn inner(): 1\nfn outer() -> i64:\n    var s = 0\n    while true:\n        started = 1\n        s += inner()\n\
+               started = 0\nvar spins = 0\nwhile started == 0:\n    spins += 1\nboom = 1 / 0\n";
+    let err = m.compile_source(src, "<source>").unwrap_err();
+    assert!(matches!(&err, Error::Runtime(msg) if msg.starts_with("division by zero")), "{err:?}");
+    let outer = caller.join().unwrap();
+    assert_eq!(outer, Err(Error::Runtime("call of a function whose unit was undone".into())));
+    assert!(!m.has_function("inner") && !m.has_function("outer"));
+}

@@ -110,6 +110,8 @@ err_kinds! {
     StepLimit = 8, "interrupted: step limit";
     /// An allocation past the memory limit, or one the system refused.
     OutOfMemory = 9, "out of memory";
+    /// A call reached a function whose unit was undone after the call began.
+    Undone = 10, "call of a function whose unit was undone";
 }
 
 /// The signature of an entry trampoline: `(ctx, args, result)`. Each

@@ -16,18 +16,21 @@ use crate::util::sync;
 const INLINE_ARGS: usize = 16;
 
 impl Manager {
-    /// Finds `name`, checks the argument count, and lets `prepare` check
-    /// the types and fill the argument words, all under one read of the
-    /// catalog; returns the entry and result type (no lock is held while
-    /// the function runs).
+    /// Finds `name`, lets `accepts` refuse its type, checks the argument
+    /// count, and lets `prepare` check the arguments and fill their words,
+    /// all under one read of the catalog (one snapshot, even while another
+    /// thread redefines the function); returns the entry and result type
+    /// (no lock is held while the function runs).
     fn prepare_call(
         &self,
         name: &str,
         nargs: usize,
+        accepts: impl FnOnce(&Signature) -> Result<()>,
         prepare: impl FnOnce(&FuncEntry) -> Result<()>,
     ) -> Result<(Trampoline, Option<Ty>)> {
         let catalog = sync::read(&self.catalog);
         let f = catalog.function(name)?;
+        accepts(&f.sig)?;
         if f.sig.params.len() != nargs {
             return Err(arity_error(name, &f.sig, nargs));
         }
@@ -57,14 +60,16 @@ impl Manager {
             &mut heap
         };
         let _running = self.guard.enter();
-        let (entry, ret) = self.prepare_call(name, args.len(), |f| {
-            if f.sig.params.iter().chain(f.sig.ret.iter()).any(|t| !t.is_int() && *t != Ty::Bool) {
+        let integers = |sig: &Signature| {
+            if sig.params.iter().chain(sig.ret.iter()).any(|t| !t.is_int() && *t != Ty::Bool) {
                 return Err(Error::Signature(format!(
-                    "`{name}` has type {}; execute passes and returns integers and bools only \
-                     (use rt_exec_manager_call)",
-                    f.sig
+                    "`{name}` has type {sig}; execute passes and returns integers and bools only \
+                     (use rt_exec_manager_call)"
                 )));
             }
+            Ok(())
+        };
+        let (entry, ret) = self.prepare_call(name, args.len(), integers, |f| {
             for ((word, a), t) in words.iter_mut().zip(args).zip(&f.sig.params) {
                 *word = if *t == Ty::Bool { u64::from(*a != 0) } else { *a as u64 };
             }
@@ -82,11 +87,16 @@ impl Manager {
 
     /// A typed call. An i64 argument is accepted where a float is expected.
     pub fn call(&self, name: &str, args: &[Value]) -> Result<Value> {
+        self.typed_call(name, args, |_| Ok(()))
+    }
+
+    /// A call of `name` if `accepts` its type.
+    fn typed_call(&self, name: &str, args: &[Value], accepts: impl FnOnce(&Signature) -> Result<()>) -> Result<Value> {
         let _running = self.guard.enter();
         let mut words = Vec::with_capacity(args.len());
         // Texts made for the arguments, released when the call is over.
         let mut texts: Vec<OwnedText> = Vec::new();
-        let (entry, ret) = self.prepare_call(name, args.len(), |f| {
+        let (entry, ret) = self.prepare_call(name, args.len(), accepts, |f| {
             for (i, (a, t)) in args.iter().zip(&f.sig.params).enumerate() {
                 let word = match (a, t) {
                     (Value::Text(s), Ty::Text) => {
@@ -118,14 +128,16 @@ impl Manager {
 
     /// Calls a function whose parameters and result are all text.
     pub fn call_text(&self, name: &str, args: &[&str]) -> Result<String> {
-        let sig = self.function_signature(name)?;
-        if sig.ret != Some(Ty::Text) || sig.params.iter().any(|t| *t != Ty::Text) {
-            return Err(Error::Signature(format!(
-                "`{name}` has type {sig}; rt_exec_manager_execute_string needs text parameters and a text result"
-            )));
-        }
+        let texts_only = |sig: &Signature| {
+            if sig.ret != Some(Ty::Text) || sig.params.iter().any(|t| *t != Ty::Text) {
+                return Err(Error::Signature(format!(
+                    "`{name}` has type {sig}; rt_exec_manager_execute_string needs text parameters and a text result"
+                )));
+            }
+            Ok(())
+        };
         let values: Vec<Value> = args.iter().map(|s| Value::Text(s.to_string())).collect();
-        match self.call(name, &values)? {
+        match self.typed_call(name, &values, texts_only)? {
             Value::Text(s) => Ok(s),
             other => Err(Error::Internal(format!("a text function returned {}", other.type_name()))),
         }

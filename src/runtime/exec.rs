@@ -145,6 +145,7 @@ pub fn fault_error(fault: Fault, input: Option<&str>, name_of: impl FnOnce(u32) 
         }
         (ErrKind::StepLimit, Some(n)) => Error::Interrupted(format!("interrupted: step limit of {n} exceeded {at}")),
         (ErrKind::OutOfMemory, Some(bytes)) => Error::Runtime(format!("out of memory: limit of {bytes} bytes {at}")),
+        (ErrKind::Undone, _) => Error::Runtime(kind.words().to_string()),
         _ => {
             let detail = fault.detail.map(|d| format!(" {d:?}")).unwrap_or_default();
             Error::Runtime(format!("{}{detail} {at}", kind.words()))

@@ -66,6 +66,12 @@ impl Table {
     pub fn cell_ref(&self, id: CellId) -> CellRef {
         self.cells.cell_ref(id)
     }
+
+    /// Drops the name (a unit that introduced it was undone). Its cell is
+    /// not reused: code of the undone unit may still run on other threads.
+    pub fn forget(&mut self, name: &str) {
+        self.of.remove(name);
+    }
 }
 
 #[derive(Default)]

@@ -1,6 +1,7 @@
 //! The runtime functions JIT code calls by address (the `abi::Helpers`
 //! table): arithmetic in `math`, texts in `text`, the checkpoint in
-//! `limits`.
+//! `limits`; and in `table`, what the function table holds for a function
+//! whose unit was undone.
 //!
 //! Architecture invariant: these and the C exports of `ffi` are the only
 //! `extern "C"` functions; every one that takes a pointer is `unsafe`, and
@@ -9,7 +10,10 @@
 
 mod limits;
 mod math;
+mod table;
 pub mod text;
+
+pub use table::undone_function_addr;
 
 use std::sync::LazyLock;
 

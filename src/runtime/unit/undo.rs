@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use crate::runtime::catalog::{Catalog, FuncEntry, GlobalEntry};
 use crate::runtime::cells::{CellId, CellRef};
 use crate::runtime::globals::{self, Saved};
+use crate::runtime::helpers;
 use crate::runtime::store::{ModuleId, Store};
 
 /// A function the unit replaced or added.
@@ -53,17 +54,24 @@ impl Finished {
             if catalog.functions.get(&r.name).is_none_or(|f| f.addr != r.new_addr) {
                 continue;
             }
-            store.functions.cells.get(r.id).store(r.old_addr, Ordering::Release);
             if let Some(id) = self.module {
                 store.replaced(id);
             }
             match r.old {
                 Some(entry) => {
+                    store.functions.cells.get(r.id).store(r.old_addr, Ordering::Release);
                     store.reinstated(entry.module);
                     catalog.functions.insert(r.name, entry);
                 }
                 None => {
+                    // Code of the undone unit may still run on other threads
+                    // and call the function: it gets an error, not address 0.
+                    store.functions.cells.get(r.id).store(helpers::undone_function_addr(), Ordering::Release);
                     catalog.functions.remove(&r.name);
+                    store.functions.forget(&r.name);
+                    if let Some(name) = catalog.names_by_id.get_mut(r.id.0 as usize) {
+                        *name = String::new();
+                    }
                 }
             }
         }
@@ -84,6 +92,7 @@ impl Finished {
                         // SAFETY: as above.
                         unsafe { globals::clear(g.cell.get(), Some(g.ty)) };
                     }
+                    store.globals.forget(&name);
                 }
             }
         }
