@@ -529,6 +529,29 @@ int32_t rt_exec_manager_set_memory_limit(int64_t h, uint64_t bytes);
  */
 int32_t rt_exec_manager_set_stack_limit(int64_t h, uint64_t bytes);
 
+/**
+ * Registers `[low, low + size)` as a stack that rtjit may run on besides
+ * the threads' own stacks: a coroutine's (`makecontext`/`swapcontext`) or
+ * one a VM switches to itself. A call, eval or unit that starts on a
+ * registered stack takes its stack limit from these bounds, less a reserve
+ * for runtime and host functions (a quarter of the stack, at most
+ * 256 KiB), so runaway recursion there is a `stack overflow` error. Code
+ * started on a thread's own stack needs no registration; code started on
+ * a stack that is neither its thread's nor registered assumes 64 KiB below
+ * where it starts. A compile needs 1 MiB of stack: on less it runs on a
+ * thread of its own while the caller waits (top-level code still runs on
+ * the caller's stack).
+ *
+ * Register a stack before running rtjit code on it, and remove it (`size`
+ * 0, the same `low`) before its memory is freed; a registration that
+ * overlaps earlier ones replaces them. Process-wide; callable from any
+ * thread. `low` is only compared with stack addresses, never read.
+ *
+ * Returns RT_OK, or RT_ERR_INVALID_ARGUMENT for a NULL `low` with a
+ * nonzero `size`, or a range past the end of the address space.
+ */
+int32_t rt_register_stack(const void *low, size_t size);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -6,7 +6,8 @@
 //!   `c_dlopen` then checks that the functions `include/rtjit.h` declares, the
 //!   library exports and `dlopen.c` resolves are the same set;
 //! - `threads.c` checks the thread-safety rules with pthreads;
-//! - `hosts.c` covers host functions, `rt_raise_error` and MIR.
+//! - `hosts.c` covers host functions, `rt_raise_error` and MIR;
+//! - `stacks.c` runs code on coroutine stacks (`rt_register_stack`).
 //!
 //! Each program prints one line per check group and exits non-zero on the
 //! first failed check (set `FFI_KEEP_GOING=1` to run every check). The
@@ -431,5 +432,13 @@ fn c_threads() {
 #[test]
 fn c_hosts() {
     let exe = build("hosts", true, &["-pthread", "-lm"]);
+    run(&exe, &[]);
+}
+
+/// `stacks.c`: code on coroutine stacks (makecontext/swapcontext),
+/// registered with rt_register_stack or not (c-api 35 and 55).
+#[test]
+fn c_stacks() {
+    let exe = build("stacks", true, &["-pthread"]);
     run(&exe, &[]);
 }

@@ -899,7 +899,8 @@ fn a_text_call_racing_a_type_change_sees_one_version() {
         thread::spawn(move || {
             let mut i = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                let src = if i % 2 == 0 { "fn f(a: text) -> i64: len(a)\n" } else { "fn f(a: text) -> text: a + \"!\"\n" };
+                let src =
+                    if i % 2 == 0 { "fn f(a: text) -> i64: len(a)\n" } else { "fn f(a: text) -> text: a + \"!\"\n" };
                 m.compile_source(src, "<source>").expect("redefinition");
                 i += 1;
             }

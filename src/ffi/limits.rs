@@ -87,3 +87,34 @@ pub extern "C" fn rt_exec_manager_set_stack_limit(h: i64, bytes: u64) -> i32 {
         Ok(RT_OK)
     })
 }
+
+/// Registers `[low, low + size)` as a stack that rtjit may run on besides
+/// the threads' own stacks: a coroutine's (`makecontext`/`swapcontext`) or
+/// one a VM switches to itself. A call, eval or unit that starts on a
+/// registered stack takes its stack limit from these bounds, less a reserve
+/// for runtime and host functions (a quarter of the stack, at most
+/// 256 KiB), so runaway recursion there is a `stack overflow` error. Code
+/// started on a thread's own stack needs no registration; code started on
+/// a stack that is neither its thread's nor registered assumes 64 KiB below
+/// where it starts. A compile needs 1 MiB of stack: on less it runs on a
+/// thread of its own while the caller waits (top-level code still runs on
+/// the caller's stack).
+///
+/// Register a stack before running rtjit code on it, and remove it (`size`
+/// 0, the same `low`) before its memory is freed; a registration that
+/// overlaps earlier ones replaces them. Process-wide; callable from any
+/// thread. `low` is only compared with stack addresses, never read.
+///
+/// Returns RT_OK, or RT_ERR_INVALID_ARGUMENT for a NULL `low` with a
+/// nonzero `size`, or a range past the end of the address space.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_register_stack(low: *const std::ffi::c_void, size: usize) -> i32 {
+    ffi_guard!({
+        crate::util::stack::register(low as usize, size).map_err(|_| {
+            crate::error::Error::InvalidArgument(format!(
+                "cannot register a stack of {size} bytes at {low:p}: NULL or past the end of memory"
+            ))
+        })?;
+        Ok(RT_OK)
+    })
+}

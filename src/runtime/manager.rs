@@ -24,7 +24,7 @@ use super::value::Value;
 use crate::backend::{self, Backend, CodeGenerator, OptLevel};
 use crate::error::{Error, Result};
 use crate::mir::{self, Signature};
-use crate::util::{names, sync};
+use crate::util::{names, stack, sync};
 
 pub struct Manager {
     backend: Backend,
@@ -84,10 +84,11 @@ impl Manager {
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
-        let mut store = sync::lock(&self.store);
-        let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
-        let installed = unit::install(&self.parts(), &mut store, module, input, Origin::Source)?;
-        drop(store);
+        let installed = on_compile_stack(|| {
+            let mut store = sync::lock(&self.store);
+            let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
+            unit::install(&self.parts(), &mut store, module, input, Origin::Source)
+        })?;
         unit::finish(&self.parts(), installed, (input != SOURCE_INPUT).then_some(input), &turn)
     }
 
@@ -95,8 +96,10 @@ impl Manager {
     /// (names of earlier units and registered host functions resolve);
     /// compiling the text with [`Manager::compile_mir`] behaves the same.
     pub fn source_to_mir_text(&self, source: &str, input: &str) -> Result<String> {
-        let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
-        Ok(mir::text::print(&module))
+        on_compile_stack(|| {
+            let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
+            Ok(mir::text::print(&module))
+        })
     }
 
     /// Reads a file and compiles it (MIR when it starts with the MIR
@@ -119,10 +122,11 @@ impl Manager {
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
-        let mut store = sync::lock(&self.store);
-        let (module, positions) = frontend::mir_module(text, &CatalogEnv(&sync::read(&self.catalog)), input)?;
-        let installed = unit::install(&self.parts(), &mut store, module, input, Origin::MirText(&positions))?;
-        drop(store);
+        let installed = on_compile_stack(|| {
+            let mut store = sync::lock(&self.store);
+            let (module, positions) = frontend::mir_module(text, &CatalogEnv(&sync::read(&self.catalog)), input)?;
+            unit::install(&self.parts(), &mut store, module, input, Origin::MirText(&positions))
+        })?;
         unit::finish(&self.parts(), installed, (input != MIR_INPUT).then_some(input), &turn)
     }
 
@@ -211,6 +215,20 @@ impl Manager {
     pub fn code_modules(&self) -> usize {
         sync::lock(&self.store).module_count()
     }
+}
+
+/// Runs a compile's passes where they cannot overflow the stack: here when
+/// the calling thread has room, else on a thread of known stack size (a
+/// host thread with a small stack gets the same results as any other).
+/// A unit's top-level code still runs on the calling thread.
+fn on_compile_stack<T: Send>(work: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    stack::with_room(stack::COMPILE_NEEDS, stack::COMPILE_THREAD_SIZE, work).map_err(|e| {
+        Error::Runtime(format!(
+            "out of memory: this thread has {} KiB of stack left, too little to compile on, \
+             and no thread to compile on could be started ({e})",
+            stack::room() / 1024
+        ))
+    })?
 }
 
 impl Drop for Manager {
