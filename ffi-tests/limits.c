@@ -41,10 +41,14 @@
  * Under valgrind (tests/ffi.rs sets FFI_SLOW=1 then, see check.h) the
  * threads run one at a time and JIT code runs 20-50 times slower, so the
  * bounds on wall-clock time are relaxed in that mode only: an interrupt must
- * stop its call within 250 ms (not 10 ms) and a 50 ms time limit must stop
- * its call before 1 s (not 100 ms); time limits must still never stop a call
- * early. (h) is skipped there: valgrind itself needs far more address space
- * than the limit leaves. Everything else is checked the same way.
+ * stop its call within 100 ms (not 10 ms; up to 25 ms seen there), or 1 s
+ * with a compile waiting for the stopped unit's turn (up to 150 ms seen: the
+ * woken compile often runs before the stopped call returns), and a
+ * 50 ms time limit must stop its call before 500 ms (not 100 ms; up to 80 ms
+ * seen); a time limit must still never stop a call early. (a)-(c) make 3
+ * tries instead of 7. (h) is skipped there: valgrind itself needs far more
+ * address space than the limit leaves. Everything else is checked the same
+ * way.
  *
  * usage: limits   (limits --oom-child is the child process of (h))
  */
@@ -70,10 +74,15 @@
 
 /* An interrupt must stop the call it interrupts within this long (seconds);
  * relaxed under valgrind (see the top of this file). */
-#define INTERRUPT_BOUND SLOW_OR(0.250, 0.010)
+#define INTERRUPT_BOUND SLOW_OR(0.100, 0.010)
+
+/* The same in (a) with a compile waiting for the stopped unit's turn: under
+ * valgrind, which runs one thread at a time, the compile that the stopped
+ * unit wakes up on its way out often runs first (up to 150 ms seen there). */
+#define WAITING_BOUND SLOW_OR(1.0, 0.010)
 
 /* A time limit of 50 ms must stop its call within [50 ms, this]. */
-#define TIME_LIMIT_UPPER SLOW_OR(1.0, 0.100)
+#define TIME_LIMIT_UPPER SLOW_OR(0.500, 0.100)
 
 /* How long to wait for a call that should stop before calling it a hang. */
 #define HANG_SECONDS SLOW_OR(120.0, 10.0)
@@ -81,7 +90,7 @@
 /* How many times (a), (b) and (c) each interrupt a loop. */
 #define TRIES SLOW_OR(3, 7)
 
-/* A try whose call returns later than INTERRUPT_BOUND is made again, up to
+/* A try whose call returns later than its bound is made again, up to
  * this many attempts in all (see the top of this file). */
 #define ATTEMPTS 3
 
@@ -147,13 +156,14 @@ static int compare_doubles(const void *a, const void *b) {
 struct latencies {
     double v[64];
     int n;
-    int over; /* attempts over INTERRUPT_BOUND (each then made again) */
+    double bound; /* INTERRUPT_BOUND or WAITING_BOUND */
+    int over;     /* attempts over the bound (each then made again) */
 };
 
-/* Keeps a latency; true when it is within INTERRUPT_BOUND. */
+/* Keeps a latency; true when it is within the bound. */
 static int record_latency(struct latencies *l, double latency) {
     if (l->n < (int)(sizeof l->v / sizeof l->v[0])) l->v[l->n++] = latency;
-    int ok = latency >= 0 && latency < INTERRUPT_BOUND;
+    int ok = latency >= 0 && latency < l->bound;
     if (!ok) l->over++;
     return ok;
 }
@@ -164,7 +174,7 @@ static void print_latencies(const char *what, struct latencies *l) {
     qsort(l->v, (size_t)l->n, sizeof l->v[0], compare_doubles);
     printf("limits:        %s: interrupt to return over %d tries: min %.3f ms, median %.3f ms, max %.3f ms", what,
            l->n, l->v[0] * 1e3, l->v[l->n / 2] * 1e3, l->v[l->n - 1] * 1e3);
-    if (l->over > 0) printf(" (%d over %.0f ms, made again)", l->over, INTERRUPT_BOUND * 1e3);
+    if (l->over > 0) printf(" (%d over %.0f ms, made again)", l->over, l->bound * 1e3);
     printf("\n");
 }
 
@@ -254,11 +264,11 @@ static double interrupt_call(int64_t h, struct call *c) {
 }
 
 /* The last of a try's attempts must be within the bound. */
-static void check_latency(const char *what, int try, double latency) {
-    CHECK_MSG(latency >= 0 && latency < INTERRUPT_BOUND,
+static void check_latency(const struct latencies *l, const char *what, int try, double latency) {
+    CHECK_MSG(latency >= 0 && latency < l->bound,
               "%s, try %d: in %d attempts the call never returned within %.0f ms of rt_exec_manager_interrupt "
               "(the last: %.3f ms)",
-              what, try, ATTEMPTS, INTERRUPT_BOUND * 1e3, latency * 1e3);
+              what, try, ATTEMPTS, l->bound * 1e3, latency * 1e3);
 }
 
 /* ------------------------------------------ (a) an endless top-level loop */
@@ -339,7 +349,7 @@ static void group_interrupt_top_level(void) {
     int64_t h = st.h;
     compile_ok(h, "fn before(): 1\nvar kept = 7\n");
     st.functions_before = rt_exec_manager_function_count(h);
-    struct latencies alone = {0}, waiting = {0};
+    struct latencies alone = {.bound = INTERRUPT_BOUND}, waiting = {.bound = WAITING_BOUND};
     for (int try = 0; try < 2 * TRIES; try++) {
         /* Every other try with a compile waiting; the source alternates by
          * pairs, so each source is tried with and without one. */
@@ -351,7 +361,8 @@ static void group_interrupt_top_level(void) {
             latency = top_level_try(&st, source, with_waiting, try);
             if (record_latency(l, latency)) break;
         }
-        check_latency(with_waiting ? "(a) top-level loop, a compile waiting" : "(a) top-level loop", try, latency);
+        check_latency(l, with_waiting ? "(a) top-level loop, a compile waiting" : "(a) top-level loop", try,
+                      latency);
     }
     print_latencies("(a) top-level loop", &alone);
     print_latencies("(a) top-level loop, a compile waiting", &waiting);
@@ -408,14 +419,14 @@ static double function_try(int64_t h, int64_t arg, int try) {
 static void group_interrupt_function(void) {
     int64_t h = new_manager();
     compile_ok(h, SPIN_UNIT);
-    struct latencies lat = {0};
+    struct latencies lat = {.bound = INTERRUPT_BOUND};
     for (int try = 0; try < TRIES; try++) {
         double latency = 0;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             latency = function_try(h, 1 + try, try);
             if (record_latency(&lat, latency)) break;
         }
-        check_latency("(b) function", try, latency);
+        check_latency(&lat, "(b) function", try, latency);
     }
     print_latencies("(b) function", &lat);
 
@@ -528,14 +539,14 @@ static void group_interrupt_host_callback(void) {
     atomic_store(&callback_manager, h);
     CHECK_OK(rt_exec_manager_register_function(h, "call_back", (void *)call_back, "fn() -> i64"));
     compile_ok(h, CALLBACK_UNIT);
-    struct latencies lat = {0};
+    struct latencies lat = {.bound = INTERRUPT_BOUND};
     for (int try = 0; try < TRIES; try++) {
         double latency = 0;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             latency = callback_try(h, try, try);
             if (record_latency(&lat, latency)) break;
         }
-        check_latency("(c) host callback", try, latency);
+        check_latency(&lat, "(c) host callback", try, latency);
     }
     print_latencies("(c) host callback", &lat);
 
@@ -749,6 +760,12 @@ static void group_memory_limit(void) {
     CHECK_ERR(rt_exec_manager_execute(h, "grow", &n, 1, &r), RT_ERR_RUNTIME);
     CHECK_STREQ(rt_exec_manager_get_last_error(), "out of memory: limit of 1048576 bytes in grow at line 4");
     CHECK_EQ(execute_ok(h, "grow", 10), 2048);
+    /* In a manager that holds nothing, the same call fits. */
+    int64_t empty = new_manager();
+    CHECK_OK(rt_exec_manager_set_memory_limit(empty, 1 << 20));
+    compile_ok(empty, "fn grow(n):\n    var s = \"ab\"\n    for i in 0..n:\n        s += s\n    return len(s)\n");
+    CHECK_EQ(execute_ok(empty, "grow", 18), 1 << 19);
+    CHECK_OK(rt_exec_manager_cleanup(empty));
     /* 0 removes the limit: a 4 MiB text. */
     CHECK_OK(rt_exec_manager_set_memory_limit(h, 0));
     CHECK_EQ(execute_ok(h, "grow", 21), 4 << 20);

@@ -436,9 +436,11 @@ fn c_threads() {
 /// a 50 ms time limit within 100 ms) hold natively. Under valgrind
 /// (`RTJIT_FFI_VALGRIND=1`), which runs one thread at a time and JIT code
 /// 20-50 times slower, the program sees `FFI_SLOW=1` and relaxes them to
-/// 250 ms and 1 s (a time limit still may not stop a call early), and skips
-/// its address-space check (`RLIMIT_AS` in a child process), since valgrind
-/// itself needs more address space than that limit leaves.
+/// 100 ms (1 s when a compile waits for the stopped unit's turn, since it
+/// often runs first there) and 500 ms (a time limit still may not stop a
+/// call early), and skips its address-space check (`RLIMIT_AS` in a child
+/// process), since valgrind itself needs more address space than that limit
+/// leaves.
 #[test]
 fn c_limits() {
     let exe = build("limits", true, &["-pthread"]);
