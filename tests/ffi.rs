@@ -7,6 +7,8 @@
 //!   library exports and `dlopen.c` resolves are the same set;
 //! - `threads.c` checks the thread-safety rules with pthreads;
 //! - `hosts.c` covers host functions, `rt_raise_error` and MIR;
+//! - `limits.c` covers interruption and the time, step, memory and stack
+//!   limits, with pthreads;
 //! - `stacks.c` runs code on coroutine stacks (`rt_register_stack`).
 //!
 //! Each program prints one line per check group and exits non-zero on the
@@ -424,6 +426,25 @@ fn function_list_check_names_every_missing_function() {
 #[test]
 fn c_threads() {
     let exe = build("threads", true, &["-pthread"]);
+    run(&exe, &[]);
+}
+
+/// `limits.c`: rt_exec_manager_interrupt from another thread (top-level
+/// code, a function, a function called from a host callback), the time,
+/// step, memory and stack limits (functions 31-35 of c-api.md).
+///
+/// Its bounds on wall-clock time (an interrupt stops its call within 10 ms,
+/// a 50 ms time limit within 100 ms) hold natively. Under valgrind
+/// (`RTJIT_FFI_VALGRIND=1`), which runs one thread at a time and JIT code
+/// 20-50 times slower, the program sees `FFI_SLOW=1` and relaxes them to
+/// 100 ms (1 s when a compile waits for the stopped unit's turn, since it
+/// often runs first there) and 500 ms (a time limit still may not stop a
+/// call early), and skips its address-space check (`RLIMIT_AS` in a child
+/// process), since valgrind itself needs more address space than that limit
+/// leaves.
+#[test]
+fn c_limits() {
+    let exe = build("limits", true, &["-pthread"]);
     run(&exe, &[]);
 }
 

@@ -3,8 +3,8 @@
 //! in a function and in a function called from a host callback; time, step,
 //! memory and stack limits stop what passes them, with messages that name
 //! the limit, the function and the line; and afterwards the manager runs
-//! other code as before. The C ABI's functions are covered by
-//! ffi-tests/api.c.
+//! other code as before. The same through the C ABI, with pthreads, is
+//! ffi-tests/limits.c (`c_limits` in tests/ffi.rs).
 
 use std::sync::OnceLock;
 use std::sync::mpsc;
