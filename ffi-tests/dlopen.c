@@ -52,6 +52,7 @@ typedef void (*raise_error_fn)(const char *);
 typedef char *(*mir_from_source_fn)(const char *);
 typedef int32_t (*interrupt_fn)(int64_t);
 typedef int32_t (*set_limit_fn)(int64_t, uint64_t);
+typedef int32_t (*register_stack_fn)(const void *, size_t);
 
 static struct {
     set_jit_backend_fn set_jit_backend;
@@ -89,6 +90,7 @@ static struct {
     set_limit_fn set_step_limit;
     set_limit_fn set_memory_limit;
     set_limit_fn set_stack_limit;
+    register_stack_fn register_stack;
 } rt;
 
 #define CHECK_PROGRAM "dlopen"
@@ -142,6 +144,7 @@ static const struct {
     SYM(set_step_limit, "rt_exec_manager_set_step_limit"),           /* 33 */
     SYM(set_memory_limit, "rt_exec_manager_set_memory_limit"),       /* 34 */
     SYM(set_stack_limit, "rt_exec_manager_set_stack_limit"),         /* 35 */
+    SYM(register_stack, "rt_register_stack"),                        /* 55 */
 };
 #define N_SYMBOLS (sizeof SYMBOLS / sizeof SYMBOLS[0])
 
@@ -377,6 +380,10 @@ static void group_limits(void) {
     CHECK_CONTAINS(rt.get_last_error(), "out of memory: limit of 4096 bytes");
     CHECK_OK(rt.set_memory_limit(h, 0));
     CHECK_OK(rt.set_stack_limit(h, 1 << 20));
+    static char coroutine_stack[64 << 10];
+    CHECK_OK(rt.register_stack(coroutine_stack, sizeof coroutine_stack));
+    CHECK_OK(rt.register_stack(coroutine_stack, 0));
+    CHECK_ERR(rt.register_stack(NULL, 64), RT_ERR_INVALID_ARGUMENT);
     n = 10;
     CHECK_OK(rt.execute(h, "spin", &n, 1, &r));
     CHECK_EQ(r, 10);
