@@ -80,6 +80,25 @@ fn an_interrupt_stops_an_endless_loop_in_top_level_code_and_undoes_the_unit() {
     assert_eq!(ok(m, "before() + 1"), Value::I64(2));
 }
 
+/// An interrupt that arrives while a unit is still compiling stops its
+/// top-level code as soon as that starts: the compile is part of the eval
+/// the host wants stopped (a watchdog or a first Ctrl-C interrupts once).
+#[test]
+fn an_interrupt_during_the_compile_stops_the_units_top_level_code() {
+    let functions: String = (0..400).map(|i| format!("fn f{i}(x):\n    return x * {i} + x / {}\n", i + 1)).collect();
+    let src = format!("{functions}var x = 0\nwhile true:\n    x += 1\n");
+    // Long enough a compile that the interrupt surely lands in it.
+    let start = Instant::now();
+    manager().compile_source(&functions, "<source>").unwrap();
+    let compile = start.elapsed();
+    assert!(compile > Duration::from_millis(40), "the functions compile in {compile:?}");
+    let m = leaked();
+    let (r, _) = interrupt_after(m, compile / 8, move || m.compile_source(&src, "<source>"));
+    assert_eq!(interrupted(r), "interrupted in top-level code at line 801");
+    assert!(!m.has_function("f0"), "the unit is undone");
+    assert_eq!(ok(m, "1 + 1"), Value::I64(2), "the next unit runs");
+}
+
 #[test]
 fn an_interrupt_stops_an_endless_loop_in_a_function() {
     let m = leaked();

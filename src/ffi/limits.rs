@@ -7,9 +7,10 @@ use super::types::*;
 /// the host (execute, call, eval), a unit's top-level code, and calls
 /// nested in host callbacks each stop at their next function entry or loop
 /// iteration and return RT_ERR_INTERRUPTED with `interrupted in f at line
-/// N`; a unit whose top-level code is stopped is rolled back. Calls that
-/// start after this returns run normally, and a compile waiting for its
-/// turn is not failed.
+/// N`; a unit whose top-level code is stopped is rolled back. A unit that
+/// is compiling when this is called counts as running: its top-level code
+/// stops at its first checkpoint. Calls that start after this returns run
+/// normally, and a compile still waiting for its turn is not failed.
 ///
 /// Never blocks; callable from any thread. It is not async-signal-safe (the
 /// handle is looked up under a lock): a signal handler should wake a thread

@@ -45,7 +45,7 @@ impl Manager {
     /// code the caller keeps alive (a `guard` count).
     unsafe fn run(&self, entry: Trampoline, words: &[u64]) -> Result<u64> {
         // SAFETY: forwarded from the caller.
-        unsafe { exec::run(entry, words, &self.limits) }.map_err(|f| unit::fault_error(&self.catalog, f, None))
+        unsafe { exec::run(entry, words, &self.limits, None) }.map_err(|f| unit::fault_error(&self.catalog, f, None))
     }
 
     /// Calls `name` with integer (or bool) arguments; integer or bool

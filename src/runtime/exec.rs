@@ -2,7 +2,7 @@
 //! of a recorded error into a message.
 
 use super::helpers::text::{OwnedText, RtText};
-use super::limits::{Budget, Limits};
+use super::limits::{Budget, InterruptMark, Limits};
 use crate::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
 
@@ -45,14 +45,20 @@ pub fn raise_error(message: &str) -> bool {
 }
 
 /// Calls `entry` with arguments in 8-byte words, under `limits` (the
-/// manager's); returns the result word. A call made while another call of
+/// manager's), counting interrupts from `since` (or from now); returns the
+/// result word. A call made while another call of
 /// the same manager runs on this thread (from a host callback) shares that
 /// call's budget.
 ///
 /// # Safety
 /// `entry` must be a live trampoline whose function takes `args.len()`
 /// parameters, and its code must stay alive for the whole call.
-pub unsafe fn run(entry: Trampoline, args: &[u64], limits: &Limits) -> Result<u64, Fault> {
+pub unsafe fn run(
+    entry: Trampoline,
+    args: &[u64],
+    limits: &Limits,
+    since: Option<InterruptMark>,
+) -> Result<u64, Fault> {
     let outer = CURRENT.with(|c| c.get());
     // SAFETY: CURRENT is NULL or the live context of a call running on this
     // thread, whose budget is live while it runs.
@@ -62,7 +68,7 @@ pub unsafe fn run(entry: Trampoline, args: &[u64], limits: &Limits) -> Result<u6
     let mut own = None;
     let budget: *mut Budget = match shared {
         Some(b) => b,
-        None => own.insert(Budget::start(limits)),
+        None => own.insert(Budget::start(limits, since)),
     };
     // SAFETY: `budget` is `own` or the outer call's, both live until we return.
     let epoch_deadline = unsafe { (*budget).deadline() };

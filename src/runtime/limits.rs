@@ -53,6 +53,11 @@ impl Limits {
         EPOCH.fetch_add(1, SeqCst);
     }
 
+    /// The interrupt count now.
+    pub fn mark(&self) -> InterruptMark {
+        InterruptMark(self.interrupts.load(SeqCst))
+    }
+
     /// Takes `bytes` from the memory limit; false (taking nothing) when
     /// that would pass it.
     pub fn take_memory(&self, bytes: usize) -> bool {
@@ -65,6 +70,13 @@ impl Limits {
         true
     }
 }
+
+/// The interrupt count at a moment: a call started with it stops at once
+/// if the manager was interrupted since. A unit's top-level code starts
+/// from when its compile got its turn, so an interrupt that arrives while
+/// the unit compiles stops that code.
+#[derive(Clone, Copy, Debug)]
+pub struct InterruptMark(u64);
 
 /// What one outermost call may still use. Calls nested in it through host
 /// callbacks into the same manager share it.
@@ -82,7 +94,9 @@ pub struct Budget<'a> {
 }
 
 impl<'a> Budget<'a> {
-    pub fn start(limits: &'a Limits) -> Budget<'a> {
+    /// A budget for a call starting now; interrupts count from `since`, or
+    /// from now.
+    pub fn start(limits: &'a Limits, since: Option<InterruptMark>) -> Budget<'a> {
         let time_us = limits.time_us.load(SeqCst);
         let steps = limits.steps.load(SeqCst);
         let time = (time_us > 0).then(|| {
@@ -91,7 +105,7 @@ impl<'a> Budget<'a> {
         });
         Budget {
             limits,
-            interrupts_at_start: limits.interrupts.load(SeqCst),
+            interrupts_at_start: since.unwrap_or_else(|| limits.mark()).0,
             time,
             steps: (steps > 0).then_some((steps, steps)),
             stopped: None,
@@ -100,8 +114,11 @@ impl<'a> Budget<'a> {
     }
 
     /// The deadline a context starts with.
+    /// A call interrupted before it started (its unit was compiling) stops
+    /// at its first checkpoint.
     pub fn deadline(&self) -> u64 {
-        if self.steps.is_some() { 0 } else { EPOCH.load(SeqCst).saturating_add(1) }
+        let interrupted = self.limits.interrupts.load(SeqCst) != self.interrupts_at_start;
+        if self.steps.is_some() || interrupted { 0 } else { EPOCH.load(SeqCst).saturating_add(1) }
     }
 
     /// A checkpoint of function `func` at `line` was reached: the next

@@ -84,12 +84,14 @@ impl Manager {
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
+        // An interrupt from here on stops the unit's top-level code.
+        let since = self.limits.mark();
         let installed = on_compile_stack(|| {
             let mut store = sync::lock(&self.store);
             let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
             unit::install(&self.parts(), &mut store, module, input, Origin::Source)
         })?;
-        unit::finish(&self.parts(), installed, (input != SOURCE_INPUT).then_some(input), &turn)
+        unit::finish(&self.parts(), installed, (input != SOURCE_INPUT).then_some(input), &turn, since)
     }
 
     /// The MIR text of a source unit as this manager would compile it
@@ -122,12 +124,14 @@ impl Manager {
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
         let turn = self.turns.begin();
+        // An interrupt from here on stops the unit's top-level code.
+        let since = self.limits.mark();
         let installed = on_compile_stack(|| {
             let mut store = sync::lock(&self.store);
             let (module, positions) = frontend::mir_module(text, &CatalogEnv(&sync::read(&self.catalog)), input)?;
             unit::install(&self.parts(), &mut store, module, input, Origin::MirText(&positions))
         })?;
-        unit::finish(&self.parts(), installed, (input != MIR_INPUT).then_some(input), &turn)
+        unit::finish(&self.parts(), installed, (input != MIR_INPUT).then_some(input), &turn, since)
     }
 
     pub fn has_function(&self, name: &str) -> bool {
@@ -181,8 +185,9 @@ impl Manager {
 
     /// Stops every call running in the manager (outermost calls, unit
     /// top-level code, calls nested in host callbacks) at its next function
-    /// entry or loop iteration, with [`Error::Interrupted`]. Calls that start
-    /// after this returns run normally. Never blocks.
+    /// entry or loop iteration, with [`Error::Interrupted`], and the
+    /// top-level code of a unit being compiled at its first checkpoint.
+    /// Calls that start after this returns run normally. Never blocks.
     pub fn interrupt(&self) {
         self.limits.interrupt();
     }

@@ -408,7 +408,7 @@ mod tests {
     fn a_memory_limit_refuses_what_would_pass_it_and_gets_freed_bytes_back() {
         let limits = Limits::default();
         limits.memory.store(1000, Ordering::SeqCst);
-        let mut budget = Budget::start(&limits);
+        let mut budget = Budget::start(&limits, None);
         let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
         let a = text(&"x".repeat(100));
         let size = HEADER + 200;

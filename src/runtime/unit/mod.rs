@@ -24,7 +24,7 @@ use super::frontend::CatalogEnv;
 use super::globals;
 use super::guard::CallGuard;
 use super::helpers::HELPERS;
-use super::limits::Limits;
+use super::limits::{InterruptMark, Limits};
 use super::store::{LoadedModule, ModuleId, Store};
 use super::value::Value;
 use crate::backend::{CodeGenerator, CodegenError, OptLevel, Request};
@@ -217,8 +217,15 @@ fn commit(
 
 /// Runs a committed unit's top-level code, then keeps the unit, or
 /// undoes it if that code failed. `file` names the input in a runtime
-/// error of the top-level code.
-pub fn finish(parts: &Parts, installed: Installed, file: Option<&str>, turn: &Turn<'_>) -> Result<Value> {
+/// error of the top-level code; the code stops at once if the manager was
+/// interrupted `since` (when the unit's compile got its turn).
+pub fn finish(
+    parts: &Parts,
+    installed: Installed,
+    file: Option<&str>,
+    turn: &Turn<'_>,
+    since: InterruptMark,
+) -> Result<Value> {
     let Installed { undo, init, pinned, module } = installed;
     let outcome = match init {
         None => Ok(Value::Void),
@@ -227,7 +234,7 @@ pub fn finish(parts: &Parts, installed: Installed, file: Option<&str>, turn: &Tu
             let result = match code.code().functions().first() {
                 // SAFETY: the trampoline takes no arguments, and its code is
                 // alive until the call returns.
-                Some(f) => unsafe { exec::run(f.entry, &[], parts.limits) }.map_err(Some),
+                Some(f) => unsafe { exec::run(f.entry, &[], parts.limits, Some(since)) }.map_err(Some),
                 None => Err(None),
             };
             drop(running);
