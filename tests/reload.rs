@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier, Mutex, MutexGuard};
+use std::sync::{Arc, Barrier, Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -975,4 +975,56 @@ fn a_call_into_an_undone_unit_fails_cleanly() {
     let outer = caller.join().unwrap();
     assert_eq!(outer, Err(Error::Runtime("call of a function whose unit was undone".into())));
     assert!(!m.has_function("inner") && !m.has_function("outer"));
+}
+
+/// The two managers of the cross-compiling test, and what their nested
+/// compiles returned.
+static CROSS: OnceLock<[Manager; 2]> = OnceLock::new();
+static CROSS_RESULTS: Mutex<Vec<(i64, Result<Value, Error>)>> = Mutex::new(Vec::new());
+static CROSS_BARRIER: OnceLock<Barrier> = OnceLock::new();
+
+/// A host function: once both threads' top-level code is here (each holding
+/// its own manager's turn), compiles into the other manager.
+extern "C" fn compile_into_other(me: i64) -> i64 {
+    CROSS_BARRIER.get().unwrap().wait();
+    let other = &CROSS.get().unwrap()[1 - me as usize];
+    let r = other.compile_source(&format!("fn from_{me}(): {me}\n"), "<nested>");
+    let failed = r.is_err();
+    CROSS_RESULTS.lock().unwrap().push((me, r));
+    i64::from(failed)
+}
+
+/// Defect: top-level code on two threads, each compiling through a host
+/// function into the other's manager, deadlocked forever. Now the compile
+/// that would close the cycle is refused; the other goes on.
+#[test]
+fn units_compiling_into_each_others_managers_do_not_deadlock() {
+    let _serial = serial();
+    CROSS_BARRIER.get_or_init(|| Barrier::new(2));
+    let managers = CROSS.get_or_init(|| [manager(), manager()]);
+    let addr = compile_into_other as extern "C" fn(i64) -> i64 as usize;
+    for m in managers {
+        m.register_host("compile_into_other", addr, rtjit::Signature::parse("fn(i64) -> i64").unwrap()).unwrap();
+    }
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    for me in 0..2i64 {
+        let done_tx = done_tx.clone();
+        thread::spawn(move || {
+            let src = format!("extern fn compile_into_other(me: i64) -> i64\nfailed_{me} = compile_into_other({me})\n");
+            done_tx.send(CROSS.get().unwrap()[me as usize].compile_source(&src, "<outer>")).unwrap();
+        });
+    }
+    for _ in 0..2 {
+        let outer = done_rx.recv_timeout(Duration::from_secs(20)).expect("deadlock: no unit finished in 20 s");
+        assert!(outer.is_ok(), "{outer:?}");
+    }
+    let results = std::mem::take(&mut *CROSS_RESULTS.lock().unwrap());
+    let failed: Vec<_> = results.iter().filter(|(_, r)| r.is_err()).collect();
+    assert_eq!((results.len(), failed.len()), (2, 1), "{results:?}");
+    let (loser, err) = failed[0];
+    assert!(matches!(err, Err(Error::Runtime(m)) if m.contains("waiting would never end")), "{err:?}");
+    let winner = 1 - loser;
+    assert!(managers[1 - winner as usize].has_function(&format!("from_{winner}")));
+    assert!(!managers[1 - *loser as usize].has_function(&format!("from_{loser}")));
+    assert_eq!(managers[*loser as usize].global(&format!("failed_{loser}")), Ok(Value::I64(1)));
 }

@@ -83,7 +83,7 @@ impl Manager {
     /// Compiles one source unit and runs its top-level statements; returns
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
-        let turn = self.turns.begin();
+        let turn = self.turns.begin()?;
         // An interrupt from here on stops the unit's top-level code.
         let since = self.limits.mark();
         let installed = on_compile_stack(|| {
@@ -123,7 +123,7 @@ impl Manager {
     }
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
-        let turn = self.turns.begin();
+        let turn = self.turns.begin()?;
         // An interrupt from here on stops the unit's top-level code.
         let since = self.limits.mark();
         let installed = on_compile_stack(|| {
