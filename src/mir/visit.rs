@@ -134,6 +134,9 @@ pub struct References {
     pub callees: BTreeSet<String>,
     /// Globals it reads or writes.
     pub globals: BTreeSet<String>,
+    /// True when it calls through a function pointer (code that may do
+    /// anything).
+    pub calls_pointers: bool,
 }
 
 impl Function {
@@ -152,6 +155,7 @@ impl Function {
                 InstKind::GlobalGet { name, .. } | InstKind::GlobalSet { name, .. } => {
                     refs.globals.insert(name.clone());
                 }
+                InstKind::CallIndirect { .. } => refs.calls_pointers = true,
                 _ => {}
             }
         }

@@ -5,10 +5,13 @@
 //!
 //! In reading order: `rules` (what a unit may redefine), `layout` (where
 //! the unit's names live, for the backend), this file (install, commit,
-//! finish), `undo` (what a unit changed, and undoing it), `turns` (units
-//! of one manager take turns; nested units share their outer unit's fate).
+//! finish), `reach` (which globals a unit may change), `undo` (what a unit
+//! changed, and undoing it), `turns` (units of one manager take turns;
+//! nested units share their outer unit's fate; waits in a cycle are
+//! refused).
 
 mod layout;
+mod reach;
 mod rules;
 mod turns;
 mod undo;
@@ -171,9 +174,16 @@ fn commit(
     functions: Option<LoadedModule>,
     init: Option<(LoadedModule, Option<Ty>)>,
 ) -> Installed {
-    let mut catalog = sync::write(parts.catalog);
     let mut undo = Undo::default();
-    for (name, g) in &catalog.globals {
+    // Worked out before the write lock: only this unit's turn changes the
+    // catalog, and calls wait for the write lock.
+    let changed = reach::globals_changed(module, &sync::read(parts.catalog));
+    let mut catalog = sync::write(parts.catalog);
+    let saved: Box<dyn Iterator<Item = (&String, &GlobalEntry)>> = match &changed {
+        None => Box::new(catalog.globals.iter()),
+        Some(names) => Box::new(names.iter().filter_map(|n| catalog.globals.get_key_value(n))),
+    };
+    for (name, g) in saved {
         // SAFETY: the cell is this manager's; the catalog says its type.
         let value = unsafe { globals::save(g.cell.get(), g.ty) };
         undo.values.push(SavedValue { name: name.clone(), cell: g.cell, value });

@@ -1,6 +1,7 @@
 //! What a committed unit changed, so its failure can be undone: the
 //! functions it replaced or added and the globals it declared, and the
-//! value of every global before its top-level code ran.
+//! value before its top-level code ran of every global it may change
+//! (`reach`).
 
 use std::sync::atomic::Ordering;
 
