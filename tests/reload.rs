@@ -1107,3 +1107,44 @@ thread_local! {
 extern "C" fn call_set_d() -> i64 {
     HOST_MANAGER.with(|h| h.borrow().as_ref().map_or(-1, |m| m.execute("set_d", &[]).unwrap_or(-2)))
 }
+
+/// Defect: one call that ran on while its functions were redefined kept
+/// every replaced version alive (+6 KiB per redefinition, 125 MB after
+/// 20,000). Now the long call scans its stack when asked and keeps only the
+/// code it is in: here the first `outer`, which must keep running correctly
+/// while it is replaced 3,000 times (freeing it would crash the test).
+#[test]
+fn a_long_running_call_keeps_only_the_code_it_is_in() {
+    let _serial = serial();
+    let m = Arc::new(manager());
+    let body = "fn outer() -> i64:\n    var s = 0\n    while true:\n        s += inner()\n    return s\n";
+    ok(&m, &format!("fn inner(): 1\n{body}"));
+    let long = {
+        let m = Arc::clone(&m);
+        thread::spawn(move || m.execute("outer", &[]))
+    };
+    thread::sleep(Duration::from_millis(20));
+    let warm_up = |from: usize, to: usize| {
+        (from..to)
+            .map(|i| {
+                ok(&m, &format!("fn inner(): {i}\n{body}"));
+                m.code_modules()
+            })
+            .max()
+            .unwrap()
+    };
+    warm_up(0, 100);
+    let before = resident_bytes();
+    let most = warm_up(100, 3100);
+    let grown = resident_bytes().saturating_sub(before);
+    m.interrupt();
+    let stopped = long.join().unwrap();
+    // What is alive at once is the current code, the long call's, and what
+    // was retired since the long call last reached a checkpoint: a few on
+    // an idle machine, more when the long call's thread waits for a CPU.
+    assert!(most <= 64, "{most} modules alive at once");
+    assert!(grown < 3 << 20, "resident memory grew by {} KiB over 3,000 redefinitions", grown >> 10);
+    assert!(matches!(&stopped, Err(Error::Interrupted(msg)) if msg.starts_with("interrupted in")), "{stopped:?}");
+    ok(&m, "fn inner(): 0\n");
+    assert!(m.code_modules() <= 3, "{} modules after the long call returned", m.code_modules());
+}

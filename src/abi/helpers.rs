@@ -20,10 +20,11 @@ pub struct Helpers {
     /// and the time-limit ticker advance; a checkpoint compares it with the
     /// context's `epoch_deadline`.
     pub epoch: usize,
-    /// `fn(ctx, function id: u32, line: u32) -> u32`: what a checkpoint
-    /// calls once the epoch reached the deadline: nonzero when the call must
-    /// stop (the error is recorded in the context), else it has set the
-    /// next deadline.
+    /// `fn(ctx, function id: u32, line: u32, stack pointer) -> u32`: what a
+    /// checkpoint calls once the epoch reached the deadline: nonzero when
+    /// the call must stop (the error is recorded in the context), else it
+    /// has set the next deadline. The stack pointer is the checkpoint
+    /// stub's, where a stack scan starts.
     pub checkpoint: usize,
     /// Reference counting and globals of `text`.
     pub text_refs: ManagedHelpers,

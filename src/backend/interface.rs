@@ -125,6 +125,11 @@ pub trait CompiledCode: Send {
     /// In the order of [`Request::functions`].
     fn functions(&self) -> &[CompiledFn];
 
+    /// The address ranges `[start, end)` of the machine code, sorted: a
+    /// return address on a stack that falls in one belongs to this code
+    /// (`runtime::scan`).
+    fn code_ranges(&self) -> &[(usize, usize)];
+
     /// Frees the code's memory.
     ///
     /// # Safety

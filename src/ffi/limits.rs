@@ -111,11 +111,7 @@ pub extern "C" fn rt_exec_manager_set_stack_limit(h: i64, bytes: u64) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_register_stack(low: *const std::ffi::c_void, size: usize) -> i32 {
     ffi_guard!({
-        crate::util::stack::register(low as usize, size).map_err(|_| {
-            crate::error::Error::InvalidArgument(format!(
-                "cannot register a stack of {size} bytes at {low:p}: NULL or past the end of memory"
-            ))
-        })?;
+        crate::register_stack(low as usize, size)?;
         Ok(RT_OK)
     })
 }

@@ -3,6 +3,7 @@
 
 use super::catalog::FuncEntry;
 use super::exec;
+use super::guard::Running;
 use super::helpers::text::OwnedText;
 use super::manager::Manager;
 use super::unit;
@@ -43,9 +44,10 @@ impl Manager {
     /// # Safety
     /// As for [`exec::run`]: the words match the entry's function, whose
     /// code the caller keeps alive (a `guard` count).
-    unsafe fn run(&self, entry: Trampoline, words: &[u64]) -> Result<u64> {
+    unsafe fn run(&self, entry: Trampoline, words: &[u64], running: &Running<'_>) -> Result<u64> {
         // SAFETY: forwarded from the caller.
-        unsafe { exec::run(entry, words, &self.limits, None) }.map_err(|f| unit::fault_error(&self.catalog, f, None))
+        unsafe { exec::run(entry, words, running, &self.limits, None) }
+            .map_err(|f| unit::fault_error(&self.catalog, f, None))
     }
 
     /// Calls `name` with integer (or bool) arguments; integer or bool
@@ -59,7 +61,7 @@ impl Manager {
             heap.resize(args.len(), 0);
             &mut heap
         };
-        let _running = self.guard.enter();
+        let running = self.guard.enter();
         let integers = |sig: &Signature| {
             if sig.params.iter().chain(sig.ret.iter()).any(|t| !t.is_int() && *t != Ty::Bool) {
                 return Err(Error::Signature(format!(
@@ -76,8 +78,8 @@ impl Manager {
             Ok(())
         })?;
         // SAFETY: the argument count and types match the trampoline's
-        // function, and `_running` keeps its code alive.
-        let raw = unsafe { self.run(entry, words) }?;
+        // function, and `running` keeps its code alive.
+        let raw = unsafe { self.run(entry, words, &running) }?;
         Ok(match ret {
             None => 0,
             Some(Ty::Bool) => i64::from(raw & 0xff != 0),
@@ -92,7 +94,7 @@ impl Manager {
 
     /// A call of `name` if `accepts` its type.
     fn typed_call(&self, name: &str, args: &[Value], accepts: impl FnOnce(&Signature) -> Result<()>) -> Result<Value> {
-        let _running = self.guard.enter();
+        let running = self.guard.enter();
         let mut words = Vec::with_capacity(args.len());
         // Texts made for the arguments, released when the call is over.
         let mut texts: Vec<OwnedText> = Vec::new();
@@ -120,8 +122,8 @@ impl Manager {
             Ok(())
         })?;
         // SAFETY: the arguments match the trampoline's function, the texts
-        // live until `texts` drops, and `_running` keeps the code alive.
-        let raw = unsafe { self.run(entry, &words) }?;
+        // live until `texts` drops, and `running` keeps the code alive.
+        let raw = unsafe { self.run(entry, &words, &running) }?;
         // SAFETY: a text result is a reference handed to us.
         Ok(unsafe { Value::from_owned_word(raw, ret) })
     }

@@ -1,10 +1,12 @@
 //! Running JIT code: one execution context per call, and the translation
 //! of a recorded error into a message.
 
+use super::guard::{Link, LongCall, Running};
 use super::helpers::text::{OwnedText, RtText};
 use super::limits::{Budget, InterruptMark, Limits};
 use crate::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
+use crate::util::stack;
 
 /// What JIT code recorded when it stopped with an error.
 #[derive(Clone, Debug)]
@@ -56,6 +58,7 @@ pub fn raise_error(message: &str) -> bool {
 pub unsafe fn run(
     entry: Trampoline,
     args: &[u64],
+    running: &Running<'_>,
     limits: &Limits,
     since: Option<InterruptMark>,
 ) -> Result<u64, Fault> {
@@ -68,8 +71,11 @@ pub unsafe fn run(
     let mut own = None;
     let budget: *mut Budget = match shared {
         Some(b) => b,
-        None => own.insert(Budget::start(limits, since)),
+        None => own.insert(Budget::start(limits, since, LongCall::new(running.guard(), stack::here()))),
     };
+    let mut link = Link::unlinked();
+    // SAFETY: as below; `link` lives on this frame until `leave`.
+    unsafe { (*budget).long.enter(running, &mut link) };
     // SAFETY: `budget` is `own` or the outer call's, both live until we return.
     let epoch_deadline = unsafe { (*budget).deadline() };
     let stack_limit = stack_limit(limits);
@@ -82,6 +88,8 @@ pub unsafe fn run(
     // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
     unsafe { entry(ctx_ptr, args.as_ptr(), &mut result) };
     CURRENT.with(|c| c.set(outer));
+    // SAFETY: as above.
+    unsafe { (*budget).long.leave(&link) };
     // SAFETY: as above.
     let (stopped, site) = unsafe { ((*budget).stopped, (*budget).stop_site) };
     if ctx.err_kind == 0 && own.is_some() {

@@ -16,8 +16,20 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::guard::LongCall;
 use crate::abi::ErrKind;
 use crate::util::sync;
+
+/// Registers `[low, low + size)` as a stack code may run on (a coroutine's),
+/// so calls starting on it take their stack limit from its bounds; size 0
+/// removes the registration starting at `low` (c-api 55).
+pub fn register_stack(low: usize, size: usize) -> crate::error::Result<()> {
+    crate::util::stack::register(low, size).map_err(|_| {
+        crate::error::Error::InvalidArgument(format!(
+            "cannot register a stack of {size} bytes at {low:#x}: NULL or past the end of memory"
+        ))
+    })
+}
 
 /// The process's epoch.
 pub static EPOCH: AtomicU64 = AtomicU64::new(0);
@@ -53,6 +65,12 @@ impl Limits {
         EPOCH.fetch_add(1, SeqCst);
     }
 
+    /// Makes every running call take its next checkpoint's slow path
+    /// (where it answers stack scans) without stopping it.
+    pub fn wake() {
+        EPOCH.fetch_add(1, SeqCst);
+    }
+
     /// The interrupt count now.
     pub fn mark(&self) -> InterruptMark {
         InterruptMark(self.interrupts.load(SeqCst))
@@ -78,10 +96,12 @@ impl Limits {
 #[derive(Clone, Copy, Debug)]
 pub struct InterruptMark(u64);
 
-/// What one outermost call may still use. Calls nested in it through host
+/// What one outermost call may still use, and its stack scans (they are
+/// answered at the same checkpoints). Calls nested in it through host
 /// callbacks into the same manager share it.
 pub struct Budget<'a> {
     pub limits: &'a Limits,
+    pub long: LongCall<'a>,
     interrupts_at_start: u64,
     /// When the time is up, and the limit for the message.
     time: Option<(Instant, u64)>,
@@ -96,7 +116,7 @@ pub struct Budget<'a> {
 impl<'a> Budget<'a> {
     /// A budget for a call starting now; interrupts count from `since`, or
     /// from now.
-    pub fn start(limits: &'a Limits, since: Option<InterruptMark>) -> Budget<'a> {
+    pub fn start(limits: &'a Limits, since: Option<InterruptMark>, long: LongCall<'a>) -> Budget<'a> {
         let time_us = limits.time_us.load(SeqCst);
         let steps = limits.steps.load(SeqCst);
         let time = (time_us > 0).then(|| {
@@ -105,6 +125,7 @@ impl<'a> Budget<'a> {
         });
         Budget {
             limits,
+            long,
             interrupts_at_start: since.unwrap_or_else(|| limits.mark()).0,
             time,
             steps: (steps > 0).then_some((steps, steps)),

@@ -5,8 +5,8 @@
 //! `frontend` (text to MIR with the manager's names in scope); `unit` (a
 //! compile unit as a transaction); `catalog` (what calls look up),
 //! `store` and `cells` (the code and the tables that never move),
-//! `globals` (values in global cells), `guard` (when replaced code may be
-//! freed); `exec` (one execution's context, faults), `limits`
+//! `globals` (values in global cells), `guard` and `scan` (when replaced
+//! code may be freed, also while long calls run); `exec` (one execution's context, faults), `limits`
 //! (interruption, time, step, memory and stack limits); `helpers` (the
 //! functions JIT code calls); `value` (values that cross to the host).
 //!
@@ -23,11 +23,13 @@ mod guard;
 mod helpers;
 mod limits;
 mod manager;
+mod scan;
 mod store;
 mod unit;
 mod value;
 
 pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
+pub use limits::register_stack;
 pub use manager::Manager;
 pub use value::Value;

@@ -5,7 +5,8 @@
 //! A module stays alive while any of its functions is a current definition
 //! (`live`) or a unit whose top-level code is still running may reinstate
 //! one (`pins`). After that it is retired, and freed once every call that
-//! might still be running it has returned (see `guard`).
+//! might still be running it has returned (see `guard`) or, for a call that
+//! runs on, has scanned its stack and not found it (see `scan`).
 
 use std::collections::HashMap;
 
@@ -85,9 +86,21 @@ pub struct Store {
     modules: HashMap<ModuleId, LoadedModule>,
     next_id: ModuleId,
     /// Unreachable modules waiting for a generation flip.
-    retired: Vec<LoadedModule>,
+    retired: Vec<(ModuleId, LoadedModule)>,
     /// Modules waiting for the calls of generation `.0` to finish.
-    draining: Option<(usize, Vec<LoadedModule>)>,
+    draining: Option<(usize, Vec<Retired>)>,
+    /// Modules whose generation has drained, waiting for the stack scans of
+    /// calls that were converted instead of finishing.
+    held: Vec<Retired>,
+}
+
+/// A module no table reaches any more.
+struct Retired {
+    id: ModuleId,
+    module: LoadedModule,
+    /// The stack scan asked for once it was unreachable: a report of an
+    /// older scan cannot tell whether its call runs this module.
+    scan: u64,
 }
 
 impl Store {
@@ -128,34 +141,55 @@ impl Store {
         c.pins = c.pins.saturating_sub(1);
         if c.live == 0 && c.pins == 0 {
             if let Some(module) = self.modules.remove(&id) {
-                self.retired.push(module);
+                self.retired.push((id, module));
             }
         }
     }
 
     /// Frees what no running call can reach; starts the next grace period.
-    pub fn reclaim(&mut self, guard: &CallGuard) {
+    /// True when running calls must be woken to answer a stack scan.
+    pub fn reclaim(&mut self, guard: &CallGuard) -> bool {
         if let Some((generation, _)) = &self.draining {
             if guard.drained(*generation) {
-                if let Some((_, modules)) = self.draining.take() {
-                    for module in modules {
-                        // SAFETY: retired before a generation flip whose
-                        // older calls have all returned, so no call can be
-                        // running it or find it again.
-                        unsafe { module.free() };
-                    }
-                }
+                let (_, drained) = self.draining.take().unwrap_or_default();
+                self.held.extend(drained);
             }
         }
-        if self.draining.is_none() && !self.retired.is_empty() {
-            let generation = guard.flip();
-            self.draining = Some((generation, std::mem::take(&mut self.retired)));
+        if !self.held.is_empty() {
+            let asked: Vec<(ModuleId, u64)> = self.held.iter().map(|r| (r.id, r.scan)).collect();
+            let needed = guard.scans.needed(&asked);
+            let mut needed = needed.into_iter();
+            let (kept, free): (Vec<Retired>, Vec<Retired>) =
+                std::mem::take(&mut self.held).into_iter().partition(|_| needed.next().unwrap_or(true));
+            self.held = kept;
+            for retired in free {
+                // SAFETY: retired before a generation flip whose older
+                // calls have all returned or been converted, and the stack
+                // scan of every converted call, made after the retirement,
+                // did not find it (`scan`): no call can be running it or
+                // find it again.
+                unsafe { retired.module.free() };
+            }
         }
+        if self.draining.is_some() || self.retired.is_empty() {
+            return false;
+        }
+        let generation = guard.flip();
+        let newly = std::mem::take(&mut self.retired);
+        let ranges = |id: ModuleId, m: &LoadedModule| {
+            m.code.code_ranges().iter().map(move |(start, end)| (*start, *end, id)).collect::<Vec<_>>()
+        };
+        let mut candidates: Vec<(usize, usize, u64)> = newly.iter().flat_map(|(id, m)| ranges(*id, m)).collect();
+        candidates.extend(self.held.iter().flat_map(|r| ranges(r.id, &r.module)));
+        let scan = guard.scans.request(candidates);
+        self.draining =
+            Some((generation, newly.into_iter().map(|(id, module)| Retired { id, module, scan }).collect()));
+        true
     }
 
     /// Modules alive, retired or draining (for tests and statistics).
     pub fn module_count(&self) -> usize {
-        self.modules.len() + self.retired.len() + self.draining.as_ref().map_or(0, |(_, v)| v.len())
+        self.modules.len() + self.retired.len() + self.draining.as_ref().map_or(0, |(_, v)| v.len()) + self.held.len()
     }
 
     /// Frees everything.
@@ -164,7 +198,8 @@ impl Store {
     /// No code of the store may be running or be called afterwards.
     pub unsafe fn free_all(&mut self) {
         let draining = self.draining.take().map(|(_, v)| v).unwrap_or_default();
-        let all = self.modules.drain().map(|(_, c)| c).chain(self.retired.drain(..)).chain(draining);
+        let retired = draining.into_iter().chain(self.held.drain(..)).map(|r| r.module);
+        let all = self.modules.drain().map(|(_, c)| c).chain(self.retired.drain(..).map(|(_, m)| m)).chain(retired);
         for module in all.collect::<Vec<_>>() {
             // SAFETY: forwarded from the caller.
             unsafe { module.free() };

@@ -160,6 +160,20 @@ pub fn below_here(bytes: usize) -> usize {
     current_sp().saturating_sub(bytes)
 }
 
+/// The address of the current frame (about).
+#[inline(always)]
+pub fn here() -> usize {
+    current_sp()
+}
+
+/// True when `addr` lies on the stack the current frame is on (within
+/// bounds that are known, not assumed).
+pub fn same_stack(addr: usize) -> bool {
+    let sp = current_sp();
+    let on = |(low, high): (usize, usize)| low <= sp && sp <= high && low <= addr && addr <= high;
+    thread_bounds().is_some_and(on) || registered_at(sp).is_some_and(on)
+}
+
 /// Bytes of stack left below the current frame.
 pub fn room() -> usize {
     current_sp().saturating_sub(bounds().0)

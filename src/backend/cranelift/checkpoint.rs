@@ -26,7 +26,10 @@ fn params() -> [AbiParam; 3] {
 }
 
 /// Defines the module's checkpoint stub, which calls `helper` (a C
-/// function `(ctx, u32, u32) -> u32`) and preserves all registers.
+/// function `(ctx, u32, u32, stub's stack pointer) -> u32`) and preserves
+/// all registers. The stack pointer is where the call's stack scan starts
+/// (`runtime::scan`): above the helper's frames, whose unused slots would
+/// only add stale words.
 pub(super) fn define_stub(
     jit: &mut JITModule,
     ctx: &mut cranelift_codegen::Context,
@@ -41,12 +44,14 @@ pub(super) fn define_stub(
     ctx.func.signature = sig;
     let mut helper_sig = ir::Signature::new(jit.isa().default_call_conv());
     helper_sig.params.extend(params());
+    helper_sig.params.push(AbiParam::new(types::I64));
     helper_sig.returns.push(AbiParam::new(types::I32));
     let mut b = FunctionBuilder::new(&mut ctx.func, fbc);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let args = b.block_params(entry).to_vec();
+    let mut args = b.block_params(entry).to_vec();
+    args.push(b.ins().get_stack_pointer(types::I64));
     let sigref = b.import_signature(helper_sig);
     let callee = b.ins().iconst(types::I64, helper as i64);
     b.ins().call_indirect(sigref, callee, &args);

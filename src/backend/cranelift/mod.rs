@@ -44,11 +44,16 @@ pub(super) fn generator() -> Result<&'static dyn CodeGenerator, CodegenError> {
 struct JitCode {
     jit: JITModule,
     functions: Vec<CompiledFn>,
+    ranges: Vec<(usize, usize)>,
 }
 
 impl CompiledCode for JitCode {
     fn functions(&self) -> &[CompiledFn] {
         &self.functions
+    }
+
+    fn code_ranges(&self) -> &[(usize, usize)] {
+        &self.ranges
     }
 
     unsafe fn free(self: Box<Self>) {
@@ -62,7 +67,7 @@ impl CodeGenerator for Cranelift {
         let isa = isa::isa_for(request.opt)?;
         let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         match compile_into(&mut jit, request) {
-            Ok(functions) => Ok(Box::new(JitCode { jit, functions })),
+            Ok((functions, ranges)) => Ok(Box::new(JitCode { jit, functions, ranges })),
             Err(e) => {
                 // SAFETY: nothing of this module was finalized or handed out.
                 unsafe { jit.free_memory() };
@@ -72,11 +77,16 @@ impl CodeGenerator for Cranelift {
     }
 }
 
-fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<CompiledFn>, CodegenError> {
+/// The functions, and the ranges of all the module's code.
+type Compiled = (Vec<CompiledFn>, Vec<(usize, usize)>);
+
+fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, CodegenError> {
     let mut ctx = jit.make_context();
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
     let call_conv = jit.isa().default_call_conv();
     let stub = checkpoint::define_stub(jit, &mut ctx, &mut fbc, request.helpers.checkpoint)?;
+    // Every function's id and code size, for the ranges.
+    let mut sizes = vec![(stub, code_size(&ctx))];
     let mut ids = Vec::with_capacity(request.functions.len());
     for f in request.functions {
         let invariant = |message: String| CodegenError::Invariant { function: f.name.clone(), message };
@@ -93,6 +103,7 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<Compil
         function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub_ref)?;
         jit.define_function(id, &mut ctx).map_err(|e| invariant(module_error(e)))?;
         dump(&f.name, &ctx);
+        sizes.push((id, code_size(&ctx)));
 
         let tramp_sig = trampoline::signature(call_conv);
         let tid = jit.declare_anonymous_function(&tramp_sig).map_err(|e| invariant(e.to_string()))?;
@@ -101,11 +112,20 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<Compil
         let callee = jit.declare_func_in_func(id, &mut ctx.func);
         trampoline::translate(&mut ctx.func, &mut fbc, &f.sig, callee, jit.isa());
         jit.define_function(tid, &mut ctx).map_err(|e| invariant(module_error(e)))?;
+        sizes.push((tid, code_size(&ctx)));
         ids.push((id, tid));
     }
     jit.finalize_definitions()
         .map_err(|e| CodegenError::Invariant { function: "<module>".into(), message: e.to_string() })?;
-    Ok(ids
+    let mut ranges: Vec<(usize, usize)> = sizes
+        .into_iter()
+        .map(|(id, size)| {
+            let start = jit.get_finalized_function(id) as usize;
+            (start, start + size)
+        })
+        .collect();
+    ranges.sort_unstable();
+    let functions = ids
         .into_iter()
         .map(|(id, tid)| {
             let entry_ptr = jit.get_finalized_function(tid);
@@ -114,7 +134,13 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Vec<Compil
             let entry = unsafe { std::mem::transmute::<*const u8, Trampoline>(entry_ptr) };
             CompiledFn { addr: jit.get_finalized_function(id) as usize, entry }
         })
-        .collect())
+        .collect();
+    Ok((functions, ranges))
+}
+
+/// The size of the machine code of the function `ctx` just compiled.
+fn code_size(ctx: &cranelift_codegen::Context) -> usize {
+    ctx.compiled_code().map_or(0, |code| code.code_buffer().len())
 }
 
 /// With `RTJIT_DUMP_DIR` set, writes each function's optimised Cranelift

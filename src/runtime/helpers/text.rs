@@ -375,6 +375,7 @@ impl Drop for OwnedText {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::guard::{CallGuard, LongCall};
 
     fn owned(p: *mut RtText) -> OwnedText {
         // SAFETY: every helper below returns a new reference.
@@ -408,7 +409,8 @@ mod tests {
     fn a_memory_limit_refuses_what_would_pass_it_and_gets_freed_bytes_back() {
         let limits = Limits::default();
         limits.memory.store(1000, Ordering::SeqCst);
-        let mut budget = Budget::start(&limits, None);
+        let guard = CallGuard::default();
+        let mut budget = Budget::start(&limits, None, LongCall::new(&guard, 0));
         let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
         let a = text(&"x".repeat(100));
         let size = HEADER + 200;

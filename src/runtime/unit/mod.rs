@@ -244,7 +244,7 @@ pub fn finish(
             let result = match code.code().functions().first() {
                 // SAFETY: the trampoline takes no arguments, and its code is
                 // alive until the call returns.
-                Some(f) => unsafe { exec::run(f.entry, &[], parts.limits, Some(since)) }.map_err(Some),
+                Some(f) => unsafe { exec::run(f.entry, &[], &running, parts.limits, Some(since)) }.map_err(Some),
                 None => Err(None),
             };
             drop(running);
@@ -274,7 +274,9 @@ pub fn finish(
             units.into_iter().rev().for_each(|unit| unit.roll_back(&mut store, &mut catalog));
         }
     }
-    store.reclaim(parts.guard);
+    if store.reclaim(parts.guard) {
+        Limits::wake();
+    }
     outcome
 }
 
