@@ -51,8 +51,38 @@ impl mir::MirEnv for CatalogEnv<'_> {
     }
 }
 
+/// At most how many bytes of memory a compile holds at its peak per byte
+/// of input, with room to spare over what was measured (docs/reliability.md:
+/// 50-83 for source of different shapes, 17 for MIR text).
+const SOURCE_PEAK_PER_BYTE: usize = 128;
+const MIR_PEAK_PER_BYTE: usize = 32;
+
+/// Inputs whose compile needs less than this are not checked.
+const CHECKED_ABOVE: usize = 256 << 20;
+
+/// Refuses, as `out of memory`, an input so large that the system would not
+/// give its compile the memory it needs. The compiler's tables are not
+/// allocated fallibly, and running out halfway through would abort the
+/// host; asking the system for the whole peak at once (and giving it back)
+/// finds out first.
+fn admit(len: usize, per_byte: usize, input: &str) -> Result<()> {
+    let need = len.saturating_mul(per_byte);
+    if need < CHECKED_ABOVE {
+        return Ok(());
+    }
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(need).map_err(|_| {
+        Error::Runtime(format!(
+            "out of memory: compiling {input} ({} KiB) needs up to {} MiB, which the system refuses",
+            len >> 10,
+            need >> 20
+        ))
+    })
+}
+
 /// A source unit as MIR.
 pub fn source_module(source: &str, env: &dyn lang::Env, input: &str) -> Result<mir::Module> {
+    admit(source.len(), SOURCE_PEAK_PER_BYTE, input)?;
     lang::to_mir(source, env).map_err(|e| match e {
         SourceError::Invalid(d) => Error::compile(input, &d),
         SourceError::Internal(m) => Error::Internal(m),
@@ -61,6 +91,7 @@ pub fn source_module(source: &str, env: &dyn lang::Env, input: &str) -> Result<m
 
 /// A MIR text blob as a module, with where its parts were.
 pub fn mir_module(text: &str, env: &dyn mir::MirEnv, input: &str) -> Result<(mir::Module, mir::text::Positions)> {
+    admit(text.len(), MIR_PEAK_PER_BYTE, input)?;
     mir::text::parse_with(text, env).map_err(|d| Error::compile(input, &d))
 }
 
