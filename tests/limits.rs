@@ -207,6 +207,42 @@ fn a_memory_limit_stops_the_doubling_string() {
     assert_eq!(ok(&m, "var t = \"x\"\nfor i in 0..19:\n    t += t\nlen(t)"), Value::I64(1 << 19));
 }
 
+/// The message names the limit that refused the allocation, even when the
+/// host changes the limit while the call unwinds (it once re-read it).
+#[test]
+fn an_out_of_memory_message_names_the_limit_that_refused() {
+    let m = std::sync::Arc::new(manager());
+    ok(&m, "fn grow(n):\n    var s = \"ab\"\n    for i in 0..n:\n        s += s\n    return len(s)\n");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (m, stop) = (m.clone(), stop.clone());
+        thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                m.set_memory_limit(64 * 1024);
+                thread::yield_now();
+                m.set_memory_limit(0);
+                thread::yield_now();
+            }
+        })
+    };
+    let (mut fit, mut refused) = (0, 0);
+    for _ in 0..3_000 {
+        match m.execute("grow", &[16]) {
+            Ok(v) => {
+                assert_eq!(v, 1 << 17);
+                fit += 1;
+            }
+            Err(e) => {
+                assert_eq!(e, Error::Runtime("out of memory: limit of 65536 bytes in grow at line 4".into()));
+                refused += 1;
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(refused > 0, "the limit never refused ({fit} calls fit)");
+}
+
 #[test]
 fn a_stack_limit_bounds_recursion_and_zero_restores_the_default() {
     let m = manager();

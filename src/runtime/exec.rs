@@ -100,7 +100,9 @@ pub unsafe fn run(
         }
     }
     if ctx.err_kind != 0 {
-        return Err(fault(&ctx, stopped.map(|(_, limit)| limit), limits));
+        // SAFETY: as above.
+        let refused_by = unsafe { std::mem::take(&mut (*budget).refused_by) };
+        return Err(fault(&ctx, stopped.map(|(_, limit)| limit), refused_by));
     }
     Ok(result)
 }
@@ -116,13 +118,15 @@ fn stack_limit(limits: &Limits) -> usize {
 }
 
 /// What the context recorded, with the limit the call ran into.
-fn fault(ctx: &ExecCtx, limit: Option<u64>, limits: &Limits) -> Fault {
+/// `refused_by` is the memory limit that refused an allocation (0: the
+/// system did).
+fn fault(ctx: &ExecCtx, limit: Option<u64>, refused_by: u64) -> Fault {
     // These kinds always carry a text (NULL is the empty text).
     let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError].iter().any(|k| ctx.err_kind == *k as u32);
     // SAFETY: the helper stored a text reference it handed to us.
     let detail = has_detail.then(|| unsafe { OwnedText::from_raw(ctx.err_detail as *mut RtText) });
     let limit = match ErrKind::from_code(ctx.err_kind) {
-        Some(ErrKind::OutOfMemory) => Some(limits.memory.load(std::sync::atomic::Ordering::Relaxed)).filter(|m| *m > 0),
+        Some(ErrKind::OutOfMemory) => Some(refused_by).filter(|m| *m > 0),
         _ => limit,
     };
     Fault {

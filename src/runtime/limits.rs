@@ -76,16 +76,17 @@ impl Limits {
         InterruptMark(self.interrupts.load(SeqCst))
     }
 
-    /// Takes `bytes` from the memory limit; false (taking nothing) when
-    /// that would pass it.
-    pub fn take_memory(&self, bytes: usize) -> bool {
+    /// Takes `bytes` from the memory limit; when that would pass it, takes
+    /// nothing and gives the limit that refused (the host may change it
+    /// meanwhile, and the message names this one).
+    pub fn take_memory(&self, bytes: usize) -> Result<(), u64> {
         let limit = self.memory.load(SeqCst);
         let before = self.memory_used.fetch_add(bytes, SeqCst);
         if limit != 0 && before.saturating_add(bytes) as u64 > limit {
             self.memory_used.fetch_sub(bytes, SeqCst);
-            return false;
+            return Err(limit);
         }
-        true
+        Ok(())
     }
 }
 
@@ -111,6 +112,9 @@ pub struct Budget<'a> {
     pub stopped: Option<(ErrKind, u64)>,
     /// Where it stopped: function id and line.
     pub stop_site: (u32, u32),
+    /// The memory limit that last refused an allocation (0: none), for the
+    /// `out of memory` message.
+    pub refused_by: u64,
 }
 
 impl<'a> Budget<'a> {
@@ -131,6 +135,7 @@ impl<'a> Budget<'a> {
             steps: (steps > 0).then_some((steps, steps)),
             stopped: None,
             stop_site: (0, 0),
+            refused_by: 0,
         }
     }
 

@@ -83,15 +83,31 @@ impl Manager {
     /// Compiles one source unit and runs its top-level statements; returns
     /// the unit's value. `input` names the source in error messages.
     pub fn compile_source(&self, source: &str, input: &str) -> Result<Value> {
+        self.compile_unit(input, (input != SOURCE_INPUT).then_some(input), |env| {
+            Ok((frontend::source_module(source, env, input)?, None))
+        })
+    }
+
+    /// Compiles the unit `to_mir` makes with the manager's names in scope
+    /// (with the positions of MIR text, whose invalid MIR is the input's
+    /// fault), in its turn, then runs its top-level code. `file` names the
+    /// input in a runtime error of that code.
+    fn compile_unit(
+        &self,
+        input: &str,
+        file: Option<&str>,
+        to_mir: impl FnOnce(&CatalogEnv) -> Result<(mir::Module, Option<mir::text::Positions>)> + Send,
+    ) -> Result<Value> {
         let turn = self.turns.begin()?;
         // An interrupt from here on stops the unit's top-level code.
         let since = self.limits.mark();
         let installed = on_compile_stack(|| {
             let mut store = sync::lock(&self.store);
-            let module = frontend::source_module(source, &CatalogEnv(&sync::read(&self.catalog)), input)?;
-            unit::install(&self.parts(), &mut store, module, input, Origin::Source)
+            let (module, positions) = to_mir(&CatalogEnv(&sync::read(&self.catalog)))?;
+            let origin = positions.as_ref().map_or(Origin::Source, Origin::MirText);
+            unit::install(&self.parts(), &mut store, module, input, origin)
         })?;
-        unit::finish(&self.parts(), installed, (input != SOURCE_INPUT).then_some(input), &turn, since)
+        unit::finish(&self.parts(), installed, file, &turn, since)
     }
 
     /// The MIR text of a source unit as this manager would compile it
@@ -123,15 +139,10 @@ impl Manager {
     }
 
     fn compile_mir_text(&self, text: &str, input: &str) -> Result<Value> {
-        let turn = self.turns.begin()?;
-        // An interrupt from here on stops the unit's top-level code.
-        let since = self.limits.mark();
-        let installed = on_compile_stack(|| {
-            let mut store = sync::lock(&self.store);
-            let (module, positions) = frontend::mir_module(text, &CatalogEnv(&sync::read(&self.catalog)), input)?;
-            unit::install(&self.parts(), &mut store, module, input, Origin::MirText(&positions))
-        })?;
-        unit::finish(&self.parts(), installed, (input != MIR_INPUT).then_some(input), &turn, since)
+        self.compile_unit(input, (input != MIR_INPUT).then_some(input), |env| {
+            let (module, positions) = frontend::mir_module(text, env, input)?;
+            Ok((module, Some(positions)))
+        })
     }
 
     pub fn has_function(&self, name: &str) -> bool {

@@ -32,18 +32,17 @@ fn layout(len: usize) -> Option<Layout> {
 }
 
 /// A new text of `parts` (UTF-8) joined, with one reference; the empty
-/// text is NULL. Its bytes count against `limits` when given. `None` when
-/// the limit or the system refuses the memory: nothing aborts.
-fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Option<*mut RtText> {
-    let len = parts.iter().try_fold(0usize, |n, p| n.checked_add(p.len()))?;
+/// text is NULL. Its bytes count against `limits` when given. An error
+/// when the limit (`Some` of it) or the system (`None`) refuses the
+/// memory: nothing aborts.
+fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Result<*mut RtText, Option<u64>> {
+    let len = parts.iter().try_fold(0usize, |n, p| n.checked_add(p.len())).ok_or(None)?;
     if len == 0 {
-        return Some(std::ptr::null_mut());
+        return Ok(std::ptr::null_mut());
     }
-    let layout = layout(len)?;
+    let layout = layout(len).ok_or(None)?;
     if let Some(l) = limits {
-        if !l.take_memory(layout.size()) {
-            return None;
-        }
+        l.take_memory(layout.size()).map_err(Some)?;
     }
     // SAFETY: the layout has a non-zero size; on success the header and the
     // bytes are written before the pointer escapes.
@@ -52,7 +51,7 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Option<*mut RtText> {
         if let Some(l) = limits {
             l.memory_used.fetch_sub(layout.size(), Ordering::SeqCst);
         }
-        return None;
+        return Err(None);
     }
     let account = limits.map_or(std::ptr::null(), |l| &l.memory_used as *const AtomicUsize);
     // SAFETY: `p` is a fresh allocation of HEADER + len bytes.
@@ -64,7 +63,7 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Option<*mut RtText> {
             at = at.add(part.len());
         }
     }
-    Some(p)
+    Ok(p)
 }
 
 /// A new text made by the running call's code: counted against its
@@ -74,10 +73,13 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Option<*mut RtText> {
 /// `ctx` is the running call's live context.
 unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText {
     // SAFETY: forwarded from the caller; the budget outlives the call.
-    let limits = unsafe { ((*ctx).budget as *const Budget).as_ref() }.map(|b| b.limits);
-    match make(parts, limits) {
-        Some(p) => p,
-        None => {
+    let mut budget = unsafe { ((*ctx).budget as *mut Budget).as_mut() };
+    match make(parts, budget.as_ref().map(|b| b.limits)) {
+        Ok(p) => p,
+        Err(refused_by) => {
+            if let Some(b) = budget.as_mut() {
+                b.refused_by = refused_by.unwrap_or(0);
+            }
             // SAFETY: as above.
             unsafe {
                 if (*ctx).err_kind == 0 {
@@ -327,7 +329,7 @@ impl OwnedText {
     /// A text of the runtime's own (not counted against a manager's
     /// limit); `None` when the system refuses the memory.
     pub fn new(s: &str) -> Option<OwnedText> {
-        make(&[s.as_bytes()], None).map(OwnedText)
+        make(&[s.as_bytes()], None).ok().map(OwnedText)
     }
 
     /// Takes over a reference.
