@@ -61,8 +61,8 @@ impl Rng {
     }
 }
 
-const STEP_LIMIT: u64 = 20_000;
-const MEMORY_LIMIT: u64 = 16 << 20;
+const STEP_LIMIT: u64 = 5_000;
+const MEMORY_LIMIT: u64 = 256 << 10;
 
 const INTS: &[i64] = &[0, 1, -1, 2, 3, 7, 10, 20, -7, 100, 1 << 40, i64::MAX, i64::MIN];
 const FLOATS: &[f64] = &[0.0, -0.0, 1.0, -1.5, 2.5, 1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
@@ -677,7 +677,7 @@ impl Harness {
         let s = &mut self.slots[slot];
         if s.h == h && !s.steps_bounded && !s.time_bounded {
             // SAFETY: plain values.
-            unsafe { rt_exec_manager_set_step_limit(h, 100_000) };
+            unsafe { rt_exec_manager_set_step_limit(h, 10_000) };
             s.steps_bounded = true;
         }
     }
@@ -694,8 +694,8 @@ impl Harness {
         }
         // SAFETY: plain values.
         unsafe {
-            status("set_step_limit", rt_exec_manager_set_step_limit(h, 100_000));
-            status("set_memory_limit", rt_exec_manager_set_memory_limit(h, 32 << 20));
+            status("set_step_limit", rt_exec_manager_set_step_limit(h, 10_000));
+            status("set_memory_limit", rt_exec_manager_set_memory_limit(h, 256 << 10));
         }
         self.slots[slot] = Slot { h, steps_bounded: true, time_bounded: false };
         self.register(h, 0);
@@ -910,7 +910,7 @@ impl Harness {
                     }
                 }
                 18 => {
-                    let v = b.pick(&[1, 16, 1024, 1 << 20, 32 << 20]);
+                    let v = b.pick(&[1, 16, 1024, 64 << 10, 256 << 10]);
                     status("set_memory_limit", rt_exec_manager_set_memory_limit(h, v));
                 }
                 19 => {
