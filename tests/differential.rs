@@ -174,21 +174,46 @@ impl Gen {
         let _ = writeln!(self.out, "{:width$}{text}", "", width = indent * 4);
     }
 
+    /// Locals and parameters, the latest declaration first (it shadows
+    /// the ones before it).
+    fn innermost_first(&self) -> impl Iterator<Item = &Var> {
+        self.scopes.iter().rev().flat_map(|s| s.iter().rev())
+    }
+
+    /// A name for a new local: fresh, or now and then one that shadows a
+    /// visible local or a global (never the depth parameter `d`, and not
+    /// at the top level of top-level code, where it would redeclare a
+    /// global).
+    fn local_name(&mut self) -> String {
+        let top_level = self.current.is_none() && self.scopes.len() <= 1;
+        if !top_level && self.rng.chance(10) {
+            let names: Vec<String> =
+                self.innermost_first().chain(self.globals.iter()).map(|v| v.name.clone()).filter(|n| n != "d").collect();
+            if !names.is_empty() {
+                return self.rng.pick(&names).clone();
+            }
+        }
+        self.fresh("v")
+    }
+
     /// Every variable visible now: locals and parameters (innermost first)
     /// and globals.
     fn visible(&self, ty: T) -> Vec<Var> {
-        let mut v: Vec<Var> = self.scopes.iter().rev().flatten().filter(|x| x.ty == ty).cloned().collect();
-        v.extend(self.globals.iter().filter(|g| g.ty == ty).cloned());
-        // A name shadowed by an inner one is not reachable.
+        // A name shadowed by an inner one is not reachable, whatever the
+        // types: drop shadowed names first, then filter by type.
         let mut seen = std::collections::HashSet::new();
-        v.retain(|x| seen.insert(x.name.clone()));
-        v
+        self.innermost_first()
+            .chain(self.globals.iter())
+            .filter(|x| seen.insert(x.name.clone()))
+            .filter(|x| x.ty == ty)
+            .cloned()
+            .collect()
     }
 
     fn assignable(&self) -> Vec<Var> {
         let mut names = std::collections::HashSet::new();
         let mut v = Vec::new();
-        for x in self.scopes.iter().rev().flatten().chain(self.globals.iter()) {
+        for x in self.innermost_first().chain(self.globals.iter()) {
             if names.insert(x.name.clone()) && x.assignable {
                 v.push(x.clone());
             }
@@ -429,7 +454,7 @@ impl Gen {
         match roll {
             0..=19 => {
                 let ty = *self.rng.pick(&TYPES);
-                let name = self.fresh("v");
+                let name = self.local_name();
                 let var = self.rng.chance(60);
                 let kw = if var { "var" } else { "val" };
                 let line = if ty == T::F64 && self.rng.chance(30) {
@@ -583,7 +608,13 @@ impl Gen {
             .iter()
             .map(|(n, t)| if *t == T::I64 && self.rng.chance(50) { n.clone() } else { format!("{n}: {}", t.name()) })
             .collect();
-        let ret = f.ret.map(|t| format!(" -> {}", t.name())).unwrap_or_default();
+        // A return type other than f64 may be left to inference (an f64
+        // function may return i64 values, which inference would not join),
+        // unless the function is recursive: a self-call whose value a
+        // declaration or an argument needs cannot be inferred
+        // (docs/reliability.md, note 3).
+        let infer = !f.recursive && f.ret.is_some_and(|t| t != T::F64) && self.rng.chance(40);
+        let ret = f.ret.filter(|_| !infer).map(|t| format!(" -> {}", t.name())).unwrap_or_default();
         self.line(0, &format!("fn {}({}){ret}:", f.name, params.join(", ")));
         for (k, (n, t)) in f.params.iter().enumerate() {
             let assignable = !(f.recursive && k == 0);
@@ -602,8 +633,9 @@ impl Gen {
         for _ in 0..n {
             self.statement(1, 2);
         }
-        self.scopes.pop();
+        // The last return is in the body's block: it sees the body's locals.
         let last = if f.ret.is_some() { self.return_statement(3) } else { "return".to_string() };
+        self.scopes.pop();
         self.line(1, &last);
         self.line(0, "");
         self.current = None;
