@@ -6,7 +6,7 @@
 //! disagree, ...); each panic is reported with the input that caused it.
 //!
 //! `RTJIT_FUZZ_SMOKE_MUTANTS` sets the number of mutants per target
-//! (default 700) and `RTJIT_FUZZ_SMOKE_SEED` the PRNG seed.
+//! (default 1500) and `RTJIT_FUZZ_SMOKE_SEED` the PRNG seed.
 
 #[path = "../fuzz/src/targets.rs"]
 mod targets;
@@ -163,7 +163,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn smoke(target: &str, body: fn(&[u8])) {
     let seeds = seeds(target);
     assert!(!seeds.is_empty(), "no seeds for {target}");
-    let mutants = env_u64("RTJIT_FUZZ_SMOKE_MUTANTS", 700) as usize;
+    let mutants = env_u64("RTJIT_FUZZ_SMOKE_MUTANTS", 1500) as usize;
     let mut rng = Rng(env_u64("RTJIT_FUZZ_SMOKE_SEED", 0x5eed) ^ target.len() as u64);
     let mut inputs = seeds.clone();
     for _ in 0..mutants {
