@@ -187,8 +187,12 @@ impl Gen {
     fn local_name(&mut self) -> String {
         let top_level = self.current.is_none() && self.scopes.len() <= 1;
         if !top_level && self.rng.chance(10) {
-            let names: Vec<String> =
-                self.innermost_first().chain(self.globals.iter()).map(|v| v.name.clone()).filter(|n| n != "d").collect();
+            let names: Vec<String> = self
+                .innermost_first()
+                .chain(self.globals.iter())
+                .map(|v| v.name.clone())
+                .filter(|n| n != "d")
+                .collect();
             if !names.is_empty() {
                 return self.rng.pick(&names).clone();
             }

@@ -342,3 +342,22 @@ fn compiling_on_a_small_stack_never_overflows() {
         }
     }
 }
+
+/// A text records the manager's byte counter to give its bytes back when
+/// freed; a `Manager` moved after its code made texts (into a `Box`, here)
+/// once kept an old address, and the bytes freed later went elsewhere, so
+/// its memory limit refused a call that allocates almost nothing.
+#[test]
+fn a_manager_moved_after_its_code_made_texts_counts_its_memory_right() {
+    let src = "var s = \"\"\nfn grow(n):\n    for i in 0..n:\n        s = s + \"0123456789012345678901234567890123456789012345678901234567890123\"\n\
+               fn reset():\n    s = \"\"\nfn small() -> text: str(1) + \"abcdefgh\"\n";
+    let moved = {
+        let m = manager();
+        ok(&m, src);
+        m.call("grow", &[Value::I64(4000)]).unwrap();
+        Box::new(m)
+    };
+    moved.call("reset", &[]).unwrap();
+    moved.set_memory_limit(64 * 1024);
+    assert_eq!(moved.call("small", &[]).unwrap(), Value::Text("1abcdefgh".into()));
+}

@@ -33,7 +33,10 @@ pub struct Manager {
     pub(super) store: Mutex<Store>,
     pub(super) catalog: RwLock<Catalog>,
     pub(super) guard: CallGuard,
-    pub(super) limits: Limits,
+    /// Boxed: a text made by the manager's code keeps the address of
+    /// `limits.memory_used` to give its bytes back, and a `Manager` may be
+    /// moved (into a `Box`, a `Vec`) after its code made texts.
+    pub(super) limits: Box<Limits>,
     turns: UnitTurns,
 }
 
@@ -48,7 +51,7 @@ impl Manager {
             store: Mutex::new(Store::default()),
             catalog: RwLock::new(Catalog::default()),
             guard: CallGuard::default(),
-            limits: Limits::default(),
+            limits: Box::default(),
             turns: UnitTurns::default(),
         })
     }
