@@ -68,6 +68,10 @@ pub(super) struct Checker<'a> {
     pub fn_ret: Known,
     pub locals: Vec<LocalInfo>,
     pub local_mutable: Vec<bool>,
+    /// Infer mode: locals declared from a value whose type is not known
+    /// yet; they read as unknown and take any assignment, as the value
+    /// they came from would.
+    pub local_unknown: Vec<bool>,
     pub scopes: Vec<HashMap<String, LocalId>>,
     pub loop_depth: u32,
     pub block_depth: u32,
@@ -88,6 +92,7 @@ impl<'a> Checker<'a> {
             fn_ret: None,
             locals: Vec::new(),
             local_mutable: Vec::new(),
+            local_unknown: Vec::new(),
             scopes: vec![HashMap::new()],
             loop_depth: 0,
             block_depth: 0,
@@ -104,6 +109,7 @@ impl<'a> Checker<'a> {
         let id = self.locals.len() as LocalId;
         self.locals.push(LocalInfo { name: name.to_string(), ty: ty.unwrap_or(Type::I64) });
         self.local_mutable.push(mutable);
+        self.local_unknown.push(ty.is_none());
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(name.to_string(), id);
         }
@@ -114,7 +120,14 @@ impl<'a> Checker<'a> {
         let id = self.locals.len() as LocalId;
         self.locals.push(LocalInfo { name: String::new(), ty });
         self.local_mutable.push(false);
+        self.local_unknown.push(false);
         id
+    }
+
+    /// A local's type; `None` only in infer mode.
+    pub fn local_ty(&self, id: LocalId) -> Known {
+        let i = id as usize;
+        (!self.local_unknown[i]).then_some(self.locals[i].ty)
     }
 
     pub fn lookup_local(&self, name: &str) -> Option<LocalId> {

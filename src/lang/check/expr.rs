@@ -44,7 +44,7 @@ impl Checker<'_> {
     fn name(&self, name: &str, pos: Pos) -> DiagResult<Ex> {
         let line = pos.line;
         if let Some(id) = self.lookup_local(name) {
-            return Ok(Self::ex(Some(self.locals[id as usize].ty), line, TExprKind::Local(id)));
+            return Ok(Self::ex(self.local_ty(id), line, TExprKind::Local(id)));
         }
         if let Some((ty, _)) = self.lookup_global(name) {
             return Ok(Self::ex(ty, line, TExprKind::Global(name.to_string())));

@@ -233,7 +233,7 @@ impl Checker<'_> {
                     format!("cannot assign to `{name}`: it is immutable (declare it with `var`)"),
                 ));
             }
-            return Ok((Target::Local(id), Some(self.locals[id as usize].ty)));
+            return Ok((Target::Local(id), self.local_ty(id)));
         }
         if let Some((ty, mutable)) = self.lookup_global(name) {
             if !mutable {
