@@ -95,7 +95,13 @@ impl Translator<'_, '_> {
         args: &[Value],
     ) -> ir::Inst {
         let mut sig = ir::Signature::new(self.call_conv);
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        // Narrow parameters are zero-extended, as Rust's `u8`/`u32` (and C's
+        // `bool`) callers must: the helper may test the whole register.
+        sig.params.extend(
+            params
+                .iter()
+                .map(|t| if t.is_int() && t.bits() < 64 { AbiParam::new(*t).uext() } else { AbiParam::new(*t) }),
+        );
         sig.returns.extend(ret.map(AbiParam::new));
         let sigref = self.b.import_signature(sig);
         let callee = self.b.ins().iconst(types::I64, addr as i64);
