@@ -63,7 +63,10 @@ pub extern "C" fn rt_exec_manager_set_step_limit(h: i64, steps: u64) -> i32 {
 /// with RT_ERR_RUNTIME, `out of memory: limit of N bytes in f at line N`;
 /// without a limit, an allocation the system refuses is the same error
 /// (`out of memory in f at line N`): no input aborts the host. 0 removes
-/// the limit (the default). Values the manager holds already count.
+/// the limit (the default). Values the manager holds already count. It
+/// applies at once, to calls already running too (every allocation reads
+/// it); lowering it below what values hold frees nothing and fails only
+/// the allocations that follow.
 ///
 /// Returns RT_OK or RT_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
