@@ -148,9 +148,12 @@ mod tests {
         let base = marker.as_ptr() as usize;
         let held = std::hint::black_box([base + 0x10_0000, 7]);
         let candidates = vec![(base + 0x10_0000, base + 0x10_0100, 1), (base + 0x20_0000, base + 0x20_0100, 2)];
-        // From a callee's frame, up through this one.
-        let found = scan_from_callee(stack::here() + 4096, &candidates);
-        assert_eq!(found, Some(vec![1]));
+        // From a callee's frame, up through this one. Candidate 2 may be
+        // found too: this frame (in a debug build) holds the bounds the
+        // candidates were built from, and a conservative scan keeps what
+        // any word points into. The scan that must miss is below.
+        let found = scan_from_callee(stack::here() + 4096, &candidates).expect("the scan ran");
+        assert!(found.contains(&1), "{found:?}");
         std::hint::black_box(held);
     }
 
