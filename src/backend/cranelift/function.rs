@@ -30,7 +30,7 @@ pub(super) fn translate(
     func_id: u32,
     request: &Request<'_>,
     isa: &dyn TargetIsa,
-    checkpoint_stub: ir::FuncRef,
+    checkpoint_stub: usize,
 ) -> Result<(), CodegenError> {
     let Ownership::Explicit { release_at_exit } = &f.ownership else {
         return Err(invariant(f, "the function was not prepared (ownership is implicit)"));
@@ -50,6 +50,7 @@ pub(super) fn translate(
     b.set_cold_block(err_block);
     let propagate = b.create_block();
     b.set_cold_block(propagate);
+    let checkpoint_stub = (b.import_signature(super::checkpoint::stub_signature()), checkpoint_stub);
     let mut t = Translator {
         b,
         ctx,
@@ -155,8 +156,9 @@ pub(super) struct Translator<'a, 'b> {
     /// Exits after a callee recorded an error.
     pub propagate: ir::Block,
     pub func_id: u32,
-    /// This module's checkpoint stub (see `checkpoint`).
-    pub checkpoint_stub: ir::FuncRef,
+    /// The checkpoint stub's signature here, and its address (see
+    /// `checkpoint`).
+    pub checkpoint_stub: (ir::SigRef, usize),
     /// The deadline a checkpoint just left in force (see `checkpoint`).
     pub deadline_after_checkpoint: Option<Value>,
     pub f: &'a mir::Function,

@@ -84,9 +84,9 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
     let mut ctx = jit.make_context();
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
     let call_conv = jit.isa().default_call_conv();
-    let stub = checkpoint::define_stub(jit, &mut ctx, &mut fbc, request.helpers.checkpoint)?;
+    let stub = checkpoint::stub(request.helpers.checkpoint)?;
     // Every function's id and code size, for the ranges.
-    let mut sizes = vec![(stub, code_size(&ctx))];
+    let mut sizes = Vec::with_capacity(2 * request.functions.len());
     let mut ids = Vec::with_capacity(request.functions.len());
     for f in request.functions {
         let invariant = |message: String| CodegenError::Invariant { function: f.name.clone(), message };
@@ -99,8 +99,7 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
         let id = jit.declare_anonymous_function(&sig).map_err(|e| invariant(e.to_string()))?;
         jit.clear_context(&mut ctx);
         ctx.func.signature = sig;
-        let stub_ref = jit.declare_func_in_func(stub, &mut ctx.func);
-        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub_ref)?;
+        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub)?;
         jit.define_function(id, &mut ctx).map_err(|e| invariant(module_error(e)))?;
         dump(&f.name, &ctx);
         sizes.push((id, code_size(&ctx)));
