@@ -16,7 +16,7 @@
 use std::sync::OnceLock;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, AbiParam, BlockArg, InstBuilder, MemFlagsData, types};
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, types};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -95,11 +95,8 @@ impl Translator<'_, '_> {
         let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        // The deadline in force after the checkpoint, for a `CountingSteps`
-        // right after it (an unrolled function's dispatch).
         let next = self.b.create_block();
-        let after = self.b.append_block_param(next, types::I64);
-        self.b.ins().brif(due, slow, &[], next, &[BlockArg::Value(deadline)]);
+        self.b.ins().brif(due, slow, &[], next, &[]);
         self.b.switch_to_block(slow);
         let fid = self.b.ins().iconst(types::I32, i64::from(self.func_id as i32));
         let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
@@ -107,18 +104,13 @@ impl Translator<'_, '_> {
         let stub = self.b.ins().iconst(types::I64, addr as i64);
         self.b.ins().call_indirect(sig, stub, &[self.ctx, fid, l]);
         let stopped = self.b.ins().load(types::I32, flags, self.ctx, abi::CTX_ERR_KIND);
-        let renewed = self.b.ins().load(types::I64, flags, self.ctx, abi::CTX_EPOCH_DEADLINE);
-        self.b.ins().brif(stopped, self.propagate, &[], next, &[BlockArg::Value(renewed)]);
+        self.b.ins().brif(stopped, self.propagate, &[], next, &[]);
         self.b.switch_to_block(next);
-        self.deadline_after_checkpoint = Some(after);
     }
 
     /// `dst = counting_steps`: the call has a step limit (deadline 0).
     pub(super) fn counting_steps(&mut self, dst: crate::mir::Local) {
-        let deadline = match self.deadline_after_checkpoint {
-            Some(d) => d,
-            None => self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_EPOCH_DEADLINE),
-        };
+        let deadline = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_EPOCH_DEADLINE);
         let counting = self.b.ins().icmp_imm_s(IntCC::Equal, deadline, 0);
         self.set(dst, counting);
     }

@@ -61,7 +61,6 @@ pub(super) fn translate(
         propagate,
         func_id,
         checkpoint_stub,
-        deadline_after_checkpoint: None,
         f,
         layout: request.layout,
         helpers: request.helpers,
@@ -71,7 +70,6 @@ pub(super) fn translate(
     let loop_depth = super::loops::depths(f);
     for (mb, cb) in f.blocks.iter().zip(&blocks) {
         t.b.switch_to_block(*cb);
-        t.deadline_after_checkpoint = None;
         for inst in &mb.insts {
             t.inst(inst)?;
         }
@@ -159,8 +157,6 @@ pub(super) struct Translator<'a, 'b> {
     /// The checkpoint stub's signature here, and its address (see
     /// `checkpoint`).
     pub checkpoint_stub: (ir::SigRef, usize),
-    /// The deadline a checkpoint just left in force (see `checkpoint`).
-    pub deadline_after_checkpoint: Option<Value>,
     pub f: &'a mir::Function,
     pub layout: &'a dyn Layout,
     pub helpers: &'a Helpers,
@@ -277,9 +273,6 @@ impl Translator<'_, '_> {
 
     fn inst(&mut self, inst: &mir::Inst) -> Result<(), CodegenError> {
         let line = inst.line;
-        if !matches!(inst.kind, InstKind::CountingSteps { .. }) {
-            self.deadline_after_checkpoint = None;
-        }
         match &inst.kind {
             InstKind::Copy { dst, src } => {
                 let v = self.operand(src);
