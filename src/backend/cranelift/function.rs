@@ -30,7 +30,7 @@ pub(super) fn translate(
     func_id: u32,
     request: &Request<'_>,
     isa: &dyn TargetIsa,
-    checkpoint_stub: usize,
+    checkpoint_stub: (ir::SigRef, usize),
 ) -> Result<(), CodegenError> {
     let Ownership::Explicit { release_at_exit } = &f.ownership else {
         return Err(invariant(f, "the function was not prepared (ownership is implicit)"));
@@ -50,7 +50,6 @@ pub(super) fn translate(
     b.set_cold_block(err_block);
     let propagate = b.create_block();
     b.set_cold_block(propagate);
-    let checkpoint_stub = (b.import_signature(super::checkpoint::stub_signature()), checkpoint_stub);
     let mut t = Translator {
         b,
         ctx,

@@ -99,7 +99,10 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
         let id = jit.declare_anonymous_function(&sig).map_err(|e| invariant(e.to_string()))?;
         jit.clear_context(&mut ctx);
         ctx.func.signature = sig;
-        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub)?;
+        // Imported here: `checkpoint` extends `function`'s translator, so
+        // `function` may not import from it (no cycles).
+        let stub_ref = (ctx.func.import_signature(checkpoint::stub_signature()), stub);
+        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub_ref)?;
         jit.define_function(id, &mut ctx).map_err(|e| invariant(module_error(e)))?;
         dump(&f.name, &ctx);
         sizes.push((id, code_size(&ctx)));
