@@ -2718,6 +2718,32 @@ fn printed_mir_keeps_block_labels_distinct() {
     assert_eq!(m.execute("f", &[]).unwrap(), 1);
 }
 
+/// A constant whose type is not the one its place expects (a module
+/// validation refuses) still prints as itself: the parser types a bare
+/// number by its place, so such a constant keeps its suffix (found by the
+/// `mir` fuzz target, docs/reliability.md finding 3). Valid modules print
+/// as before, without suffixes.
+#[test]
+fn printed_mir_keeps_a_constant_its_place_would_retype() {
+    let cases = [
+        ("    local s: i32\n    s = add a, 3:i64\n    ret s\n", "add a, 3:i64 @"),
+        ("    local s: f32\n    s = copy 2.5:f64\n    ret s\n", "copy 2.5:f64 @"),
+        ("    local s: i32\n    s = add 3:i64, 4\n    ret s\n", "add 3:i64, 4:i64 @"),
+    ];
+    for (body, shown) in cases {
+        let text = format!("mir 1\nfn f(a: i32) -> i32 {{\n{body}}}\n");
+        let (module, _) = rtjit::parse_mir(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let printed = rtjit::print_mir(&module);
+        assert!(printed.contains(shown), "{printed}");
+        let (again, _) = rtjit::parse_mir(&printed).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+        assert_eq!(rtjit::print_mir(&again), printed);
+    }
+    let valid = "mir 1\nfn g(a: i32, x: f64) -> f64 {\n    local s: i32\n    local y: f64\n    s = add a, 3\n    y = mul x, 2\n    ret y\n}\n";
+    let (module, _) = rtjit::parse_mir(valid).unwrap();
+    let printed = rtjit::print_mir(&module);
+    assert!(printed.contains("s = add a, 3:i32") && printed.contains("y = mul x, 2.0"), "{printed}");
+}
+
 extern "C" fn raise_with_id(id: i64, round: i64) -> i64 {
     if round % 3 == 0 {
         raise(&format!("thread {id} round {round}"));

@@ -1,5 +1,6 @@
 //! Module to MIR text that the parser reads back to the same module.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::lex::is_constant_name;
@@ -19,15 +20,34 @@ pub fn print(module: &Module) -> String {
         let kind = if g.mutable { "var" } else { "val" };
         let _ = writeln!(out, "global {kind} {}: {} @{}", g.name, g.ty, g.line);
     }
+    let names = Known::of(module);
     for f in &module.functions {
         out.push('\n');
-        print_function(&mut out, f, false);
+        print_function(&mut out, f, false, &names);
     }
     if let Some(f) = &module.init {
         out.push('\n');
-        print_function(&mut out, f, true);
+        print_function(&mut out, f, true, &names);
     }
     out
+}
+
+/// The module's signatures and global types: what the parser types an
+/// unsuffixed number with in a call's arguments and a `gstore`.
+struct Known<'a> {
+    params: HashMap<&'a str, &'a [Ty]>,
+    globals: HashMap<&'a str, Ty>,
+}
+
+impl<'a> Known<'a> {
+    fn of(module: &'a Module) -> Self {
+        let functions = module.functions.iter().map(|f| (f.name.as_str(), f.sig.params.as_slice()));
+        let externs = module.externs.iter().map(|e| (e.name.as_str(), e.sig.params.as_slice()));
+        Known {
+            params: functions.chain(externs).collect(),
+            globals: module.globals.iter().map(|g| (g.name.as_str(), g.ty)).collect(),
+        }
+    }
 }
 
 fn ret_name(t: Option<Ty>) -> &'static str {
@@ -75,7 +95,7 @@ fn local_names(f: &Function) -> Vec<String> {
     names
 }
 
-fn print_function(out: &mut String, f: &Function, init: bool) {
+fn print_function(out: &mut String, f: &Function, init: bool, known: &Known) {
     let names = local_names(f);
     let np = f.sig.params.len();
     if init {
@@ -92,40 +112,95 @@ fn print_function(out: &mut String, f: &Function, init: bool) {
     }
     let labels = block_labels(f);
     let label = |b: BlockId| -> String { labels[b.0 as usize].clone() };
-    let op = |o: &Operand| operand_text(o, &names);
+    let ops = Operands { names: &names, f };
+    let op = |o: &Operand, want: Option<Ty>| ops.one(o, want);
     for (bi, b) in f.blocks.iter().enumerate() {
         let _ = writeln!(out, "{}:", label(BlockId(bi as u32)));
         for i in &b.insts {
-            let _ = writeln!(out, "    {} @{}", inst_text(&i.kind, &names, f), i.line);
+            let _ = writeln!(out, "    {} @{}", inst_text(&i.kind, &ops, known), i.line);
         }
         let t = match &b.term {
             Terminator::Jump(t) => format!("jmp {}", label(*t)),
             Terminator::Branch { cond, then_block, else_block } => {
-                format!("br {}, {}, {}", op(cond), label(*then_block), label(*else_block))
+                format!("br {}, {}, {}", op(cond, Some(Ty::Bool)), label(*then_block), label(*else_block))
             }
             Terminator::Switch { value, cases, default } => {
-                let mut s = format!("switch {}, {}", op(value), label(*default));
+                let mut s = format!("switch {}, {}", op(value, None), label(*default));
                 for (k, t) in cases {
                     let _ = write!(s, ", {k}: {}", label(*t));
                 }
                 s
             }
             Terminator::Return(None) => "ret".to_string(),
-            Terminator::Return(Some(v)) => format!("ret {}", op(v)),
+            Terminator::Return(Some(v)) => format!("ret {}", op(v, f.sig.ret)),
         };
         let _ = writeln!(out, "    {t} @{}", b.term_line);
     }
     out.push_str("}\n");
 }
 
-fn operand_text(o: &Operand, names: &[String]) -> String {
-    match o {
-        Operand::Local(l) => names.get(l.0 as usize).cloned().unwrap_or_else(|| format!("t.{}", l.0)),
-        Operand::Const(Const::Int(v, Ty::Bool)) => (if *v != 0 { "true" } else { "false" }).to_string(),
-        Operand::Const(Const::Int(v, Ty::I64)) => v.to_string(),
-        Operand::Const(Const::Int(v, t)) => format!("{v}:{t}"),
-        Operand::Const(Const::F64(v)) => float_text(*v),
-        Operand::Const(Const::F32(v)) => format!("{}:f32", float_text(f64::from(*v))),
+/// A function's operands as text. The parser gives an unsuffixed number
+/// the type its place expects (`resolve.rs`), so an `i64` or `f64`
+/// constant is printed bare only where that is its own type; elsewhere it
+/// keeps its suffix (only invalid modules have such constants).
+struct Operands<'a> {
+    names: &'a [String],
+    f: &'a Function,
+}
+
+impl Operands<'_> {
+    fn text(&self, o: &Operand, suffixed: bool) -> String {
+        match o {
+            Operand::Local(l) => self.names.get(l.0 as usize).cloned().unwrap_or_else(|| format!("t.{}", l.0)),
+            Operand::Const(Const::Int(v, Ty::Bool)) => (if *v != 0 { "true" } else { "false" }).to_string(),
+            Operand::Const(Const::Int(v, Ty::I64)) if !suffixed => v.to_string(),
+            Operand::Const(Const::Int(v, t)) => format!("{v}:{t}"),
+            Operand::Const(Const::F64(v)) if !suffixed => float_text(*v),
+            Operand::Const(Const::F64(v)) => format!("{}:f64", float_text(*v)),
+            Operand::Const(Const::F32(v)) => format!("{}:f32", float_text(f64::from(*v))),
+        }
+    }
+
+    /// The type the operand shows in the text, whatever its place.
+    fn shown_type(&self, o: &Operand) -> Option<Ty> {
+        match o {
+            Operand::Local(l) => self.f.locals.get(l.0 as usize).map(|d| d.ty),
+            Operand::Const(Const::Int(_, Ty::I64) | Const::F64(_)) => None,
+            Operand::Const(Const::Int(_, t)) => Some(*t),
+            Operand::Const(Const::F32(_)) => Some(Ty::F32),
+        }
+    }
+
+    /// Whether the parser reads the operand printed bare, where `want` is
+    /// expected, back as itself.
+    fn bare_reads_back(o: &Operand, want: Option<Ty>) -> bool {
+        match o {
+            Operand::Const(Const::Int(_, Ty::I64)) => want.is_none_or(|t| t == Ty::I64),
+            Operand::Const(Const::F64(_)) => want.is_none_or(|t| t == Ty::F64),
+            _ => true,
+        }
+    }
+
+    fn one(&self, o: &Operand, want: Option<Ty>) -> String {
+        self.text(o, !Self::bare_reads_back(o, want))
+    }
+
+    /// Two operands that share a type: the first one the text shows, else
+    /// `fallback`. When a bare constant would not read back, both are
+    /// suffixed (then the first gives the type, and each constant its own).
+    fn pair(&self, a: &Operand, b: &Operand, fallback: Option<Ty>) -> String {
+        let want = self.shown_type(a).or(self.shown_type(b)).or(fallback);
+        let suffixed = !(Self::bare_reads_back(a, want) && Self::bare_reads_back(b, want));
+        format!("{}, {}", self.text(a, suffixed), self.text(b, suffixed))
+    }
+
+    fn local_type(&self, l: &Local) -> Option<Ty> {
+        self.f.locals.get(l.0 as usize).map(|d| d.ty)
+    }
+
+    fn args(&self, args: &[Operand], params: &[Ty]) -> String {
+        let each = args.iter().enumerate().map(|(i, a)| self.one(a, params.get(i).copied()));
+        each.collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -139,37 +214,50 @@ fn float_text(v: f64) -> String {
     }
 }
 
-fn inst_text(k: &InstKind, names: &[String], f: &Function) -> String {
-    let n = |l: &Local| names.get(l.0 as usize).cloned().unwrap_or_default();
-    let o = |x: &Operand| operand_text(x, names);
-    let args = |a: &[Operand]| a.iter().map(o).collect::<Vec<_>>().join(", ");
+fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
+    let n = |l: &Local| ops.names.get(l.0 as usize).cloned().unwrap_or_default();
+    let o = |x: &Operand, want: Option<Ty>| ops.one(x, want);
+    let ptr = Some(Ty::Ptr);
     match k {
-        InstKind::Copy { dst, src } => format!("{} = copy {}", n(dst), o(src)),
+        InstKind::Copy { dst, src } => format!("{} = copy {}", n(dst), o(src, ops.local_type(dst))),
         InstKind::TextConst { dst, value } => format!("{} = copy {}", n(dst), escape::quote(value)),
-        InstKind::Unary { dst, op, src } => format!("{} = {} {}", n(dst), op.name(), o(src)),
-        InstKind::Binary { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), op.name(), o(a), o(b)),
-        InstKind::Cmp { dst, op, a, b } => format!("{} = {} {}, {}", n(dst), op.name(), o(a), o(b)),
-        InstKind::Convert { dst, op, src } => format!("{} = {} {}", n(dst), op.name(), o(src)),
-        InstKind::Select { dst, cond, a, b } => format!("{} = select {}, {}, {}", n(dst), o(cond), o(a), o(b)),
-        InstKind::Call { dst, callee, args: a } => match dst {
-            Some(d) => format!("{} = call {callee}({})", n(d), args(a)),
-            None => format!("call {callee}({})", args(a)),
-        },
+        InstKind::Unary { dst, op, src } => {
+            let want = if *op == crate::mir::UnOp::Len { Some(Ty::Text) } else { ops.local_type(dst) };
+            format!("{} = {} {}", n(dst), op.name(), o(src, want))
+        }
+        InstKind::Binary { dst, op, a, b } => {
+            format!("{} = {} {}", n(dst), op.name(), ops.pair(a, b, ops.local_type(dst)))
+        }
+        InstKind::Cmp { dst, op, a, b } => format!("{} = {} {}", n(dst), op.name(), ops.pair(a, b, None)),
+        InstKind::Convert { dst, op, src } => format!("{} = {} {}", n(dst), op.name(), o(src, None)),
+        InstKind::Select { dst, cond, a, b } => {
+            let (c, ab) = (o(cond, Some(Ty::Bool)), ops.pair(a, b, ops.local_type(dst)));
+            format!("{} = select {c}, {ab}", n(dst))
+        }
+        InstKind::Call { dst, callee, args: a } => {
+            let args = ops.args(a, known.params.get(callee.as_str()).copied().unwrap_or_default());
+            match dst {
+                Some(d) => format!("{} = call {callee}({args})", n(d)),
+                None => format!("call {callee}({args})"),
+            }
+        }
         InstKind::CallIndirect { dst, sig, target, args: a } => {
-            let call = format!("call_indirect {}({}) as {sig}", o(target), args(a));
+            let call = format!("call_indirect {}({}) as {sig}", o(target, ptr), ops.args(a, &sig.params));
             match dst {
                 Some(d) => format!("{} = {call}", n(d)),
                 None => call,
             }
         }
-        InstKind::Load { dst, ptr, offset } => format!("{} = load {}, {offset}", n(dst), o(ptr)),
-        InstKind::Store { ptr, offset, src } => format!("store {}, {offset}, {}", o(ptr), o(src)),
+        InstKind::Load { dst, ptr: p, offset } => format!("{} = load {}, {offset}", n(dst), o(p, ptr)),
+        InstKind::Store { ptr: p, offset, src } => format!("store {}, {offset}, {}", o(p, ptr), o(src, None)),
         InstKind::SlotAddr { dst, slot } => {
-            let name = f.slots.get(*slot as usize).map_or("?", |s| s.name.as_str());
+            let name = ops.f.slots.get(*slot as usize).map_or("?", |s| s.name.as_str());
             format!("{} = addr {name}", n(dst))
         }
         InstKind::GlobalGet { dst, name } => format!("{} = gload {name}", n(dst)),
-        InstKind::GlobalSet { name, src } => format!("gstore {name}, {}", o(src)),
+        InstKind::GlobalSet { name, src } => {
+            format!("gstore {name}, {}", o(src, known.globals.get(name.as_str()).copied()))
+        }
         // Only in prepared functions (passes insert them), which are
         // printed for debugging, never parsed.
         InstKind::Retain { value } => format!("retain {}", n(value)),
