@@ -32,33 +32,16 @@ use std::sync::OnceLock;
 
 use rtjit::{Backend, Error, Manager, Signature, Ty, Value};
 
+#[path = "rng.rs"]
+pub mod rng;
+use rng::Rng;
+
 // ------------------------------------------------------------------ helpers
 
 /// FNV-1a: picks per-input choices (opt level, argument values) from the
 /// bytes themselves, so a run is a function of its input.
 fn fnv(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
 }
 
 const STEP_LIMIT: u64 = 5_000;
@@ -73,14 +56,14 @@ fn arg_for(ty: Ty, rng: &mut Rng) -> Value {
     match ty {
         Ty::F64 | Ty::F32 => {
             if rng.below(4) == 0 {
-                Value::I64(rng.pick(INTS))
+                Value::I64(*rng.pick(INTS))
             } else {
-                Value::F64(rng.pick(FLOATS))
+                Value::F64(*rng.pick(FLOATS))
             }
         }
         Ty::Bool => Value::Bool(rng.below(2) == 1),
         Ty::Text => Value::Text(rng.pick(TEXTS).to_string()),
-        _ => Value::I64(rng.pick(INTS)),
+        _ => Value::I64(*rng.pick(INTS)),
     }
 }
 
@@ -190,7 +173,7 @@ fn exercise(a: &Manager, b: Option<&Manager>, seed: u64, max_fns: usize) {
         }
         // The integer entry point, with arguments of any type (a signature
         // error for non-integer functions).
-        let ints: Vec<i64> = (0..sig.params.len() + rng.below(2)).map(|_| rng.pick(INTS)).collect();
+        let ints: Vec<i64> = (0..sig.params.len() + rng.below(2)).map(|_| *rng.pick(INTS)).collect();
         let ra = a.execute(name, &ints);
         no_internal(&format!("execute {name}{ints:?}"), &ra);
         if let Some(b) = b {
