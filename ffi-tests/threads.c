@@ -34,30 +34,9 @@
 #define CHECK_LAST_CODE() rt_last_error_code()
 #define CHECK_LAST_MSG() rt_exec_manager_get_last_error()
 #include "check.h"
+#include "threads.h"
 
 #define NTHREADS 8
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void start_thread(pthread_t *t, void *(*fn)(void *), void *arg) {
-    int rc = pthread_create(t, NULL, fn, arg);
-    CHECK_MSG(rc == 0, "pthread_create failed: %s", strerror(rc));
-    if (rc != 0) _exit(1);
-}
-
-static void join_thread(pthread_t t) {
-    int rc = pthread_join(t, NULL);
-    CHECK_MSG(rc == 0, "pthread_join failed: %s", strerror(rc));
-}
 
 static int64_t new_manager(const char *source) {
     int64_t h = rt_exec_manager_create();
