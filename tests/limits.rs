@@ -110,6 +110,64 @@ fn an_interrupt_stops_an_endless_loop_in_a_function() {
     assert_eq!(m.execute("quick", &[]).unwrap(), 42);
 }
 
+const FIB: &str = "fn fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n";
+
+/// Recursion without loops passes only function entries, which check a
+/// word of their own (the tripwire) rather than the epoch; unrolled (opt 2)
+/// it runs a plain form after a trip.
+#[test]
+fn an_interrupt_stops_recursion_without_loops_at_every_level() {
+    for level in [0, 2] {
+        let m: &'static Manager = Box::leak(Box::new(at_level(level)));
+        ok(m, FIB);
+        let (r, latency) = interrupt_after(m, Duration::from_millis(50), || m.call("fib", &[Value::I64(90)]));
+        assert_eq!(interrupted(r), "interrupted in fib at line 1", "opt {level}");
+        assert!(latency < Duration::from_millis(10), "opt {level}: stopped {latency:?} after the interrupt");
+        assert_eq!(m.execute("fib", &[20]).unwrap(), 6765, "opt {level}: the next call is not stopped");
+    }
+}
+
+#[test]
+fn a_time_limit_stops_recursion_without_loops() {
+    let m = at_level(2);
+    ok(&m, FIB);
+    m.set_time_limit(50_000);
+    let start = Instant::now();
+    let r = m.call("fib", &[Value::I64(90)]);
+    let took = start.elapsed();
+    assert_eq!(interrupted(r), "interrupted: time limit of 50 ms exceeded in fib at line 1");
+    assert!(took >= Duration::from_millis(50) && took <= Duration::from_millis(100), "stopped after {took:?}");
+}
+
+/// Every interrupt trips the entries of every running call, of any
+/// manager: the others take their slow path and go on, with the same
+/// results.
+#[test]
+fn interrupting_one_manager_leaves_another_managers_calls_running_and_right() {
+    let busy: &'static Manager = leaked();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let interrupter = {
+        let stop = stop.clone();
+        thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                busy.interrupt();
+                n += 1;
+            }
+            n
+        })
+    };
+    for level in 0..=3 {
+        let m = at_level(level);
+        ok(&m, FIB);
+        for _ in 0..3 {
+            assert_eq!(m.execute("fib", &[25]).unwrap(), 75025, "opt {level}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(interrupter.join().unwrap() > 100, "the other manager was interrupted meanwhile");
+}
+
 static CALLBACK_MANAGER: OnceLock<&'static Manager> = OnceLock::new();
 
 /// A host function that calls back into the manager: `spin()` never

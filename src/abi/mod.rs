@@ -10,13 +10,16 @@
 //! reaches the entry point without signals or unwinding.
 
 use std::mem::offset_of;
+use std::sync::atomic::AtomicUsize;
 
 mod helpers;
 
 pub use helpers::{Helpers, ManagedHelpers, TextHelpers};
 
-/// Per-execution state shared with JIT code. One lives on the Rust stack
-/// of each `execute`/`call`; nested executions (host callbacks) get their own.
+/// Per-execution state shared with JIT code. Each `execute`/`call` takes one
+/// from the runtime's pool (which never frees them, so other threads may
+/// trip a context's word at any time); nested executions (host callbacks)
+/// get their own.
 #[repr(C)]
 #[derive(Debug)]
 pub struct ExecCtx {
@@ -42,7 +45,16 @@ pub struct ExecCtx {
     /// The runtime's state of the call's limits, which helpers use; JIT code
     /// only passes the context on.
     pub budget: *mut u8,
+    /// The word a function entry compares its stack pointer with (see
+    /// `runtime::tripwire`): `stack_limit`, or [`TRIPPED`] when the runtime
+    /// wants the call to look at its checkpoint. Below it, the entry checks
+    /// `stack_limit` itself and then runs the entry checkpoint's slow path.
+    /// Other threads write it.
+    pub tripwire: AtomicUsize,
 }
+
+/// A tripwire's value while a trip is pending: above every stack pointer.
+pub const TRIPPED: usize = usize::MAX;
 
 impl Default for ExecCtx {
     fn default() -> Self {
@@ -55,6 +67,8 @@ impl Default for ExecCtx {
             err_detail: std::ptr::null_mut(),
             epoch_deadline: u64::MAX,
             budget: std::ptr::null_mut(),
+            // Never tripped: no stop, no stack check.
+            tripwire: AtomicUsize::new(0),
         }
     }
 }
@@ -64,6 +78,7 @@ pub const CTX_ERR_FUNC: i32 = offset_of!(ExecCtx, err_func) as i32;
 pub const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;
 pub const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
 pub const CTX_EPOCH_DEADLINE: i32 = offset_of!(ExecCtx, epoch_deadline) as i32;
+pub const CTX_TRIPWIRE: i32 = offset_of!(ExecCtx, tripwire) as i32;
 
 /// `err_func` for a unit's top-level code.
 pub const INIT_FUNC_ID: u32 = u32::MAX;

@@ -4,9 +4,11 @@
 use super::guard::{Link, LongCall, Running};
 use super::helpers::text::{OwnedText, RtText};
 use super::limits::{Budget, InterruptMark, Limits};
+use super::tripwire::{Context, TRIPPED};
 use crate::abi::{ErrKind, ExecCtx, INIT_FUNC_ID, Trampoline};
 use crate::error::Error;
 use crate::util::stack;
+use std::sync::atomic::Ordering::SeqCst;
 
 /// What JIT code recorded when it stopped with an error.
 #[derive(Clone, Debug)]
@@ -76,33 +78,47 @@ pub unsafe fn run(
     let mut link = Link::unlinked();
     // SAFETY: as below; `link` lives on this frame until `leave`.
     unsafe { (*budget).long.enter(running, &mut link) };
-    // SAFETY: `budget` is `own` or the outer call's, both live until we return.
-    let epoch_deadline = unsafe { (*budget).deadline() };
-    let stack_limit = stack_limit(limits);
-    let mut ctx = ExecCtx { stack_limit, epoch_deadline, budget: budget as *mut u8, ..ExecCtx::default() };
+    // Armed before the deadline is read, which then sees any stop a trip
+    // from now on would announce.
+    let context = Context::take(stack_limit(limits));
+    let ctx_ptr = context.as_ptr();
+    // SAFETY: the context is this call's; `budget` is `own` or the outer
+    // call's, both live until we return. The context's fields are reached
+    // through the pointer (other threads write its tripwire).
+    unsafe {
+        (*ctx_ptr).budget = budget as *mut u8;
+        (*ctx_ptr).epoch_deadline = (*budget).deadline();
+        if (*ctx_ptr).epoch_deadline == 0 {
+            // Stopped before it started, or counting steps: every entry checks.
+            (*ctx_ptr).tripwire.store(TRIPPED, SeqCst);
+        }
+    }
     let mut result = 0u64;
-    // One pointer serves the call and `raise_error`; `ctx` is used directly
-    // again only after the call.
-    let ctx_ptr: *mut ExecCtx = &mut ctx;
     CURRENT.with(|c| c.set(ctx_ptr));
-    // SAFETY: forwarded from the caller; `ctx`, `args` and `result` outlive the call.
+    // SAFETY: forwarded from the caller; the context, `args` and `result`
+    // outlive the call.
     unsafe { entry(ctx_ptr, args.as_ptr(), &mut result) };
     CURRENT.with(|c| c.set(outer));
     // SAFETY: as above.
     unsafe { (*budget).long.leave(&link) };
     // SAFETY: as above.
     let (stopped, site) = unsafe { ((*budget).stopped, (*budget).stop_site) };
-    if ctx.err_kind == 0 && own.is_some() {
-        // A call nested in this one (through a host callback) was stopped,
-        // and this one returned before its next checkpoint: it stops too.
-        if let Some((kind, _)) = stopped {
-            (ctx.err_kind, ctx.err_func, ctx.err_line) = (kind as u32, site.0, site.1);
+    // SAFETY: as above; the call has returned.
+    unsafe {
+        if (*ctx_ptr).err_kind == 0 && own.is_some() {
+            // A call nested in this one (through a host callback) was stopped,
+            // and this one returned before its next checkpoint: it stops too.
+            if let Some((kind, _)) = stopped {
+                ((*ctx_ptr).err_kind, (*ctx_ptr).err_func, (*ctx_ptr).err_line) = (kind as u32, site.0, site.1);
+            }
         }
     }
+    // SAFETY: as above; a shared reference allows the word's writers.
+    let ctx = unsafe { &*ctx_ptr };
     if ctx.err_kind != 0 {
         // SAFETY: as above.
         let refused_by = unsafe { std::mem::take(&mut (*budget).refused_by) };
-        return Err(fault(&ctx, stopped.map(|(_, limit)| limit), refused_by));
+        return Err(fault(ctx, stopped.map(|(_, limit)| limit), refused_by));
     }
     Ok(result)
 }

@@ -3,10 +3,12 @@
 //!
 //! The model is wasmtime's epochs. One process-wide counter, the epoch,
 //! moves when a manager is interrupted and, once a millisecond, while a
-//! call with a time limit runs. Every checkpoint in JIT code (function
-//! entries and loop back edges, `mir::opt::checkpoints`) is two loads and a
-//! compare of the epoch against the call's deadline in its context; only
-//! when the epoch has reached it does JIT code call [`checkpoint`], which
+//! call with a time limit runs. A loop checkpoint in JIT code (loop back
+//! edges, `mir::opt::checkpoints`) is two loads and a compare of the epoch
+//! against the call's deadline in its context. A function entry instead
+//! compares the stack pointer with the context's tripwire, which every move
+//! of the epoch trips (`tripwire`). Only then does JIT code call
+//! [`checkpoint`], which
 //! finds out whether this call must stop (its manager was interrupted, its
 //! time is up) or sets the next deadline. A call with a step limit gets
 //! deadline 0, so every checkpoint counts: slower, but exact, and the same
@@ -17,6 +19,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::guard::LongCall;
+use super::tripwire;
 use crate::abi::ErrKind;
 use crate::util::sync;
 
@@ -59,16 +62,18 @@ pub struct Limits {
 
 impl Limits {
     /// Stops every call running in the manager at its next checkpoint.
-    /// Lock-free: two atomic additions.
+    /// Lock-free: two atomic additions and a store per thread's tripwire.
     pub fn interrupt(&self) {
         self.interrupts.fetch_add(1, SeqCst);
         EPOCH.fetch_add(1, SeqCst);
+        tripwire::trip_all();
     }
 
     /// Makes every running call take its next checkpoint's slow path
     /// (where it answers stack scans) without stopping it.
     pub fn wake() {
         EPOCH.fetch_add(1, SeqCst);
+        tripwire::trip_all();
     }
 
     /// The interrupt count now.
@@ -232,7 +237,7 @@ impl Ticker {
             }
             drop(n);
             std::thread::sleep(TICK);
-            EPOCH.fetch_add(1, SeqCst);
+            Limits::wake();
         }
     }
 }

@@ -7,7 +7,8 @@
 //! `store` and `cells` (the code and the tables that never move),
 //! `globals` (values in global cells), `guard` and `scan` (when replaced
 //! code may be freed, also while long calls run); `exec` (one execution's context, faults), `limits`
-//! (interruption, time, step, memory and stack limits); `helpers` (the
+//! (interruption, time, step, memory and stack limits) and `tripwire` (the
+//! word a function entry checks for both the stack and a stop); `helpers` (the
 //! functions JIT code calls); `value` (values that cross to the host).
 //!
 //! Architecture invariant: `runtime` never names a backend's types; it
@@ -25,6 +26,7 @@ mod limits;
 mod manager;
 mod scan;
 mod store;
+mod tripwire;
 mod unit;
 mod value;
 

@@ -1,5 +1,7 @@
 //! Checkpoints (`mir::InstKind::Checkpoint`): where a running call may be
-//! stopped.
+//! stopped. A function's entry checkpoint is part of its prologue
+//! (`entry`); this is the one on loop back edges, and the slow path both
+//! share.
 //!
 //! The hot path is two loads and a compare: the process's epoch against
 //! the deadline in the execution context. The cold path calls the runtime's
@@ -86,6 +88,16 @@ fn build_stub(helper: usize) -> Result<usize, String> {
 
 impl Translator<'_, '_> {
     pub(super) fn checkpoint(&mut self, line: u32) {
+        let next = self.b.create_block();
+        let slow = self.checkpoint_fast_path(next);
+        self.b.switch_to_block(slow);
+        self.checkpoint_slow_path(line, next);
+        self.b.switch_to_block(next);
+    }
+
+    /// Compares the epoch with the deadline and goes on to `next` while it
+    /// is below; returns the (cold) block taken once it has reached it.
+    fn checkpoint_fast_path(&mut self, next: ir::Block) -> ir::Block {
         let flags = MemFlagsData::trusted();
         let epoch_addr = self.b.ins().iconst(types::I64, self.helpers.epoch as i64);
         // A plain load is enough: the slow path's call, on a path into
@@ -95,17 +107,20 @@ impl Translator<'_, '_> {
         let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        let next = self.b.create_block();
         self.b.ins().brif(due, slow, &[], next, &[]);
-        self.b.switch_to_block(slow);
+        slow
+    }
+
+    /// Calls the stub, then stops the function if the call must stop, or
+    /// goes on to `next`.
+    pub(super) fn checkpoint_slow_path(&mut self, line: u32, next: ir::Block) {
         let fid = self.b.ins().iconst(types::I32, i64::from(self.func_id as i32));
         let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
         let (sig, addr) = self.checkpoint_stub;
         let stub = self.b.ins().iconst(types::I64, addr as i64);
         self.b.ins().call_indirect(sig, stub, &[self.ctx, fid, l]);
-        let stopped = self.b.ins().load(types::I32, flags, self.ctx, abi::CTX_ERR_KIND);
+        let stopped = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
         self.b.ins().brif(stopped, self.propagate, &[], next, &[]);
-        self.b.switch_to_block(next);
     }
 
     /// `dst = counting_steps`: the call has a step limit (deadline 0).

@@ -65,11 +65,16 @@ pub(super) fn translate(
         helpers: request.helpers,
         call_conv: isa.default_call_conv(),
     };
-    t.stack_check(blocks[0]);
+    let entry = t.entry(&blocks);
     let loop_depth = super::loops::depths(f);
-    for (mb, cb) in f.blocks.iter().zip(&blocks) {
+    for (i, (mb, cb)) in f.blocks.iter().zip(&blocks).enumerate() {
+        let insts = match (i, entry) {
+            (0, Entry::Dispatched) => continue,
+            (0, Entry::CheckpointDone) => &mb.insts[1..],
+            _ => &mb.insts[..],
+        };
         t.b.switch_to_block(*cb);
-        for inst in &mb.insts {
+        for inst in insts {
             t.inst(inst)?;
         }
         t.term(&mb.term, &blocks, &loop_depth)?;
@@ -78,6 +83,17 @@ pub(super) fn translate(
     t.b.seal_all_blocks();
     t.b.finalize(isa.frontend_config());
     Ok(())
+}
+
+/// How [`Translator::entry`] took the function's first MIR block.
+#[derive(Clone, Copy)]
+pub(super) enum Entry {
+    /// Not at all: translate it in full.
+    Untouched,
+    /// Its first instruction, the entry checkpoint, is done.
+    CheckpointDone,
+    /// All of it (the dispatch of an unrolled function): skip it.
+    Dispatched,
 }
 
 pub(super) fn invariant(f: &mir::Function, message: impl Into<String>) -> CodegenError {
@@ -210,24 +226,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// The stack check, before anything else runs: the limit is in the
-    /// execution context. It exits without releasing anything, since the
-    /// function holds no references yet.
-    fn stack_check(&mut self, body: ir::Block) {
-        let sp = self.b.ins().get_stack_pointer(types::I64);
-        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_STACK_LIMIT);
-        let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
-        let fail = self.b.create_block();
-        self.b.set_cold_block(fail);
-        self.b.ins().brif(overflow, fail, &[], body, &[]);
-        self.b.switch_to_block(fail);
-        let kind = self.b.ins().iconst(types::I32, ErrKind::StackOverflow as i64);
-        let line = self.b.ins().iconst(types::I32, i64::from(self.f.line as i32));
-        self.record_error(kind, line);
-        self.return_zero();
-    }
-
-    fn record_error(&mut self, kind: Value, line: Value) {
+    pub(super) fn record_error(&mut self, kind: Value, line: Value) {
         let fid = self.b.ins().iconst(types::I32, i64::from(self.func_id as i32));
         let flags = MemFlagsData::trusted();
         self.b.ins().store(flags, kind, self.ctx, abi::CTX_ERR_KIND);
@@ -250,7 +249,7 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
-    fn return_zero(&mut self) {
+    pub(super) fn return_zero(&mut self) {
         match self.f.sig.ret {
             Some(t) => {
                 let z = zero(&mut self.b, t);

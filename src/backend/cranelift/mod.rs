@@ -16,6 +16,7 @@
 mod arith;
 mod calls;
 mod checkpoint;
+mod entry;
 mod function;
 mod isa;
 mod loops;
@@ -233,7 +234,8 @@ mod tests {
 
     fn call(code: &dyn CompiledCode, args: &[i64], stack_limit: usize) -> (i64, ExecCtx) {
         let words: Vec<u64> = args.iter().map(|a| *a as u64).collect();
-        let mut ctx = ExecCtx { stack_limit, ..ExecCtx::default() };
+        let tripwire = std::sync::atomic::AtomicUsize::new(stack_limit);
+        let mut ctx = ExecCtx { stack_limit, tripwire, ..ExecCtx::default() };
         let mut out = 0u64;
         // SAFETY: the function takes two i64 parameters and its code is alive.
         unsafe { (code.functions()[0].entry)(&mut ctx, words.as_ptr(), &mut out) };

@@ -12,8 +12,11 @@
 //! keep theirs), so an unrolled function would count fewer steps than its
 //! plain form. It therefore keeps its plain form too, and runs it when the
 //! call counts steps (`CountingSteps`): a step limit stops at the same
-//! place at every optimisation level, and otherwise only the unrolled form
-//! runs, at the cost of one branch per real call.
+//! place at every optimisation level, and otherwise the unrolled form
+//! runs. The two forms compute the same, so a backend may also run the
+//! plain form when the call does not count steps (Cranelift's does, after
+//! an entry's slow path, which makes the dispatch cost nothing more than
+//! the entry's compare).
 
 use crate::mir::data::*;
 
@@ -84,8 +87,8 @@ fn without_entry_checkpoint(template: &Function) -> Function {
 
 /// `f` (unrolled) starts with its entry checkpoint and a dispatch: to its
 /// plain form `template` (without its entry checkpoint) when the call
-/// counts steps, else to the unrolled form. The backend tests the deadline
-/// the checkpoint just loaded, so the dispatch costs one branch.
+/// counts steps, else to the unrolled form (see the module's comment for
+/// what a backend may make of it).
 fn add_plain_version(f: &mut Function, template: Function) {
     let entry_checkpoint = match f.blocks.first_mut() {
         Some(entry) if entry.insts.first().is_some_and(|i| i.kind == InstKind::Checkpoint) => entry.insts.remove(0),

@@ -1,8 +1,11 @@
-//! The checkpoint JIT code calls once the epoch has reached its deadline
-//! (see `runtime::limits`).
+//! The checkpoint JIT code calls once the epoch has reached its deadline,
+//! or at a function entry once its tripwire was tripped (see
+//! `runtime::limits` and `runtime::tripwire`).
 
 use crate::abi::ExecCtx;
 use crate::runtime::limits::Budget;
+use crate::runtime::tripwire;
+use std::sync::atomic::Ordering::SeqCst;
 
 /// Nonzero when the call must stop (the error is recorded in `ctx`);
 /// otherwise the context has its next deadline, and the call has answered
@@ -12,18 +15,28 @@ use crate::runtime::limits::Budget;
 /// `ctx` is the live context of the running call, whose `budget` points to
 /// that call's live `Budget`.
 pub unsafe extern "C" fn checkpoint(ctx: *mut ExecCtx, func: u32, line: u32, stub_sp: usize) -> u32 {
-    // SAFETY: forwarded from the caller (exec::run sets both up).
-    let (ctx, budget) = unsafe { (&mut *ctx, &mut *((*ctx).budget as *mut Budget)) };
+    // SAFETY: forwarded from the caller (exec::run sets both up). The
+    // context is reached through the pointer, field by field: other threads
+    // write its tripwire.
+    let (word, budget) = unsafe { (&(*ctx).tripwire, &mut *((*ctx).budget as *mut Budget)) };
+    // Re-armed before the check, which then sees any stop a trip from now
+    // on would announce (`runtime::tripwire`).
+    // SAFETY: as above.
+    tripwire::rearm(word, unsafe { (*ctx).stack_limit });
     match budget.check(func, line) {
         Ok(deadline) => {
-            ctx.epoch_deadline = deadline;
+            // SAFETY: as above.
+            unsafe { (*ctx).epoch_deadline = deadline };
+            if deadline == 0 {
+                // Counting steps: every entry is a step.
+                word.store(tripwire::TRIPPED, SeqCst);
+            }
             budget.long.answer_if_asked(stub_sp);
             0
         }
         Err(kind) => {
-            ctx.err_kind = kind as u32;
-            ctx.err_func = func;
-            ctx.err_line = line;
+            // SAFETY: as above.
+            unsafe { ((*ctx).err_kind, (*ctx).err_func, (*ctx).err_line) = (kind as u32, func, line) };
             1
         }
     }

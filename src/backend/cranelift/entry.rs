@@ -1,0 +1,114 @@
+//! A function's entry: the stack check, and the entry checkpoint, in one
+//! compare.
+//!
+//! In a call-heavy function these checks are most of a call's overhead
+//! (fib(35) runs 30 million of them). So the entry compares the stack
+//! pointer with one word of the context, its tripwire
+//! (`abi::ExecCtx::tripwire`), which holds the call's stack limit until the
+//! runtime trips it to stop or wake calls. Only below it does the entry look further: at the real
+//! stack limit (a stack overflow), then at the checkpoint (whose helper
+//! re-arms the word).
+//!
+//! An unrolled function (`mir::opt::unroll`) starts with `checkpoint;
+//! c = counting_steps; br c, plain, unrolled`, whose two forms compute the
+//! same (`counting_steps` is internal: MIR text cannot write it). A call
+//! with a step limit always finds its word tripped, so the fast path goes
+//! straight to the unrolled form and the slow path to the plain one: the
+//! plain form also runs once after a trip, and the entry tests nothing
+//! more than a plain function's.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+
+use super::function::{Entry, Translator};
+use crate::abi::{self, ErrKind};
+use crate::mir::{self, InstKind, Operand, Terminator};
+
+/// The dispatch of an unrolled function: `checkpoint; counting =
+/// counting_steps; br counting, plain, other`.
+struct StepDispatch {
+    plain: mir::BlockId,
+    other: mir::BlockId,
+}
+
+impl StepDispatch {
+    fn of(block: &mir::Block) -> Option<StepDispatch> {
+        let [checkpoint, counting] = block.insts.as_slice() else { return None };
+        let (InstKind::Checkpoint, InstKind::CountingSteps { dst }) = (&checkpoint.kind, &counting.kind) else {
+            return None;
+        };
+        match block.term {
+            Terminator::Branch { cond: Operand::Local(c), then_block, else_block } if c == *dst => {
+                Some(StepDispatch { plain: then_block, other: else_block })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Translator<'_, '_> {
+    /// Emits the function's entry, which goes on to `blocks`; says what it
+    /// did of the first MIR block.
+    pub(super) fn entry(&mut self, blocks: &[ir::Block]) -> Entry {
+        let Some(first) = self.f.blocks.first() else {
+            self.stack_check(blocks[0]);
+            return Entry::Untouched;
+        };
+        // A first block some branch returns to must keep its checkpoint.
+        let fusable = first.insts.first().is_some_and(|i| i.kind == InstKind::Checkpoint)
+            && !self.f.blocks.iter().any(|b| b.term.successors().iter().any(|t| t.0 == 0));
+        if !fusable {
+            self.stack_check(blocks[0]);
+            return Entry::Untouched;
+        }
+        let line = first.insts[0].line;
+        let dispatch = StepDispatch::of(first);
+        let body = dispatch.as_ref().map_or(blocks[0], |d| blocks[d.other.0 as usize]);
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        // Not `readonly`: the runtime writes the word at any time.
+        let armed = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_TRIPWIRE);
+        let below = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, armed);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(below, slow, &[], body, &[]);
+        self.b.switch_to_block(slow);
+        let checkpoint = self.b.create_block();
+        self.b.set_cold_block(checkpoint);
+        self.stack_check_at(sp, checkpoint);
+        self.b.switch_to_block(checkpoint);
+        match dispatch {
+            None => {
+                self.checkpoint_slow_path(line, blocks[0]);
+                Entry::CheckpointDone
+            }
+            Some(d) => {
+                // Both forms compute the same; a call that counts steps
+                // must run the plain one, and any call may.
+                self.checkpoint_slow_path(line, blocks[d.plain.0 as usize]);
+                Entry::Dispatched
+            }
+        }
+    }
+
+    /// The stack check alone, for a function without an entry checkpoint.
+    fn stack_check(&mut self, body: ir::Block) {
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        self.stack_check_at(sp, body);
+    }
+
+    /// Goes on to `body` unless `sp` is below the stack limit in the
+    /// context. It exits without releasing anything, since the function
+    /// holds no references yet.
+    fn stack_check_at(&mut self, sp: ir::Value, body: ir::Block) {
+        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_STACK_LIMIT);
+        let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let fail = self.b.create_block();
+        self.b.set_cold_block(fail);
+        self.b.ins().brif(overflow, fail, &[], body, &[]);
+        self.b.switch_to_block(fail);
+        let kind = self.b.ins().iconst(types::I32, ErrKind::StackOverflow as i64);
+        let line = self.b.ins().iconst(types::I32, i64::from(self.f.line as i32));
+        self.record_error(kind, line);
+        self.return_zero();
+    }
+}
