@@ -65,29 +65,32 @@ impl Translator<'_, '_> {
         let dispatch = StepDispatch::of(first);
         let body = dispatch.as_ref().map_or(blocks[0], |d| blocks[d.other.0 as usize]);
         let sp = self.b.ins().get_stack_pointer(types::I64);
-        // Not `readonly`: the runtime writes the word at any time.
-        let armed = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_TRIPWIRE);
-        let below = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, armed);
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(below, slow, &[], body, &[]);
+        // The word is not `readonly`: the runtime writes it at any time.
+        let slow = self.unless_sp_below(sp, abi::CTX_TRIPWIRE, body);
         self.b.switch_to_block(slow);
         let checkpoint = self.b.create_block();
         self.b.set_cold_block(checkpoint);
         self.stack_check_at(sp, checkpoint);
         self.b.switch_to_block(checkpoint);
-        match dispatch {
-            None => {
-                self.checkpoint_slow_path(line, blocks[0]);
-                Entry::CheckpointDone
-            }
-            Some(d) => {
-                // Both forms compute the same; a call that counts steps
-                // must run the plain one, and any call may.
-                self.checkpoint_slow_path(line, blocks[d.plain.0 as usize]);
-                Entry::Dispatched
-            }
-        }
+        // Both forms of a dispatch compute the same; a call that counts
+        // steps must run the plain one, and any call may.
+        let (next, entry) = match dispatch {
+            None => (blocks[0], Entry::CheckpointDone),
+            Some(d) => (blocks[d.plain.0 as usize], Entry::Dispatched),
+        };
+        self.checkpoint_slow_path(line, next);
+        entry
+    }
+
+    /// Goes on to `body` unless `sp` is below the word at `offset` in the
+    /// context; returns the (cold) block taken when it is.
+    fn unless_sp_below(&mut self, sp: ir::Value, offset: i32, body: ir::Block) -> ir::Block {
+        let bound = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, offset);
+        let below = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, bound);
+        let cold = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(below, cold, &[], body, &[]);
+        cold
     }
 
     /// The stack check alone, for a function without an entry checkpoint.
@@ -100,11 +103,7 @@ impl Translator<'_, '_> {
     /// context. It exits without releasing anything, since the function
     /// holds no references yet.
     fn stack_check_at(&mut self, sp: ir::Value, body: ir::Block) {
-        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), self.ctx, abi::CTX_STACK_LIMIT);
-        let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
-        let fail = self.b.create_block();
-        self.b.set_cold_block(fail);
-        self.b.ins().brif(overflow, fail, &[], body, &[]);
+        let fail = self.unless_sp_below(sp, abi::CTX_STACK_LIMIT, body);
         self.b.switch_to_block(fail);
         let kind = self.b.ins().iconst(types::I32, ErrKind::StackOverflow as i64);
         let line = self.b.ins().iconst(types::I32, i64::from(self.f.line as i32));
