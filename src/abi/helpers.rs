@@ -30,6 +30,10 @@ pub struct Helpers {
     pub text_refs: ManagedHelpers,
     /// The operations on texts.
     pub text: TextHelpers,
+    /// Reference counting and globals of arrays.
+    pub array_refs: ManagedHelpers,
+    /// The operations on arrays, `str` of any object, and `print`.
+    pub array: ArrayHelpers,
 }
 
 impl Helpers {
@@ -37,6 +41,7 @@ impl Helpers {
     pub fn managed(&self, ty: Ty) -> Option<&ManagedHelpers> {
         match ty {
             Ty::Text => Some(&self.text_refs),
+            Ty::Obj(_) => Some(&self.array_refs),
             _ => None,
         }
     }
@@ -76,4 +81,34 @@ pub struct TextHelpers {
     /// `fn(ctx, text) -> i64` / `-> f64`; a bad number sets `InvalidNumber`.
     pub parse_i64: usize,
     pub parse_f64: usize,
+}
+
+/// The operations on arrays. `ty` is the array type's address
+/// (`ObjTy::addr`). Those that may allocate take the context first and
+/// record `OutOfMemory` (or `IndexOutOfRange`) in it. Those that change
+/// an array take the caller's reference and return the one to use from
+/// then on (see `runtime::helpers::array`).
+#[derive(Clone, Copy, Debug)]
+pub struct ArrayHelpers {
+    /// `fn(ctx, ty, cap: i64) -> array`.
+    pub array_new: usize,
+    /// `fn(ctx, ty, array) -> array`: storage of its own (the same array
+    /// when refused; the error is in the context).
+    pub array_unique: usize,
+    /// `fn(ctx, ty, array, element bits: u64) -> array`.
+    pub array_push: usize,
+    /// `fn(ctx, index: i64, length: i64)`: records the error.
+    pub index_error: usize,
+    /// `fn(ctx, array, i: i64, j: i64) -> array`.
+    pub array_slice: usize,
+    /// `fn(ctx, array, array) -> array`.
+    pub array_concat: usize,
+    /// `fn(ctx, array, n: i64) -> array`.
+    pub array_repeat: usize,
+    /// `fn(ty, array, array) -> u8`.
+    pub array_equal: usize,
+    /// `fn(ctx, ty, array) -> text`.
+    pub obj_to_text: usize,
+    /// `fn(ctx, text)`.
+    pub print: usize,
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicUsize;
 
 mod helpers;
 
-pub use helpers::{Helpers, ManagedHelpers, TextHelpers};
+pub use helpers::{ArrayHelpers, Helpers, ManagedHelpers, TextHelpers};
 
 /// Per-execution state shared with JIT code. Each `execute`/`call` takes one
 /// from the runtime's pool (which never frees them, so other threads may
@@ -80,6 +80,13 @@ pub const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
 pub const CTX_EPOCH_DEADLINE: i32 = offset_of!(ExecCtx, epoch_deadline) as i32;
 pub const CTX_TRIPWIRE: i32 = offset_of!(ExecCtx, tripwire) as i32;
 
+/// An array's layout as JIT code reads it (`runtime::helpers::array`):
+/// the reference count, the length (an 8-byte unsigned count) and the
+/// first element, from the array's address. NULL is the empty array.
+pub const ARRAY_REFS: i32 = 0;
+pub const ARRAY_LEN: i32 = 24;
+pub const ARRAY_DATA: i32 = 40;
+
 /// `err_func` for a unit's top-level code.
 pub const INIT_FUNC_ID: u32 = u32::MAX;
 
@@ -127,6 +134,9 @@ err_kinds! {
     OutOfMemory = 9, "out of memory";
     /// A call reached a function whose unit was undone after the call began.
     Undone = 10, "call of a function whose unit was undone";
+    /// An index outside an array; the detail is `3 (length 3)`.
+    IndexOutOfRange = 11, "index out of range";
+    PopEmpty = 12, "pop from empty array";
 }
 
 /// The signature of an entry trampoline: `(ctx, args, result)`. Each

@@ -7,67 +7,11 @@
 
 use std::fmt;
 
-use super::ops::{BinOp, CmpOp, ConvOp, UnOp};
+use super::ops::{BinOp, CmpOp, ConvOp, DataOp, UnOp};
+pub use super::types::{ObjTy, Ty};
 
 /// The name the top-level code of a unit has in MIR and in error messages.
 pub const INIT_NAME: &str = "<top-level>";
-
-crate::util::named_enum! {
-    /// A MIR value type.
-    Ty {
-        I8 = "i8",
-        I16 = "i16",
-        I32 = "i32",
-        I64 = "i64",
-        F32 = "f32",
-        F64 = "f64",
-        /// Pointer-sized integer.
-        Ptr = "ptr",
-        /// `true`/`false`, stored as one byte holding 0 or 1.
-        Bool = "bool",
-        /// Immutable UTF-8 text, reference-counted by the runtime: the first
-        /// managed type (see [`Ty::is_managed`]).
-        Text = "text",
-    }
-}
-
-impl Ty {
-    pub fn is_int(self) -> bool {
-        matches!(self, Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64 | Ty::Ptr)
-    }
-
-    pub fn is_float(self) -> bool {
-        matches!(self, Ty::F32 | Ty::F64)
-    }
-
-    /// A managed type's values are references to reference-counted objects
-    /// the runtime owns; a zero reference is the type's empty value. A
-    /// local of a managed type owns one reference (see [`Ownership`]).
-    pub fn is_managed(self) -> bool {
-        matches!(self, Ty::Text)
-    }
-
-    /// Width in bits.
-    pub fn bits(self) -> u32 {
-        match self {
-            Ty::Bool | Ty::I8 => 8,
-            Ty::I16 => 16,
-            Ty::I32 | Ty::F32 => 32,
-            Ty::I64 | Ty::F64 | Ty::Ptr | Ty::Text => 64,
-        }
-    }
-
-    /// Every type name, space-separated, for messages.
-    pub fn names() -> String {
-        Ty::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(" ")
-    }
-}
-
-impl fmt::Display for Ty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A function type: `fn(i64, f64) -> f64`, `fn() -> void`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -219,6 +163,13 @@ pub enum InstKind {
         dst: Local,
         value: String,
     },
+    /// An operation on arrays, or `print` (see [`DataOp`]); its operands'
+    /// types follow from the array's ([`data_shape`]).
+    Data {
+        dst: Option<Local>,
+        op: DataOp,
+        args: Vec<Operand>,
+    },
     /// Adds a reference to the managed value in `value`. Only in
     /// [`Ownership::Explicit`] functions.
     Retain {
@@ -357,5 +308,33 @@ impl Function {
             Operand::Local(l) => self.local_ty(*l),
             Operand::Const(c) => Some(c.ty()),
         }
+    }
+}
+
+/// The types of a data operation's operands and of its result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataShape {
+    pub args: Vec<Ty>,
+    pub result: Option<Ty>,
+}
+
+/// The shape of `op` on arrays of type `array` (`None` when `array` is not
+/// an array type); `print` takes no array.
+pub fn data_shape(op: DataOp, array: Option<Ty>) -> Option<DataShape> {
+    let shape = |args: Vec<Ty>, result: Option<Ty>| Some(DataShape { args, result });
+    if op == DataOp::Print {
+        return shape(vec![Ty::Text], None);
+    }
+    let a = array?;
+    let elem = a.obj()?.elem()?;
+    match op {
+        DataOp::New => shape(vec![Ty::I64], Some(a)),
+        DataOp::Get | DataOp::Take => shape(vec![a, Ty::I64], Some(elem)),
+        DataOp::Set => shape(vec![a, Ty::I64, elem], None),
+        DataOp::Push => shape(vec![a, elem], None),
+        DataOp::Pop => shape(vec![a], Some(elem)),
+        DataOp::Slice => shape(vec![a, Ty::I64, Ty::I64], Some(a)),
+        DataOp::Repeat => shape(vec![a, Ty::I64], Some(a)),
+        DataOp::Print => None,
     }
 }

@@ -11,6 +11,7 @@
 //! `runtime` (tests/architecture.rs).
 
 mod data;
+mod types;
 mod ops;
 pub mod opt;
 mod ownership;
@@ -19,7 +20,7 @@ mod validate;
 mod visit;
 
 pub use data::*;
-pub use ops::{BinOp, CmpOp, ConvOp, UnOp};
+pub use ops::{BinOp, CmpOp, ConvOp, DataOp, UnOp};
 pub use validate::{FnRef, Loc, MirEnv, extern_error, host_type_error, validate};
 pub use visit::{References, reachable};
 

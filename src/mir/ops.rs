@@ -99,6 +99,50 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// Operations on arrays, and `print` (docs/mir.md, "Arrays"). The
+    /// array is the first operand (for `anew`, the destination); an
+    /// operation that changes it (`aset`, `apush`, `apop`, `atake`) takes
+    /// a local, which it updates in place: when the local's storage is
+    /// shared it first gets a copy of its own (copy on write).
+    DataOp {
+        /// `a = anew n`: an empty array of `a`'s type with room for `n`.
+        New = "anew",
+        /// `x = aget a, i`: element `i` (checked: `index out of range`).
+        Get = "aget",
+        /// `aset a, i, x`: replaces element `i` (checked).
+        Set = "aset",
+        /// `apush a, x`: appends (amortised O(1)).
+        Push = "apush",
+        /// `x = apop a`: removes and returns the last element (checked).
+        Pop = "apop",
+        /// `x = atake a, i`: moves element `i` out, leaving the element
+        /// type's zero value: how a nested element is changed without
+        /// copying it (take, change, `aset` back).
+        Take = "atake",
+        /// `b = aslice a, i, j`: elements `i` up to `j` (exclusive), a new
+        /// array (checked: `0 <= i <= j <= len`).
+        Slice = "aslice",
+        /// `b = arepeat a, n`: `a` repeated `n` times (`n < 0` gives `[]`).
+        Repeat = "arepeat",
+        /// `print t`: writes a text and a newline to the manager's print
+        /// handler (stdout by default).
+        Print = "print",
+    }
+}
+
+impl DataOp {
+    /// Whether the instruction has a result.
+    pub fn has_result(self) -> bool {
+        !matches!(self, DataOp::Set | DataOp::Push | DataOp::Print)
+    }
+
+    /// Whether it changes the array in its first operand (a local).
+    pub fn mutates(self) -> bool {
+        matches!(self, DataOp::Set | DataOp::Push | DataOp::Pop | DataOp::Take)
+    }
+}
+
 /// An operation of one of the tables, as the text names it: which table it
 /// is in decides how many operands it takes (one for unary operations and
 /// conversions, two for the others).

@@ -19,6 +19,7 @@
 //! at zero, the empty value, which releasing ignores.
 
 use super::data::*;
+use super::ops::DataOp;
 
 /// Rewrites `f` to [`Ownership::Explicit`]; does nothing to a function
 /// that already is. `returns(callee)` is the result type of a function the
@@ -134,7 +135,11 @@ impl Rewriter<'_> {
                 push(InstKind::Retain { value: dst });
             }
             kind => {
-                let borrowed = matches!(kind, InstKind::Select { .. } | InstKind::Copy { .. });
+                // An element read shares the element with its array.
+                let borrowed = matches!(
+                    kind,
+                    InstKind::Select { .. } | InstKind::Copy { .. } | InstKind::Data { op: DataOp::Get, .. }
+                );
                 let t = self.temp(self.locals[dst.0 as usize].ty);
                 push(kind.with_dst(t));
                 if borrowed {

@@ -71,7 +71,9 @@ macro_rules! by_destination {
             | InstKind::GlobalGet { dst: $d, .. }
             | InstKind::TextConst { dst: $d, .. }
             | InstKind::CountingSteps { dst: $d } => $plain,
-            InstKind::Call { dst: $o, .. } | InstKind::CallIndirect { dst: $o, .. } => $optional,
+            InstKind::Call { dst: $o, .. }
+            | InstKind::CallIndirect { dst: $o, .. }
+            | InstKind::Data { dst: $o, .. } => $optional,
             InstKind::Store { .. }
             | InstKind::GlobalSet { .. }
             | InstKind::Retain { .. }
@@ -113,6 +115,9 @@ impl InstKind {
                 target: o(target),
                 args: args.iter().map(o).collect(),
             },
+            InstKind::Data { dst, op, args } => {
+                InstKind::Data { dst: dst.map(&l), op: *op, args: args.iter().map(o).collect() }
+            }
             InstKind::Load { dst, ptr, offset } => InstKind::Load { dst: l(*dst), ptr: o(ptr), offset: *offset },
             InstKind::Store { ptr, offset, src } => InstKind::Store { ptr: o(ptr), offset: *offset, src: o(src) },
             InstKind::SlotAddr { dst, slot } => InstKind::SlotAddr { dst: l(*dst), slot: *slot },

@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::array::Array;
 use super::helpers::text::{self, OwnedText, RtText};
 use super::value::Value;
 use crate::mir::Ty;
@@ -18,6 +19,8 @@ pub enum Saved {
     Plain(u64),
     /// A reference of its own to a text.
     Text(OwnedText),
+    /// A reference of its own to an array.
+    Array(Array),
 }
 
 /// The value of a cell holding a `ty`.
@@ -28,6 +31,8 @@ pub unsafe fn save(cell: &AtomicU64, ty: Ty) -> Saved {
     match ty {
         // SAFETY: forwarded from the caller.
         Ty::Text => Saved::Text(unsafe { OwnedText::load_global(cell) }),
+        // SAFETY: forwarded from the caller.
+        Ty::Obj(o) => Saved::Array(unsafe { Array::load_global(o, cell) }),
         _ => Saved::Plain(cell.load(Ordering::Acquire)),
     }
 }
@@ -40,6 +45,7 @@ pub unsafe fn read(cell: &AtomicU64, ty: Ty) -> Value {
     // SAFETY: forwarded from the caller.
     match unsafe { save(cell, ty) } {
         Saved::Text(t) => Value::Text(t.as_str().to_string()),
+        Saved::Array(a) => Value::Array(a),
         Saved::Plain(raw) => Value::from_word(raw, Some(ty)),
     }
 }
@@ -53,12 +59,16 @@ pub unsafe fn replace(cell: &AtomicU64, value: Saved, now: Option<Ty>) {
     let raw = match value {
         Saved::Plain(raw) => raw,
         Saved::Text(t) => t.into_raw() as u64,
+        Saved::Array(a) => a.into_raw() as u64,
     };
     // The cell takes over `raw`'s reference and hands back its content.
     let old = text::global_swap(cell, raw);
-    if now.is_some_and(|t| t.is_managed()) {
+    match now {
         // SAFETY: the cell held a text reference, now ours to drop.
-        drop(unsafe { OwnedText::from_raw(old as *mut RtText) });
+        Some(Ty::Text) => drop(unsafe { OwnedText::from_raw(old as *mut RtText) }),
+        // SAFETY: the cell held an array reference, now ours to drop.
+        Some(Ty::Obj(o)) => drop(unsafe { Array::from_raw(o, old as *mut _) }),
+        _ => {}
     }
 }
 

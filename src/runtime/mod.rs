@@ -14,6 +14,7 @@
 //! Architecture invariant: `runtime` never names a backend's types; it
 //! compiles through `backend::CodeGenerator` (tests/architecture.rs).
 
+mod array;
 mod calls;
 mod catalog;
 mod cells;
@@ -30,6 +31,7 @@ mod tripwire;
 mod unit;
 mod value;
 
+pub use array::Array;
 pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
 pub use limits::register_stack;

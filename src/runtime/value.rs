@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::array::Array;
 use super::helpers::text::{OwnedText, RtText};
 use crate::mir::Ty;
 
@@ -12,6 +13,8 @@ pub enum Value {
     F64(f64),
     Bool(bool),
     Text(String),
+    /// An array (one reference to it, shared storage until written).
+    Array(Array),
 }
 
 impl Value {
@@ -22,6 +25,7 @@ impl Value {
             Value::F64(_) => "f64",
             Value::Bool(_) => "bool",
             Value::Text(_) => "text",
+            Value::Array(a) => a.ty().name(),
         }
     }
 
@@ -37,6 +41,8 @@ impl Value {
             (Value::F64(v), Ty::F64) => v.to_bits(),
             (Value::F64(v), Ty::F32) => u64::from((*v as f32).to_bits()),
             (Value::Bool(b), Ty::Bool) => u64::from(*b),
+            // Borrowed: the value keeps its reference while the call runs.
+            (Value::Array(a), t) if a.ty() == t => a.as_ptr() as u64,
             _ => return None,
         })
     }
@@ -47,15 +53,19 @@ impl Value {
     /// # Safety
     /// For a text type, `raw` is NULL or a text reference the caller owns.
     pub unsafe fn from_owned_word(raw: u64, ty: Option<Ty>) -> Value {
-        if ty == Some(Ty::Text) {
-            // SAFETY: the caller owns the reference, released here.
-            let text = unsafe { OwnedText::from_raw(raw as *mut RtText) };
-            return Value::Text(text.as_str().to_string());
+        match ty {
+            Some(Ty::Text) => {
+                // SAFETY: the caller owns the reference, released here.
+                let text = unsafe { OwnedText::from_raw(raw as *mut RtText) };
+                Value::Text(text.as_str().to_string())
+            }
+            // SAFETY: the caller owns the reference, which the value keeps.
+            Some(Ty::Obj(o)) => Value::Array(unsafe { Array::from_raw(o, raw as *mut _) }),
+            _ => Value::from_word(raw, ty),
         }
-        Value::from_word(raw, ty)
     }
 
-    /// The value in a result word or cell of a non-text type `ty`.
+    /// The value in a result word or cell of an unmanaged type `ty`.
     pub fn from_word(raw: u64, ty: Option<Ty>) -> Value {
         match ty {
             None => Value::Void,
@@ -79,6 +89,7 @@ impl fmt::Display for Value {
             Value::F64(v) => write!(f, "{v:?}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => write!(f, "{s:?}"),
+            Value::Array(a) => write!(f, "{a}"),
         }
     }
 }

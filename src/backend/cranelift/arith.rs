@@ -22,7 +22,7 @@ impl Translator<'_, '_> {
         let t = self.ty_of(src);
         if op == UnOp::Len {
             let x = self.operand(src);
-            let v = self.text_len(x);
+            let v = if t == Ty::Text { self.text_len(x) } else { self.array_len(x) };
             self.set(dst, v);
             return Ok(());
         }
@@ -57,6 +57,9 @@ impl Translator<'_, '_> {
         let v = if t == Ty::Text && op == BinOp::Add {
             let (x, y) = (self.operand(a), self.operand(b));
             self.text_concat(x, y, line)
+        } else if t.obj().is_some() && op == BinOp::Add {
+            let (x, y) = (self.operand(a), self.operand(b));
+            self.array_concat(x, y, line)
         } else if t.is_float() {
             self.float_binary(op, t, a, b)?
         } else {
@@ -174,6 +177,13 @@ impl Translator<'_, '_> {
         let y = self.operand(b);
         let v = if t == Ty::Text {
             self.text_cmp(op, x, y)?
+        } else if t.obj().is_some() {
+            let eq = self.array_equal(t, x, y)?;
+            match op {
+                CmpOp::Eq => eq,
+                CmpOp::Ne => self.b.ins().bxor_imm_u(eq, 1),
+                other => return Err(self.invariant(format!("{} of arrays", other.name()))),
+            }
         } else if t.is_float() {
             let cc = match op {
                 CmpOp::Eq => FloatCC::Equal,
@@ -205,6 +215,7 @@ impl Translator<'_, '_> {
         let to = self.local_ty(dst);
         let x = self.operand(src);
         let v = match op {
+            ConvOp::ToText if from.obj().is_some() => self.array_text(from, x, line)?,
             ConvOp::ToText => self.text_of(from, x, line),
             ConvOp::Parse => self.parse_number(to, x, line),
             _ => self.numeric_convert(op, from, to, x),

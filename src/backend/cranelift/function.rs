@@ -211,6 +211,11 @@ impl Translator<'_, '_> {
         self.b.def_var(self.vars[dst.0 as usize], v);
     }
 
+    /// The error exit: its parameters are the kind and the line.
+    pub fn err_block(&self) -> ir::Block {
+        self.err_block
+    }
+
     /// If `cond` is nonzero, go to the error exit with `kind`; otherwise
     /// continue in `next` (which the caller switches to).
     fn branch_to_error(&mut self, cond: Value, kind: ErrKind, line: u32, next: ir::Block) {
@@ -314,6 +319,7 @@ impl Translator<'_, '_> {
             }
             InstKind::GlobalGet { dst, name } => self.global_get(*dst, name)?,
             InstKind::GlobalSet { name, src } => self.global_set(name, src)?,
+            InstKind::Data { dst, op, args } => self.data(*dst, *op, args, line)?,
             InstKind::Retain { value } => self.retain(*value)?,
             InstKind::Release { value } => self.release(*value)?,
             InstKind::Checkpoint => self.checkpoint(line),

@@ -14,6 +14,7 @@
 //! `trampoline`.
 
 mod arith;
+mod arrays;
 mod calls;
 mod checkpoint;
 mod entry;
@@ -172,7 +173,7 @@ fn module_error(e: cranelift_module::ModuleError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::{ErrKind, ExecCtx, Helpers, ManagedHelpers, TextHelpers};
+    use crate::abi::{ArrayHelpers, ErrKind, ExecCtx, Helpers, ManagedHelpers, TextHelpers};
     use crate::backend::{Callee, Layout};
     use crate::mir::{self, Ty};
 
@@ -213,7 +214,30 @@ mod tests {
         };
         static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let epoch = &EPOCH as *const _ as usize;
-        Helpers { fpow: u, fmod: u, ipow: u, memset: u, epoch, checkpoint: u, text_refs, text }
+        let array = ArrayHelpers {
+            array_new: u,
+            array_unique: u,
+            array_push: u,
+            index_error: u,
+            array_slice: u,
+            array_concat: u,
+            array_repeat: u,
+            array_equal: u,
+            obj_to_text: u,
+            print: u,
+        };
+        Helpers {
+            fpow: u,
+            fmod: u,
+            ipow: u,
+            memset: u,
+            epoch,
+            checkpoint: u,
+            text_refs,
+            text,
+            array_refs: text_refs,
+            array,
+        }
     }
 
     /// `fn div(a, b): a / b` as prepared MIR.

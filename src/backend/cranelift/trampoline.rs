@@ -34,7 +34,9 @@ pub(super) fn translate(
     for (i, t) in sig.params.iter().enumerate() {
         let off = (i * 8) as i32;
         let v = match t {
-            Ty::F64 | Ty::F32 | Ty::I64 | Ty::Ptr | Ty::Text => b.ins().load(clif_type(*t), flags, args, off),
+            Ty::F64 | Ty::F32 | Ty::I64 | Ty::Ptr | Ty::Text | Ty::Obj(_) => {
+                b.ins().load(clif_type(*t), flags, args, off)
+            }
             Ty::Bool => {
                 let raw = b.ins().load(types::I64, flags, args, off);
                 b.ins().icmp_imm_s(ir::condcodes::IntCC::NotEqual, raw, 0)
@@ -50,7 +52,7 @@ pub(super) fn translate(
     if let Some(t) = sig.ret {
         let r = b.inst_results(call)[0];
         let stored = match t {
-            Ty::F64 | Ty::F32 | Ty::I64 | Ty::Ptr | Ty::Text => r,
+            Ty::F64 | Ty::F32 | Ty::I64 | Ty::Ptr | Ty::Text | Ty::Obj(_) => r,
             Ty::Bool => b.ins().uextend(types::I64, r),
             Ty::I8 | Ty::I16 | Ty::I32 => b.ins().sextend(types::I64, r),
         };

@@ -10,7 +10,7 @@ pub(super) fn clif_type(t: Ty) -> ir::Type {
         Ty::I8 | Ty::Bool => ir::types::I8,
         Ty::I16 => ir::types::I16,
         Ty::I32 => ir::types::I32,
-        Ty::I64 | Ty::Ptr | Ty::Text => ir::types::I64,
+        Ty::I64 | Ty::Ptr | Ty::Text | Ty::Obj(_) => ir::types::I64,
         Ty::F32 => ir::types::F32,
         Ty::F64 => ir::types::F64,
     }

@@ -83,7 +83,7 @@ pub(super) fn lex_line(text: &str, line: u32) -> Result<Vec<Token>, Diagnostic> 
         } else if c == '-' && chars.get(i + 1) == Some(&'>') {
             i += 2;
             Tok::Arrow
-        } else if matches!(c, '(' | ')' | ',' | ':' | '=' | '@' | '{' | '}') {
+        } else if matches!(c, '(' | ')' | ',' | ':' | '=' | '@' | '{' | '}' | '[' | ']') {
             i += 1;
             Tok::Punct(c)
         } else {

@@ -87,11 +87,22 @@ impl<'a> Line<'a> {
         }
     }
 
+    /// A type: a name, or `[T]` for an array of `T` (nesting is read in a
+    /// loop, so no input can make it recurse).
     pub fn ty(&mut self) -> Result<Ty, Diagnostic> {
+        let mut depth = 0;
+        while self.eat('[') {
+            depth += 1;
+        }
         let col = self.col();
         let (name, _) = self.name(&format!("a type ({})", Ty::names()))?;
-        Ty::from_name(&name)
-            .ok_or_else(|| self.err_at(col, format!("unknown type `{name}` (expected {})", Ty::names())))
+        let mut t = Ty::from_name(&name)
+            .ok_or_else(|| self.err_at(col, format!("unknown type `{name}` (expected {})", Ty::names())))?;
+        for _ in 0..depth {
+            self.expect(']', "']' closing the array type")?;
+            t = Ty::Obj(crate::mir::ObjTy::array(t));
+        }
+        Ok(t)
     }
 
     pub fn ret_ty(&mut self) -> Result<Option<Ty>, Diagnostic> {

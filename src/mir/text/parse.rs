@@ -8,7 +8,7 @@ use super::line::Line;
 use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
-use crate::mir::ops::{BinOp, CmpOp, ConvOp, Op, UnOp};
+use crate::mir::ops::{BinOp, CmpOp, ConvOp, DataOp, Op, UnOp};
 use crate::mir::validate::Loc;
 
 /// An operand before its locals and constant types are resolved.
@@ -40,6 +40,7 @@ pub(super) enum RawKind {
     Load { ptr: RawOp, offset: i32 },
     Store { ptr: RawOp, offset: i32, src: RawOp },
     Addr(Named),
+    Data(DataOp, Vec<RawOp>),
 }
 
 #[derive(Clone, Debug)]
@@ -359,6 +360,18 @@ fn instruction(l: &mut Line, has_dst: bool, op: &str, op_col: u32) -> Result<Raw
     if let Some(table_op) = Op::from_name(op) {
         needs_dst()?;
         return table_instruction(l, table_op);
+    }
+    if let Some(data_op) = DataOp::from_name(op) {
+        if data_op.has_result() {
+            needs_dst()?
+        } else {
+            no_dst()?
+        }
+        let mut args = vec![operand(l)?];
+        while l.eat(',') {
+            args.push(operand(l)?);
+        }
+        return Ok(RawKind::Data(data_op, args));
     }
     Ok(match op {
         "copy" => {

@@ -198,6 +198,16 @@ impl Operands<'_> {
         self.f.locals.get(l.0 as usize).map(|d| d.ty)
     }
 
+    /// The array type a data operation works on: its result's for `anew`,
+    /// its first operand's otherwise.
+    fn data_array(&self, op: crate::mir::DataOp, dst: Option<Local>, args: &[Operand]) -> Option<Ty> {
+        match (op, args.first()) {
+            (crate::mir::DataOp::New, _) => dst.and_then(|d| self.local_type(&d)),
+            (_, Some(Operand::Local(a))) => self.local_type(a),
+            _ => None,
+        }
+    }
+
     fn args(&self, args: &[Operand], params: &[Ty]) -> String {
         let each = args.iter().enumerate().map(|(i, a)| self.one(a, params.get(i).copied()));
         each.collect::<Vec<_>>().join(", ")
@@ -246,6 +256,14 @@ fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
             match dst {
                 Some(d) => format!("{} = {call}", n(d)),
                 None => call,
+            }
+        }
+        InstKind::Data { dst, op, args } => {
+            let want = data_shape(*op, ops.data_array(*op, *dst, args)).map(|s| s.args).unwrap_or_default();
+            let text = format!("{} {}", op.name(), ops.args(args, &want));
+            match dst {
+                Some(d) => format!("{} = {text}", n(d)),
+                None => text,
             }
         }
         InstKind::Load { dst, ptr: p, offset } => format!("{} = load {}, {offset}", n(dst), o(p, ptr)),

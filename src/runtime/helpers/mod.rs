@@ -8,6 +8,8 @@
 //! none panics, since a panic cannot unwind through JIT frames
 //! (tests/architecture.rs).
 
+pub mod array;
+pub mod format;
 mod limits;
 mod math;
 mod table;
@@ -17,7 +19,7 @@ pub use table::undone_function_addr;
 
 use std::sync::LazyLock;
 
-use crate::abi::{Helpers, ManagedHelpers, TextHelpers};
+use crate::abi::{ArrayHelpers, Helpers, ManagedHelpers, TextHelpers};
 use crate::runtime::limits::EPOCH;
 
 /// `Table { field: path::field, ... }` with every function's address.
@@ -38,4 +40,17 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     text: addresses!(TextHelpers from text {
         concat, equal, compare, length, from_i64, from_f64, from_bool, parse_i64, parse_f64,
     }),
+    array_refs: addresses!(ManagedHelpers from array { retain, release, global_load, global_store }),
+    array: ArrayHelpers {
+        array_new: array::array_new as *const () as usize,
+        array_unique: array::array_unique as *const () as usize,
+        array_push: array::array_push as *const () as usize,
+        index_error: array::index_error as *const () as usize,
+        array_slice: array::array_slice as *const () as usize,
+        array_concat: array::array_concat as *const () as usize,
+        array_repeat: array::array_repeat as *const () as usize,
+        array_equal: array::array_equal as *const () as usize,
+        obj_to_text: format::obj_to_text as *const () as usize,
+        print: format::print as *const () as usize,
+    },
 });

@@ -71,7 +71,7 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Result<*mut RtText, Option<
 ///
 /// # Safety
 /// `ctx` is the running call's live context.
-unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText {
+pub(super) unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText {
     // SAFETY: forwarded from the caller; the budget outlives the call.
     let mut budget = unsafe { ((*ctx).budget as *mut Budget).as_mut() };
     match make(parts, budget.as_ref().map(|b| b.limits)) {
@@ -89,6 +89,15 @@ unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText {
             std::ptr::null_mut()
         }
     }
+}
+
+/// The text as `&str`, for the other helpers.
+///
+/// # Safety
+/// As for [`bytes`].
+pub(super) unsafe fn text_str<'a>(p: *const RtText) -> &'a str {
+    // SAFETY: forwarded from the caller.
+    unsafe { as_str(p) }
 }
 
 /// The bytes of a text.
@@ -276,19 +285,39 @@ fn stripe(cell: *const AtomicU64) -> MutexGuard<'static, ()> {
     sync::lock(&STRIPES[(cell as usize >> 3) % STRIPES.len()])
 }
 
+/// A new reference to the managed value in a global's cell: `retain`
+/// runs under the cell's stripe lock, so no store releases the value
+/// before the reference is taken.
+///
+/// # Safety
+/// `cell` is a live global cell; `retain` adds a reference to what it
+/// holds.
+pub(super) unsafe fn load_cell(cell: *const AtomicU64, retain: impl FnOnce(u64)) -> u64 {
+    let _guard = stripe(cell);
+    // SAFETY: forwarded from the caller.
+    let raw = unsafe { (*cell).load(Ordering::Acquire) };
+    retain(raw);
+    raw
+}
+
+/// Stores `raw` (to which `retain` has just added a reference) in the
+/// cell and returns the old content, whose reference the caller drops.
+///
+/// # Safety
+/// As for [`load_cell`].
+pub(super) unsafe fn store_cell(cell: *const AtomicU64, raw: u64) -> u64 {
+    let _guard = stripe(cell);
+    // SAFETY: forwarded from the caller.
+    unsafe { (*cell).swap(raw, Ordering::AcqRel) }
+}
+
 /// A new reference to the text in a global's cell.
 ///
 /// # Safety
 /// `cell` is a live global cell holding NULL or a text reference.
 pub unsafe extern "C" fn global_load(cell: *const AtomicU64) -> *mut RtText {
-    let _guard = stripe(cell);
-    // SAFETY: forwarded from the caller; under the stripe lock no store can
-    // release the text before the reference is taken.
-    unsafe {
-        let p = (*cell).load(Ordering::Acquire) as *mut RtText;
-        retain(p);
-        p
-    }
+    // SAFETY: forwarded from the caller; the cell holds a text.
+    unsafe { load_cell(cell, |raw| retain(raw as *const RtText)) as *mut RtText }
 }
 
 /// Stores a new reference to `p` in the cell and drops the old one.
@@ -296,15 +325,11 @@ pub unsafe extern "C" fn global_load(cell: *const AtomicU64) -> *mut RtText {
 /// # Safety
 /// As for [`global_load`]; `p` is NULL or a borrowed text.
 pub unsafe extern "C" fn global_store(cell: *const AtomicU64, p: *const RtText) {
-    // SAFETY: forwarded from the caller; the cell's old reference is ours
-    // to drop once it is out of the cell.
+    // SAFETY: forwarded from the caller; the old reference is ours once
+    // it is out of the cell.
     unsafe {
         retain(p);
-        let old = {
-            let _guard = stripe(cell);
-            (*cell).swap(p as u64, Ordering::AcqRel)
-        };
-        release(old as *const RtText);
+        release(store_cell(cell, p as u64) as *const RtText);
     }
 }
 

@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 use super::data::*;
 use super::ops::{BinOp, CmpOp, ConvOp, UnOp};
 
+mod data;
+
 /// Largest total size of a function's stack slots, in bytes. Keeps every
 /// frame well inside the stack reserve the prologue's stack check leaves.
 pub const MAX_FRAME_SLOTS: u32 = 64 * 1024;
@@ -144,7 +146,7 @@ pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
     Ok(())
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     /// Signatures of the module's functions and externs.
     sigs: HashMap<&'a str, &'a Signature>,
     /// The module's own globals: type and mutability.
@@ -154,7 +156,7 @@ struct Checker<'a> {
     init: bool,
 }
 
-type Check = Result<(), String>;
+pub(super) type Check = Result<(), String>;
 
 impl<'a> Checker<'a> {
     /// The module's names: each defined once, externs with C types.
@@ -239,11 +241,11 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn local(&self, f: &Function, l: Local) -> Result<Ty, String> {
+    pub(super) fn local(&self, f: &Function, l: Local) -> Result<Ty, String> {
         f.local_ty(l).ok_or_else(|| format!("undefined local %{}", l.0))
     }
 
-    fn operand(&self, f: &Function, op: &Operand) -> Result<Ty, String> {
+    pub(super) fn operand(&self, f: &Function, op: &Operand) -> Result<Ty, String> {
         match op {
             Operand::Local(l) => self.local(f, *l),
             Operand::Const(c) => {
@@ -257,7 +259,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn same(&self, what: &str, expected: Ty, found: Ty) -> Check {
+    pub(super) fn same(&self, what: &str, expected: Ty, found: Ty) -> Check {
         if expected != found {
             return Err(format!("{what}: expected {expected}, found {found}"));
         }
@@ -308,6 +310,7 @@ impl<'a> Checker<'a> {
                 self.same(&format!("global `{name}`"), g, d)
             }
             InstKind::GlobalSet { name, src } => self.global_set(f, name, src),
+            InstKind::Data { dst, op, args } => self.data(f, *dst, *op, args),
             InstKind::Checkpoint => Ok(()),
             InstKind::CountingSteps { dst } => {
                 let d = self.local(f, *dst)?;
@@ -330,7 +333,9 @@ impl<'a> Checker<'a> {
         let d = self.local(f, dst)?;
         let s = self.operand(f, src)?;
         if op == UnOp::Len {
-            self.same("len operand", Ty::Text, s)?;
+            if !(s == Ty::Text || s.obj().is_some()) {
+                return Err(format!("len of a {s} (expected text or an array)"));
+            }
             return self.same("len result", Ty::I64, d);
         }
         self.same("unary operand", d, s)?;
@@ -359,7 +364,7 @@ impl<'a> Checker<'a> {
         let ta = self.pair(f, a, b)?;
         self.same("result", d, ta)?;
         let ok = match op {
-            BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text,
+            BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text || ta.obj().is_some(),
             BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow | BinOp::Min | BinOp::Max => {
                 ta.is_int() || ta.is_float()
             }
@@ -396,9 +401,10 @@ impl<'a> Checker<'a> {
             ConvOp::FPromote => s == Ty::F32 && d == Ty::F64,
             ConvOp::FDemote => s == Ty::F64 && d == Ty::F32,
             ConvOp::Bitcast => {
-                s.bits() == d.bits() && s != d && ![s, d].iter().any(|t| matches!(t, Ty::Bool | Ty::Text))
+                s.bits() == d.bits() && s != d && ![s, d].iter().any(|t| *t == Ty::Bool || t.is_managed())
             }
-            ConvOp::ToText => d == Ty::Text && (s.is_int() || s.is_float() || s == Ty::Bool),
+            // Any value but a text, which already is one.
+            ConvOp::ToText => d == Ty::Text && s != Ty::Text,
             ConvOp::Parse => s == Ty::Text && matches!(d, Ty::I64 | Ty::F64),
         };
         if !ok {

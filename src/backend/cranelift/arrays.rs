@@ -1,0 +1,264 @@
+//! The data operations: element reads and writes inline (a null check, a
+//! bounds check and a load or store; a write first checks that the storage
+//! is not shared), everything that allocates through the array helpers.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, BlockArg, InstBuilder, MemFlagsData, Value, types};
+
+use super::function::Translator;
+use super::types::clif_type;
+use crate::abi::{self, ErrKind};
+use crate::backend::CodegenError;
+use crate::mir::{self, DataOp, Operand, Ty};
+
+const I64: types::Type = types::I64;
+
+impl Translator<'_, '_> {
+    pub(super) fn data(
+        &mut self,
+        dst: Option<mir::Local>,
+        op: DataOp,
+        args: &[Operand],
+        line: u32,
+    ) -> Result<(), CodegenError> {
+        let h = self.helpers.array;
+        if op == DataOp::Print {
+            let t = self.operand(&args[0]);
+            self.call_helper_void(h.print, &[I64, I64], &[self.ctx, t]);
+            return Ok(());
+        }
+        let array_ty = match (op, dst) {
+            (DataOp::New, Some(d)) => self.local_ty(d),
+            _ => self.ty_of(&args[0]),
+        };
+        let obj = array_ty.obj().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
+        let elem = obj.elem().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
+        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
+        let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
+        let result = match op {
+            DataOp::New => {
+                Some(self.helper_checked(h.array_new, &[I64, I64, I64], &[self.ctx, ty_addr, vals[0]], line))
+            }
+            DataOp::Get => {
+                let at = self.element_at(vals[0], vals[1], elem, line);
+                Some(self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
+            }
+            DataOp::Set => {
+                let p = self.own_storage(args, ty_addr, line)?;
+                let at = self.element_at(p, vals[1], elem, line);
+                self.replace_element(at, elem, vals[2])?;
+                None
+            }
+            DataOp::Push => {
+                let bits = self.element_bits(vals[1], elem);
+                let p =
+                    self.helper_checked(h.array_push, &[I64, I64, I64, I64], &[self.ctx, ty_addr, vals[0], bits], line);
+                self.set_array(args, p)?;
+                None
+            }
+            DataOp::Pop => {
+                let p = self.own_storage(args, ty_addr, line)?;
+                Some(self.pop(p, elem, line))
+            }
+            DataOp::Take => {
+                let p = self.own_storage(args, ty_addr, line)?;
+                let at = self.element_at(p, vals[1], elem, line);
+                let v = self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0);
+                let zero = super::function::zero(&mut self.b, elem);
+                self.b.ins().store(MemFlagsData::trusted(), zero, at, 0);
+                Some(v)
+            }
+            DataOp::Slice => Some(self.helper_checked(
+                h.array_slice,
+                &[I64, I64, I64, I64],
+                &[self.ctx, vals[0], vals[1], vals[2]],
+                line,
+            )),
+            DataOp::Repeat => {
+                Some(self.helper_checked(h.array_repeat, &[I64, I64, I64], &[self.ctx, vals[0], vals[1]], line))
+            }
+            DataOp::Print => None,
+        };
+        if let (Some(d), Some(v)) = (dst, result) {
+            self.set(d, v);
+        }
+        Ok(())
+    }
+
+    /// Calls an array helper and fails with what it recorded, if anything.
+    fn helper_checked(&mut self, addr: usize, params: &[ir::Type], args: &[Value], line: u32) -> Value {
+        let v = self.call_helper(addr, params, I64, args);
+        self.check_recorded(line);
+        v
+    }
+
+    /// Goes to the error exit, keeping the kind a helper recorded, when
+    /// there is one.
+    pub(super) fn check_recorded(&mut self, line: u32) {
+        let kind = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
+        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
+        let next = self.b.create_block();
+        let err = self.err_block();
+        self.b.ins().brif(kind, err, &[BlockArg::Value(kind), BlockArg::Value(l)], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    fn set_array(&mut self, args: &[Operand], p: Value) -> Result<(), CodegenError> {
+        match args[0] {
+            Operand::Local(l) => {
+                self.set(l, p);
+                Ok(())
+            }
+            Operand::Const(_) => Err(self.invariant("a data operation changes a constant")),
+        }
+    }
+
+    /// The array in `args[0]` with storage of its own (a copy, made by the
+    /// helper, only when it is shared), stored back in its local.
+    fn own_storage(&mut self, args: &[Operand], ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
+        let p = self.operand(&args[0]);
+        let shared = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        let not_null = self.b.create_block();
+        self.b.ins().brif(p, not_null, &[], done, &[BlockArg::Value(p)]);
+        self.b.switch_to_block(not_null);
+        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
+        let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
+        self.b.ins().brif(one, done, &[BlockArg::Value(p)], shared, &[]);
+        self.b.set_cold_block(shared);
+        self.b.switch_to_block(shared);
+        let unique = self.helpers.array.array_unique;
+        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
+        self.set_array(args, q)?;
+        self.check_recorded(line);
+        self.b.ins().jump(done, &[BlockArg::Value(q)]);
+        self.b.switch_to_block(done);
+        let p = self.b.block_params(done)[0];
+        self.set_array(args, p)?;
+        Ok(p)
+    }
+
+    /// The address of element `i` of array `p`, after checking that `p` is
+    /// not empty (NULL) and `i` is below its length.
+    fn element_at(&mut self, p: Value, i: Value, elem: Ty, line: u32) -> Value {
+        let out = self.b.create_block();
+        self.b.append_block_param(out, I64);
+        self.b.set_cold_block(out);
+        let not_null = self.b.create_block();
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().brif(p, not_null, &[], out, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(not_null);
+        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+        let inside = self.b.create_block();
+        self.b.ins().brif(outside, out, &[BlockArg::Value(len)], inside, &[]);
+
+        self.b.switch_to_block(out);
+        let len = self.b.block_params(out)[0];
+        let index_error = self.helpers.array.index_error;
+        self.call_helper_void(index_error, &[I64, I64, I64], &[self.ctx, i, len]);
+        let kind = self.b.ins().iconst(types::I32, ErrKind::IndexOutOfRange as i64);
+        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
+        let err = self.err_block();
+        self.b.ins().jump(err, &[BlockArg::Value(kind), BlockArg::Value(l)]);
+
+        self.b.switch_to_block(inside);
+        let size = i64::from(elem.bits() / 8);
+        let offset = if size == 1 { i } else { self.b.ins().imul_imm_s(i, size) };
+        let base = self.b.ins().iadd(p, offset);
+        self.b.ins().iadd_imm_s(base, i64::from(abi::ARRAY_DATA))
+    }
+
+    /// Stores `v` at `at`; a managed element gets a reference to the new
+    /// value and drops the old one's.
+    fn replace_element(&mut self, at: Value, elem: Ty, v: Value) -> Result<(), CodegenError> {
+        let flags = MemFlagsData::trusted();
+        if !elem.is_managed() {
+            self.b.ins().store(flags, v, at, 0);
+            return Ok(());
+        }
+        let h = *self.helpers.managed(elem).ok_or_else(|| self.invariant(format!("{elem} is not managed")))?;
+        self.call_helper_void(h.retain, &[I64], &[v]);
+        let old = self.b.ins().load(I64, flags, at, 0);
+        self.b.ins().store(flags, v, at, 0);
+        self.call_helper_void(h.release, &[I64], &[old]);
+        Ok(())
+    }
+
+    /// Removes the last element of `p` (whose storage is its own) and
+    /// gives it, with its reference, as the result.
+    fn pop(&mut self, p: Value, elem: Ty, line: u32) -> Value {
+        let empty = self.b.create_block();
+        self.b.set_cold_block(empty);
+        let not_null = self.b.create_block();
+        self.b.ins().brif(p, not_null, &[], empty, &[]);
+        self.b.switch_to_block(not_null);
+        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        let some = self.b.create_block();
+        self.b.ins().brif(len, some, &[], empty, &[]);
+
+        self.b.switch_to_block(empty);
+        let kind = self.b.ins().iconst(types::I32, ErrKind::PopEmpty as i64);
+        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
+        let err = self.err_block();
+        self.b.ins().jump(err, &[BlockArg::Value(kind), BlockArg::Value(l)]);
+
+        self.b.switch_to_block(some);
+        let last = self.b.ins().iadd_imm_s(len, -1);
+        self.b.ins().store(MemFlagsData::trusted(), last, p, abi::ARRAY_LEN);
+        let size = i64::from(elem.bits() / 8);
+        let offset = if size == 1 { last } else { self.b.ins().imul_imm_s(last, size) };
+        let base = self.b.ins().iadd(p, offset);
+        self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), base, abi::ARRAY_DATA)
+    }
+
+    /// A value's bits in an i64, as the helpers take an element.
+    fn element_bits(&mut self, v: Value, t: Ty) -> Value {
+        match t {
+            Ty::F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
+            Ty::F32 => {
+                let bits = self.b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                self.b.ins().uextend(I64, bits)
+            }
+            t if t.bits() < 64 => self.b.ins().uextend(I64, v),
+            _ => v,
+        }
+    }
+
+    /// The length of array `p` (0 for NULL, the empty array).
+    pub(super) fn array_len(&mut self, p: Value) -> Value {
+        let not_null = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().brif(p, not_null, &[], done, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(not_null);
+        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        self.b.ins().jump(done, &[BlockArg::Value(len)]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// `a + b` of two arrays: a new array.
+    pub(super) fn array_concat(&mut self, x: Value, y: Value, line: u32) -> Value {
+        let concat = self.helpers.array.array_concat;
+        self.helper_checked(concat, &[I64, I64, I64], &[self.ctx, x, y], line)
+    }
+
+    /// `a == b` of two arrays of type `t` (element by element).
+    pub(super) fn array_equal(&mut self, t: Ty, x: Value, y: Value) -> Result<Value, CodegenError> {
+        let obj = t.obj().ok_or_else(|| self.invariant(format!("array comparison of a {t}")))?;
+        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
+        let equal = self.helpers.array.array_equal;
+        Ok(self.call_helper(equal, &[I64, I64, I64], types::I8, &[ty_addr, x, y]))
+    }
+
+    /// `str` of an array of type `t`: a new text.
+    pub(super) fn array_text(&mut self, t: Ty, x: Value, line: u32) -> Result<Value, CodegenError> {
+        let obj = t.obj().ok_or_else(|| self.invariant(format!("str of a {t}")))?;
+        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
+        let to_text = self.helpers.array.obj_to_text;
+        Ok(self.helper_checked(to_text, &[I64, I64, I64], &[self.ctx, ty_addr, x], line))
+    }
+}
