@@ -465,6 +465,20 @@ int32_t rt_exec_manager_register_function(int64_t h,
 void rt_raise_error(const char *message);
 
 /**
+ * Sends what `print` writes to `handler` instead of stdout (c-api 50):
+ * each call gets one line without its newline, as `len` bytes of UTF-8 at
+ * `text` (not NUL-terminated; valid only during the call), and
+ * `user_data` as given. The handler runs on the thread that runs the
+ * code, possibly on several threads at once, and must not unwind. NULL
+ * `handler` restores stdout.
+ *
+ * Returns RT_OK or RT_ERR_INVALID_HANDLE.
+ */
+int32_t rt_exec_manager_set_print(int64_t h,
+                                  void (*handler)(void*, const char*, size_t),
+                                  void *user_data);
+
+/**
  * Stops every call running in the manager when this is called: calls from
  * the host (execute, call, eval), a unit's top-level code, and calls
  * nested in host callbacks each stop at their next function entry or loop

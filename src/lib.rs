@@ -29,4 +29,6 @@ pub use backend::Backend;
 pub use error::{Error, Result};
 pub use mir::text::{Positions as MirPositions, parse as parse_mir, print as print_mir};
 pub use mir::{Module as MirModule, Signature, Ty};
-pub use runtime::{Array, MIR_INPUT, Manager, SOURCE_INPUT, Value, mir_from_source, raise_error, register_stack};
+pub use runtime::{
+    Array, MIR_INPUT, Manager, PrintHandler, SOURCE_INPUT, Value, mir_from_source, raise_error, register_stack,
+};

@@ -76,3 +76,46 @@ pub extern "C" fn rt_raise_error(message: *const c_char) {
         Ok(())
     })
 }
+
+/// The C print handler a host set, with its user data.
+struct CPrint {
+    handler: extern "C" fn(*mut c_void, *const c_char, usize),
+    user_data: *mut c_void,
+}
+
+// SAFETY: the host promises (in the header) that its handler may be
+// called from any thread that runs the manager's code, with its user data.
+unsafe impl Send for CPrint {}
+// SAFETY: as above.
+unsafe impl Sync for CPrint {}
+
+impl CPrint {
+    fn emit(&self, line: &str) {
+        (self.handler)(self.user_data, line.as_ptr() as *const c_char, line.len());
+    }
+}
+
+/// Sends what `print` writes to `handler` instead of stdout (c-api 50):
+/// each call gets one line without its newline, as `len` bytes of UTF-8 at
+/// `text` (not NUL-terminated; valid only during the call), and
+/// `user_data` as given. The handler runs on the thread that runs the
+/// code, possibly on several threads at once, and must not unwind. NULL
+/// `handler` restores stdout.
+///
+/// Returns RT_OK or RT_ERR_INVALID_HANDLE.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_set_print(
+    h: i64,
+    handler: Option<extern "C" fn(*mut c_void, *const c_char, usize)>,
+    user_data: *mut c_void,
+) -> i32 {
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let sink = handler.map(|handler| {
+            let c = CPrint { handler, user_data };
+            std::sync::Arc::new(move |line: &str| c.emit(line)) as crate::PrintHandler
+        });
+        manager.set_print(sink);
+        Ok(RT_OK)
+    })
+}

@@ -374,7 +374,35 @@ impl Lower {
         Ok(Operand::Local(t))
     }
 
+    /// `print(a, b)`: `str` of each, joined by spaces, one `print`. The
+    /// operand returned stands for no value (the checker allows none).
+    fn print(&mut self, args: &[TExpr], line: u32) -> Lowered<Operand> {
+        let line_text = self.temp(Ty::Text);
+        self.emit(InstKind::TextConst { dst: line_text, value: String::new() }, line);
+        for (i, a) in args.iter().enumerate() {
+            let v = self.expr(a)?;
+            let part = match a.ty {
+                Type::Text => v,
+                _ => self.emit_temp(Ty::Text, line, |dst| InstKind::Convert { dst, op: mir::ConvOp::ToText, src: v }),
+            };
+            if i > 0 {
+                let space = self.temp(Ty::Text);
+                self.emit(InstKind::TextConst { dst: space, value: " ".to_string() }, line);
+                let (a, b) = (Operand::Local(line_text), Operand::Local(space));
+                self.emit(InstKind::Binary { dst: line_text, op: mir::BinOp::Add, a, b }, line);
+            }
+            let (a, b) = (Operand::Local(line_text), part);
+            self.emit(InstKind::Binary { dst: line_text, op: mir::BinOp::Add, a, b }, line);
+        }
+        let args = vec![Operand::Local(line_text)];
+        self.emit(InstKind::Data { dst: None, op: mir::DataOp::Print, args }, line);
+        Ok(Operand::Const(Const::Int(0, Ty::I64)))
+    }
+
     fn builtin(&mut self, b: Builtin, args: &[TExpr], ty: Type, line: u32) -> Lowered<Operand> {
+        if b == Builtin::Print {
+            return self.print(args, line);
+        }
         let result_ty = value_ty(ty, line)?;
         let arg_ty = args.first().map(|a| a.ty).unwrap_or(Type::Void);
         let mut vals = self.operands(args)?.into_iter();
@@ -417,6 +445,8 @@ impl Lower {
                 Type::Text => first,
                 _ => convert(self, mir::ConvOp::ToText, first, Ty::Text),
             },
+            // Lowered by `print` above.
+            Builtin::Print => first,
             Builtin::Len => {
                 self.emit_temp(Ty::I64, line, |dst| InstKind::Unary { dst, op: mir::UnOp::Len, src: first })
             }

@@ -33,6 +33,9 @@ crate::util::named_enum! {
         Float = "float",
         /// `str(x)` of any value type.
         Str = "str",
+        /// `print(a, b, ...)`: the values' `str`, separated by spaces, and
+        /// a newline, to the manager's print handler; void.
+        Print = "print",
     }
 }
 

@@ -40,8 +40,14 @@ pub static EPOCH: AtomicU64 = AtomicU64::new(0);
 /// How long a tick of the time-limit clock is.
 const TICK: Duration = Duration::from_millis(1);
 
+/// Where `print` writes: a host's handler, given each line without its
+/// newline.
+pub type PrintHandler = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A manager's limits, as its host set them; its interrupt count; the
-/// memory its values hold.
+/// memory its values hold; and its print handler, the other per-manager
+/// setting runtime helpers need during a call (they reach a manager only
+/// through the call's budget, which points here).
 #[derive(Default)]
 pub struct Limits {
     /// Microseconds an outermost call may run (0: no limit).
@@ -58,6 +64,8 @@ pub struct Limits {
     /// Bytes the manager's values hold now (texts made by its code carry
     /// this counter's address and give their bytes back when freed).
     pub memory_used: AtomicUsize,
+    /// `print`'s handler; stdout when `None`.
+    pub print: std::sync::RwLock<Option<PrintHandler>>,
 }
 
 impl Limits {

@@ -17,7 +17,7 @@ use super::catalog::{Catalog, HostEntry};
 use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
 use super::globals;
 use super::guard::CallGuard;
-use super::limits::Limits;
+use super::limits::{Limits, PrintHandler};
 use super::store::Store;
 use super::unit::{self, Origin, Parts, UnitTurns};
 use super::value::Value;
@@ -215,6 +215,13 @@ impl Manager {
     /// outermost call may take (0: no limit).
     pub fn set_step_limit(&self, steps: u64) {
         self.limits.steps.store(steps, Ordering::SeqCst);
+    }
+
+    /// Where `print` writes from now on: `handler` gets each line without
+    /// its newline (called on the thread that runs the code, possibly on
+    /// several threads at once); `None` restores stdout.
+    pub fn set_print(&self, handler: Option<PrintHandler>) {
+        *sync::write(&self.limits.print) = handler;
     }
 
     /// The most memory the manager's values may hold at once (0: no limit).

@@ -34,6 +34,6 @@ mod value;
 pub use array::Array;
 pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
-pub use limits::register_stack;
+pub use limits::{PrintHandler, register_stack};
 pub use manager::Manager;
 pub use value::Value;

@@ -57,6 +57,7 @@ impl Checker<'_> {
                     _ => Ok(call(Some(Type::F64), vec![x.e])),
                 }
             }
+            Builtin::Print => Ok(call(Some(Type::Void), xs.into_iter().map(|(x, _)| x.e).collect())),
             Builtin::Str => {
                 let (x, _) = single(b, xs, pos)?;
                 if x.ty == Some(Type::Text) { Ok(x) } else { Ok(call(Some(Type::Text), vec![x.e])) }

@@ -9,6 +9,7 @@ use super::array::{self, RtArray};
 use super::text::{self, RtText};
 use crate::abi::ExecCtx;
 use crate::mir::{ObjTy, Ty};
+use crate::runtime::limits::Budget;
 use crate::util::escape;
 
 /// Appends the text of value `bits` of type `t`; `nested` quotes texts.
@@ -66,14 +67,23 @@ pub unsafe extern "C" fn obj_to_text(ctx: *mut ExecCtx, ty: usize, p: *const RtA
     }
 }
 
-/// `print t`: the text and a newline on stdout (a closed or failing
-/// stdout loses the line; it never fails the call).
+/// `print t`: gives the text to the manager's print handler, or writes it
+/// and a newline on stdout (a closed or failing stdout loses the line; it
+/// never fails the call).
 ///
 /// # Safety
-/// `t` is NULL or a borrowed text.
-pub unsafe extern "C" fn print(_ctx: *mut ExecCtx, t: *const RtText) {
+/// `ctx` is the running call's context; `t` is NULL or a borrowed text.
+pub unsafe extern "C" fn print(ctx: *mut ExecCtx, t: *const RtText) {
     // SAFETY: forwarded from the caller.
     let s = unsafe { text::text_str(t) };
+    // SAFETY: as above; the budget outlives the call.
+    let budget = unsafe { ctx.as_ref().and_then(|c| (c.budget as *const Budget).as_ref()) };
+    let handler = budget.and_then(|b| crate::util::sync::read(&b.limits.print).clone());
+    if let Some(h) = handler {
+        // A panic in a Rust handler must not unwind into JIT frames.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(s)));
+        return;
+    }
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
 }
