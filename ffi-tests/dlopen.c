@@ -53,6 +53,7 @@ typedef char *(*mir_from_source_fn)(const char *);
 typedef int32_t (*interrupt_fn)(int64_t);
 typedef int32_t (*set_limit_fn)(int64_t, uint64_t);
 typedef int32_t (*register_stack_fn)(const void *, size_t);
+typedef int32_t (*set_print_fn)(int64_t, void (*)(void *, const char *, size_t), void *);
 
 static struct {
     set_jit_backend_fn set_jit_backend;
@@ -91,6 +92,7 @@ static struct {
     set_limit_fn set_memory_limit;
     set_limit_fn set_stack_limit;
     register_stack_fn register_stack;
+    set_print_fn set_print;
 } rt;
 
 #define CHECK_PROGRAM "dlopen"
@@ -144,6 +146,7 @@ static const struct {
     SYM(set_step_limit, "rt_exec_manager_set_step_limit"),           /* 33 */
     SYM(set_memory_limit, "rt_exec_manager_set_memory_limit"),       /* 34 */
     SYM(set_stack_limit, "rt_exec_manager_set_stack_limit"),         /* 35 */
+    SYM(set_print, "rt_exec_manager_set_print"),                     /* 50 */
     SYM(register_stack, "rt_register_stack"),                        /* 55 */
 };
 #define N_SYMBOLS (sizeof SYMBOLS / sizeof SYMBOLS[0])
@@ -393,6 +396,37 @@ static void group_limits(void) {
     CHECK_OK(rt.cleanup(h));
 }
 
+/* What `print` gave the handler: the lines, one after another. */
+static char printed[256];
+
+static void on_print(void *user_data, const char *text, size_t len) {
+    size_t used = strlen(printed);
+    if (used + len + 2 < sizeof printed) {
+        memcpy(printed + used, text, len);
+        printed[used + len] = '|';
+        printed[used + len + 1] = '\0';
+    }
+    *(int *)user_data += 1;
+}
+
+/* print (c-api 50): to the handler with its user data, then to stdout
+ * again after a NULL handler. */
+static void group_print(void) {
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    int calls = 0;
+    CHECK_OK(rt.set_print(h, on_print, &calls));
+    CHECK_OK(rt.compile_source(h, "print(\"sum\", 1 + 2, [1.5, 2.0])\nprint()\n"));
+    CHECK_EQ(calls, 2);
+    CHECK_STREQ(printed, "sum 3 [1.5, 2.0]||");
+    CHECK_OK(rt.set_print(h, NULL, NULL));
+    CHECK_OK(rt.compile_source(h, "print(\"(dlopen: print goes to stdout again)\")\n"));
+    CHECK_EQ(calls, 2);
+    CHECK_ERR(rt.set_print(0, on_print, NULL), RT_ERR_INVALID_HANDLE);
+    rt.clear_error();
+    CHECK_OK(rt.cleanup(h));
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
@@ -405,5 +439,6 @@ int main(int argc, char **argv) {
     RUN_GROUP(group_errors, "errors through dlsym'd functions");
     RUN_GROUP(group_hosts, "register_function / raise_error / mir_from_source through dlsym'd functions");
     RUN_GROUP(group_limits, "interrupt and the time, step, memory and stack limits through dlsym'd functions");
+    RUN_GROUP(group_print, "set_print through dlsym'd functions");
     return check_finish();
 }

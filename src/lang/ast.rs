@@ -82,6 +82,19 @@ pub enum StmtKind {
         inclusive: bool,
         body: Vec<Stmt>,
     },
+    /// `for var in array:`.
+    ForEach {
+        var: String,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    /// `name[index] = value`, or `name[index] op= value`.
+    IndexAssign {
+        name: String,
+        index: Expr,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
@@ -148,5 +161,25 @@ pub enum ExprKind {
     Name(String),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Call { name: String, args: Vec<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
+    /// `[a, b, c]` (`[]` needs a declared type).
+    List(Vec<Expr>),
+    /// `base[index]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `base[start..end]` or `base[start..=end]`.
+    Slice {
+        base: Box<Expr>,
+        start: Box<Expr>,
+        end: Box<Expr>,
+        inclusive: bool,
+    },
+    /// `recv.name(args)`: `xs.push(x)`, `xs.pop()`.
+    Method {
+        recv: Box<Expr>,
+        name: String,
+        args: Vec<Expr>,
+    },
 }

@@ -22,7 +22,7 @@ struct Lexer<'a> {
     col: u32,
     indents: Vec<u32>,
     /// Where each open '(' is, innermost last.
-    parens: Vec<Pos>,
+    parens: Vec<(Pos, char)>,
     /// True when the next character starts a physical line outside parentheses.
     line_start: bool,
     tokens: Vec<Token>,
@@ -112,8 +112,9 @@ impl<'a> Lexer<'a> {
             }
         }
         let end = self.pos();
-        if let Some(open) = self.parens.last() {
-            return Err(Diagnostic::new(*open, "this '(' is never closed (expected a matching ')')"));
+        if let Some((open, c)) = self.parens.last() {
+            let close = if *c == '[' { ']' } else { ')' };
+            return Err(Diagnostic::new(*open, format!("this '{c}' is never closed (expected a matching '{close}')")));
         }
         if !self.at_line_start() {
             self.push(Tok::Newline, end);
@@ -320,16 +321,25 @@ impl<'a> Lexer<'a> {
             tok
         };
         let tok = match (c, next) {
-            ('(', _) => {
-                self.parens.push(pos);
-                Tok::LParen
+            ('(', _) | ('[', _) => {
+                self.parens.push((pos, c));
+                if c == '(' { Tok::LParen } else { Tok::LBracket }
             }
-            (')', _) => {
-                if self.parens.pop().is_none() {
-                    return Err(Diagnostic::new(pos, "unmatched ')'"));
+            (')', _) | (']', _) => {
+                let open = if c == ')' { '(' } else { '[' };
+                match self.parens.pop() {
+                    Some((_, o)) if o == open => {}
+                    Some((at, o)) => {
+                        return Err(Diagnostic::new(
+                            pos,
+                            format!("'{c}' does not match the '{o}' at line {}", at.line),
+                        ));
+                    }
+                    None => return Err(Diagnostic::new(pos, format!("unmatched '{c}'"))),
                 }
-                Tok::RParen
+                if c == ')' { Tok::RParen } else { Tok::RBracket }
             }
+            ('.', Some(n)) if is_ident_start(n) => Tok::Dot,
             (',', _) => Tok::Comma,
             (':', _) => Tok::Colon,
             ('-', Some('>')) => two(self, Tok::Arrow),

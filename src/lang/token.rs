@@ -81,6 +81,9 @@ tokens! {
     punctuation {
         LParen = "(",
         RParen = ")",
+        LBracket = "[",
+        RBracket = "]",
+        Dot = ".",
         Comma = ",",
         Colon = ":",
         Arrow = "->",

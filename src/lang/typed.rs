@@ -70,6 +70,25 @@ pub enum TExprKind {
     /// A user function, of this unit or already in the manager.
     Call(String, Vec<TExpr>),
     Builtin(Builtin, Vec<TExpr>),
+    /// `[a, b]`: elements of the array type's element type.
+    List(Vec<TExpr>),
+    /// `xs[i]` (checked).
+    Index(Box<TExpr>, Box<TExpr>),
+    /// `xs[i..j]`, `j` exclusive (the checker adds 1 for `..=`).
+    Slice(Box<TExpr>, Box<TExpr>, Box<TExpr>),
+    /// `xs * n`.
+    Repeat(Box<TExpr>, Box<TExpr>),
+    /// `xs.push(x)` (void).
+    Push(Place, Box<TExpr>),
+    /// `xs.pop()`.
+    Pop(Place),
+}
+
+/// A variable whose array a statement changes in place.
+#[derive(Clone, Debug)]
+pub enum Place {
+    Local(LocalId),
+    Global(String),
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +113,18 @@ pub enum TStmtKind {
         inclusive: bool,
         body: Vec<TStmt>,
     },
+    /// `for var in iter`: the array is evaluated once into `array`, and
+    /// `index` and `len` are hidden locals.
+    ForEach {
+        var: LocalId,
+        array: LocalId,
+        index: LocalId,
+        len: LocalId,
+        iter: TExpr,
+        body: Vec<TStmt>,
+    },
+    /// `place[index] = value`.
+    SetElement(Place, TExpr, TExpr),
     Break,
     Continue,
     Return(Option<TExpr>),

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::mir::{Signature, Ty};
+use crate::mir::{ObjTy, Signature, Ty};
 
 /// A value type of the source language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -13,6 +13,9 @@ pub enum Type {
     F64,
     Bool,
     Text,
+    /// `[T]`: an array of a source type `T` (the MIR array type, whose
+    /// element always maps back to a source type).
+    Array(ObjTy),
     /// No value: the result of a function that returns nothing.
     Void,
 }
@@ -28,7 +31,21 @@ impl Type {
             Type::F64 => "f64",
             Type::Bool => "bool",
             Type::Text => "text",
+            Type::Array(o) => o.name(),
             Type::Void => "void",
+        }
+    }
+
+    /// `[elem]`; `None` for `[void]`.
+    pub fn array_of(elem: Type) -> Option<Type> {
+        elem.to_mir().map(|t| Type::Array(ObjTy::array(t)))
+    }
+
+    /// The element type, when this is an array type.
+    pub fn elem(self) -> Option<Type> {
+        match self {
+            Type::Array(o) => o.elem().and_then(Type::from_mir),
+            _ => None,
         }
     }
 
@@ -44,13 +61,19 @@ impl Type {
             Type::F64 => Ty::F64,
             Type::Bool => Ty::Bool,
             Type::Text => Ty::Text,
+            Type::Array(o) => Ty::Obj(o),
             Type::Void => return None,
         })
     }
 
     /// The source type of a MIR type, when it has one.
     pub fn from_mir(t: Ty) -> Option<Type> {
-        Type::WRITTEN.into_iter().find(|s| s.to_mir() == Some(t))
+        match t {
+            // Only arrays whose elements the language has (nesting is
+            // bounded by the type's own text, so this recursion is too).
+            Ty::Obj(o) => o.elem().and_then(Type::from_mir).map(|_| Type::Array(o)),
+            _ => Type::WRITTEN.into_iter().find(|s| s.to_mir() == Some(t)),
+        }
     }
 }
 

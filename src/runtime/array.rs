@@ -5,7 +5,6 @@ use std::fmt;
 
 use super::helpers::array::{self as raw, RtArray};
 use super::helpers::format;
-use super::value::Value;
 use crate::mir::{ObjTy, Ty};
 
 /// An array value held by Rust code: its type and a reference (NULL for
@@ -101,11 +100,5 @@ impl fmt::Display for Array {
 impl fmt::Debug for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
-    }
-}
-
-impl From<Array> for Value {
-    fn from(a: Array) -> Value {
-        Value::Array(a)
     }
 }

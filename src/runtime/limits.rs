@@ -54,16 +54,13 @@ pub struct Limits {
     pub time_us: AtomicU64,
     /// Steps an outermost call may take (0: no limit).
     pub steps: AtomicU64,
-    /// Bytes the manager's values may hold at once (0: no limit).
-    pub memory: AtomicU64,
     /// Bytes of stack an outermost call's JIT code may use (0: what the
     /// thread has, less the reserve).
     pub stack: AtomicU64,
     /// How often the manager has been interrupted.
     interrupts: AtomicU64,
-    /// Bytes the manager's values hold now (texts made by its code carry
-    /// this counter's address and give their bytes back when freed).
-    pub memory_used: AtomicUsize,
+    /// The memory the manager's values hold, and its limit.
+    pub account: std::sync::Arc<Account>,
     /// `print`'s handler; stdout when `None`.
     pub print: std::sync::RwLock<Option<PrintHandler>>,
 }
@@ -93,13 +90,56 @@ impl Limits {
     /// nothing and gives the limit that refused (the host may change it
     /// meanwhile, and the message names this one).
     pub fn take_memory(&self, bytes: usize) -> Result<(), u64> {
-        let limit = self.memory.load(SeqCst);
-        let before = self.memory_used.fetch_add(bytes, SeqCst);
+        self.account.take(bytes)
+    }
+}
+
+/// The bytes a manager's values hold, and its memory limit. Shared (an
+/// `Arc`) by the manager and by every value its code made, so a value that
+/// outlives the manager (an array the host keeps) still gives its bytes
+/// back to a live counter.
+#[derive(Default)]
+pub struct Account {
+    /// Bytes the values may hold at once (0: no limit).
+    pub limit: AtomicU64,
+    /// Bytes they hold now.
+    pub used: AtomicUsize,
+}
+
+impl Account {
+    /// Takes `bytes`; when that would pass the limit, takes nothing and
+    /// gives the limit that refused.
+    pub fn take(&self, bytes: usize) -> Result<(), u64> {
+        let limit = self.limit.load(SeqCst);
+        let before = self.used.fetch_add(bytes, SeqCst);
         if limit != 0 && before.saturating_add(bytes) as u64 > limit {
-            self.memory_used.fetch_sub(bytes, SeqCst);
+            self.used.fetch_sub(bytes, SeqCst);
             return Err(limit);
         }
         Ok(())
+    }
+
+    pub fn give(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, SeqCst);
+    }
+
+    /// A reference to the account for a value to keep in its header.
+    pub fn share(this: &std::sync::Arc<Account>) -> *const Account {
+        std::sync::Arc::into_raw(std::sync::Arc::clone(this))
+    }
+
+    /// Gives `bytes` back and drops the value's reference (NULL: a value
+    /// counted nowhere).
+    ///
+    /// # Safety
+    /// `account` is NULL or came from [`Account::share`], once.
+    pub unsafe fn release(account: *const Account, bytes: usize) {
+        if account.is_null() {
+            return;
+        }
+        // SAFETY: forwarded from the caller: one reference, given up here.
+        let a = unsafe { std::sync::Arc::from_raw(account) };
+        a.give(bytes);
     }
 }
 

@@ -33,9 +33,8 @@ pub struct Manager {
     pub(super) store: Mutex<Store>,
     pub(super) catalog: RwLock<Catalog>,
     pub(super) guard: CallGuard,
-    /// Boxed: a text made by the manager's code keeps the address of
-    /// `limits.memory_used` to give its bytes back, and a `Manager` may be
-    /// moved (into a `Box`, a `Vec`) after its code made texts.
+    /// Boxed: running calls keep its address (their budgets point here),
+    /// and a `Manager` may be moved (into a `Box`, a `Vec`).
     pub(super) limits: Box<Limits>,
     turns: UnitTurns,
 }
@@ -226,7 +225,7 @@ impl Manager {
 
     /// The most memory the manager's values may hold at once (0: no limit).
     pub fn set_memory_limit(&self, bytes: u64) {
-        self.limits.memory.store(bytes, Ordering::SeqCst);
+        self.limits.account.limit.store(bytes, Ordering::SeqCst);
     }
 
     /// The most stack each later outermost call's JIT code may use (0: what

@@ -38,7 +38,7 @@ impl Checker<'_> {
             Builtin::Len => {
                 let (x, _) = single(b, xs, pos)?;
                 match x.ty {
-                    Some(t) if t != Type::Text => Err(bad(t, "a text")),
+                    Some(t) if t != Type::Text && t.elem().is_none() => Err(bad(t, "a text or an array")),
                     _ => Ok(call(Some(Type::I64), vec![x.e])),
                 }
             }

@@ -158,9 +158,15 @@ fn collect_calls(stmts: &[Stmt], out: &mut Vec<String>) {
                 args.iter().for_each(|a| expr(a, out));
             }
             ExprKind::Unary(_, x) => expr(x, out),
-            ExprKind::Binary(_, a, b) => {
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
                 expr(a, out);
                 expr(b, out);
+            }
+            ExprKind::List(items) => items.iter().for_each(|x| expr(x, out)),
+            ExprKind::Slice { base, start, end, .. } => [base, start, end].iter().for_each(|x| expr(x, out)),
+            ExprKind::Method { recv, args, .. } => {
+                expr(recv, out);
+                args.iter().for_each(|x| expr(x, out));
             }
             _ => {}
         }
@@ -185,6 +191,14 @@ fn collect_calls(stmts: &[Stmt], out: &mut Vec<String>) {
                 expr(start, out);
                 expr(end, out);
                 collect_calls(body, out);
+            }
+            StmtKind::ForEach { iter, body, .. } => {
+                expr(iter, out);
+                collect_calls(body, out);
+            }
+            StmtKind::IndexAssign { index, value, .. } => {
+                expr(index, out);
+                expr(value, out);
             }
             StmtKind::Return(Some(e)) | StmtKind::Expr(e) => expr(e, out),
             StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue => {}

@@ -37,6 +37,10 @@ impl Checker<'_> {
                 self.binary(*op, xa, xb, e.pos)?
             }
             ExprKind::Call { name, args } => self.call(name, args, e.pos)?,
+            ExprKind::List(items) => self.list(items, e.pos)?,
+            ExprKind::Index(base, index) => self.index(base, index, e.pos)?,
+            ExprKind::Slice { base, start, end, inclusive } => self.slice(base, start, end, *inclusive, e.pos)?,
+            ExprKind::Method { recv, name, args } => self.method(recv, name, args, e.pos)?,
         })
     }
 
@@ -98,8 +102,8 @@ impl Checker<'_> {
             return Ok(Self::ex(Some(Type::Bool), line, TExprKind::Cmp(cmp, Box::new(a.e), Box::new(b.e))));
         };
         let common = join(ta, tb).ok_or_else(|| Self::mismatch(op, pos, ta, tb, "operands of the same type"))?;
-        if !matches!(op, BinOp::Eq | BinOp::Ne) && common == Type::Bool {
-            return Err(Diagnostic::new(pos, format!("'{}' orders numbers or texts, not bool", op.symbol())));
+        if !matches!(op, BinOp::Eq | BinOp::Ne) && matches!(common, Type::Bool | Type::Array(_)) {
+            return Err(Diagnostic::new(pos, format!("'{}' orders numbers or texts, not {common}", op.symbol())));
         }
         let ea = self.coerce(a, Some(common), pos, String::new)?;
         let eb = self.coerce(b, Some(common), pos, String::new)?;
@@ -107,6 +111,10 @@ impl Checker<'_> {
     }
 
     fn arith(&mut self, op: BinOp, a: Ex, b: Ex, pos: Pos) -> DiagResult<Ex> {
+        if let Some(t) = self.repeat(op, &a, &b) {
+            let n = self.coerce(b, Some(Type::I64), pos, String::new)?;
+            return Ok(Self::ex(Some(t), pos.line, TExprKind::Repeat(Box::new(a.e), Box::new(n))));
+        }
         let arith = match op {
             BinOp::Add => mir::BinOp::Add,
             BinOp::Sub => mir::BinOp::Sub,
@@ -119,6 +127,7 @@ impl Checker<'_> {
             (Some(ta), Some(tb)) => Some(match join(ta, tb) {
                 Some(t) if is_numeric(t) => t,
                 Some(Type::Text) if op == BinOp::Add => Type::Text,
+                Some(t @ Type::Array(_)) if op == BinOp::Add => t,
                 _ if op == BinOp::Add && (ta == Type::Text || tb == Type::Text) => {
                     let need = "two numbers or two texts (convert with str(...) to concatenate)";
                     return Err(Self::mismatch(op, pos, ta, tb, need));

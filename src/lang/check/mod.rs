@@ -16,6 +16,7 @@
 mod body;
 mod builtins;
 mod checker;
+mod data;
 mod decls;
 mod env;
 mod expr;

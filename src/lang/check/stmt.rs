@@ -43,6 +43,10 @@ impl Checker<'_> {
             StmtKind::For { var, start, end, inclusive, body } => {
                 self.for_stmt(var, start, end, *inclusive, body, s.pos)?
             }
+            StmtKind::ForEach { var, iter, body } => self.for_each(var, iter, body, s.pos)?,
+            StmtKind::IndexAssign { name, index, op, value } => {
+                self.index_assign(name, index, *op, value, s.pos, out)?
+            }
             StmtKind::Break | StmtKind::Continue => {
                 let word = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
                 if self.loop_depth == 0 {
@@ -72,7 +76,7 @@ impl Checker<'_> {
         value: &Expr,
         pos: Pos,
     ) -> DiagResult<TStmtKind> {
-        let x = self.expr(value)?;
+        let x = self.expr_as(value, ty)?;
         self.value(&x, value.pos)?;
         let want = ty.map(Some).unwrap_or(x.ty);
         let e = self.coerce(x, want, value.pos, || format!("the value of `{name}`"))?;
@@ -107,7 +111,7 @@ impl Checker<'_> {
 
     /// A loop's body; `new_scope` is false when the caller opened the scope
     /// (a `for` loop, whose variable lives in it).
-    fn loop_body(&mut self, body: &[Stmt], new_scope: bool) -> DiagResult<Vec<TStmt>> {
+    pub(super) fn loop_body(&mut self, body: &[Stmt], new_scope: bool) -> DiagResult<Vec<TStmt>> {
         self.loop_depth += 1;
         let mut b = Vec::new();
         let r = self.block(body, &mut b, new_scope);
@@ -152,7 +156,7 @@ impl Checker<'_> {
             }
             return Ok(TStmtKind::Return(None));
         };
-        let x = self.expr(v)?;
+        let x = self.expr_as(v, self.fn_ret)?;
         self.value(&x, v.pos)?;
         self.returns.push(x.ty);
         let want = self.fn_ret;

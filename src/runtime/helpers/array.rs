@@ -17,13 +17,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 use super::text::{self, RtText};
 use crate::abi::{ARRAY_DATA, ErrKind, ExecCtx};
 use crate::mir::{ObjTy, Ty};
-use crate::runtime::limits::Budget;
+use crate::runtime::limits::{Account, Budget};
 
 #[repr(C)]
 pub struct RtArray {
     refs: AtomicUsize,
-    /// The memory counter the array's bytes are counted in (NULL: none).
-    account: *const AtomicUsize,
+    /// The account the array's bytes are counted in (NULL: none); the
+    /// array holds a reference to it.
+    account: *const Account,
     /// The array's type (an [`ObjTy`] address), for freeing its elements.
     ty: usize,
     len: usize,
@@ -69,35 +70,23 @@ unsafe fn fail(ctx: *mut ExecCtx, kind: ErrKind) {
     }
 }
 
-/// Counts `bytes` more against the call's memory limit; `OutOfMemory` in
-/// `ctx` when refused.
+/// Counts `bytes` against `account`; `OutOfMemory` in `ctx` (with the
+/// limit, for the message) when refused.
 ///
 /// # Safety
-/// As for [`budget`].
-unsafe fn take(ctx: *mut ExecCtx, bytes: usize) -> Result<*const AtomicUsize, ()> {
+/// As for [`budget`]; `account` is NULL or live.
+unsafe fn charge(ctx: *mut ExecCtx, account: *const Account, bytes: usize) -> Result<(), ()> {
     // SAFETY: forwarded from the caller.
-    let Some(b) = (unsafe { budget(ctx) }) else { return Ok(std::ptr::null()) };
-    match b.limits.take_memory(bytes) {
-        Ok(()) => Ok(&b.limits.memory_used as *const AtomicUsize),
-        Err(limit) => {
-            b.refused_by = limit;
-            // SAFETY: as above.
-            unsafe { fail(ctx, ErrKind::OutOfMemory) };
-            Err(())
+    let Some(a) = (unsafe { account.as_ref() }) else { return Ok(()) };
+    a.take(bytes).map_err(|limit| {
+        // SAFETY: as above.
+        unsafe {
+            if let Some(b) = budget(ctx) {
+                b.refused_by = limit;
+            }
+            fail(ctx, ErrKind::OutOfMemory);
         }
-    }
-}
-
-/// Gives `bytes` back to the counter `account`.
-///
-/// # Safety
-/// `account` is NULL or a live counter (a manager's, which outlives its
-/// values).
-unsafe fn give_back(account: *const AtomicUsize, bytes: usize) {
-    // SAFETY: forwarded from the caller.
-    if let Some(a) = unsafe { account.as_ref() } {
-        a.fetch_sub(bytes, Ordering::SeqCst);
-    }
+    })
 }
 
 /// A new array of type `ty` with room for `cap` elements and length 0,
@@ -112,13 +101,19 @@ unsafe fn make(ctx: *mut ExecCtx, ty: ObjTy, cap: usize) -> *mut RtArray {
         return std::ptr::null_mut();
     };
     // SAFETY: forwarded from the caller.
-    let Ok(account) = (unsafe { take(ctx, layout.size()) }) else { return std::ptr::null_mut() };
+    let account = unsafe { budget(ctx) }.map_or(std::ptr::null(), |b| Account::share(&b.limits.account));
+    // SAFETY: forwarded from the caller; `account` is NULL or live.
+    if unsafe { charge(ctx, account, layout.size()) }.is_err() {
+        // SAFETY: the reference `share` made, unused.
+        unsafe { Account::release(account, 0) };
+        return std::ptr::null_mut();
+    }
     // SAFETY: a layout of non-zero size.
     let p = unsafe { alloc(layout) } as *mut RtArray;
     if p.is_null() {
         // SAFETY: the bytes were counted above; forwarded from the caller.
         unsafe {
-            give_back(account, layout.size());
+            Account::release(account, layout.size());
             fail(ctx, ErrKind::OutOfMemory);
         }
         return p;
@@ -254,7 +249,7 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
             }
         }
         if let Some(layout) = layout(elem_size(elem), a.cap) {
-            give_back(a.account, layout.size());
+            Account::release(a.account, layout.size());
             dealloc(p as *mut u8, layout);
         }
     }
@@ -317,10 +312,17 @@ unsafe fn array_reserve(ctx: *mut ExecCtx, ty: usize, p: *mut RtArray, extra: u6
             fail(ctx, ErrKind::OutOfMemory);
             return std::ptr::null_mut();
         };
-        let Ok(account) = take(ctx, new.size() - old.size()) else { return std::ptr::null_mut() };
+        // The array's own account pays for its growth.
+        let grown = new.size() - old.size();
+        if charge(ctx, a.account, grown).is_err() {
+            return std::ptr::null_mut();
+        }
+        let account = a.account;
         let q = realloc(p as *mut u8, old, new.size()) as *mut RtArray;
         if q.is_null() {
-            give_back(account, new.size() - old.size());
+            if let Some(acc) = account.as_ref() {
+                acc.give(grown);
+            }
             fail(ctx, ErrKind::OutOfMemory);
             return q;
         }

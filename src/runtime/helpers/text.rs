@@ -13,16 +13,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::abi::{ErrKind, ExecCtx};
-use crate::runtime::limits::{Budget, Limits};
+use crate::runtime::limits::{Account, Budget, Limits};
 use crate::util::sync;
 
 #[repr(C)]
 pub struct RtText {
     refs: AtomicUsize,
     len: usize,
-    /// The memory counter of the manager whose code made the text, which
-    /// gets the text's bytes back when it is freed (NULL: not counted).
-    account: *const AtomicUsize,
+    /// The account of the manager whose code made the text, which gets
+    /// the text's bytes back when it is freed (NULL: not counted).
+    account: *const Account,
 }
 
 const HEADER: usize = std::mem::size_of::<RtText>();
@@ -49,11 +49,11 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Result<*mut RtText, Option<
     let p = unsafe { alloc(layout) } as *mut RtText;
     if p.is_null() {
         if let Some(l) = limits {
-            l.memory_used.fetch_sub(layout.size(), Ordering::SeqCst);
+            l.account.give(layout.size());
         }
         return Err(None);
     }
-    let account = limits.map_or(std::ptr::null(), |l| &l.memory_used as *const AtomicUsize);
+    let account = limits.map_or(std::ptr::null(), |l| Account::share(&l.account));
     // SAFETY: `p` is a fresh allocation of HEADER + len bytes.
     unsafe {
         p.write(RtText { refs: AtomicUsize::new(1), len, account });
@@ -149,9 +149,7 @@ pub unsafe extern "C" fn release(p: *const RtText) {
         }
         fence(Ordering::Acquire);
         if let Some(layout) = layout((*p).len) {
-            if let Some(account) = (*p).account.as_ref() {
-                account.fetch_sub(layout.size(), Ordering::SeqCst);
-            }
+            Account::release((*p).account, layout.size());
             dealloc(p as *mut u8, layout);
         }
     }
@@ -435,7 +433,7 @@ mod tests {
     #[test]
     fn a_memory_limit_refuses_what_would_pass_it_and_gets_freed_bytes_back() {
         let limits = Limits::default();
-        limits.memory.store(1000, Ordering::SeqCst);
+        limits.account.limit.store(1000, Ordering::SeqCst);
         let guard = CallGuard::default();
         let mut budget = Budget::start(&limits, None, LongCall::new(&guard, 0));
         let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
@@ -445,7 +443,7 @@ mod tests {
         let mut join = || owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) });
         let mut held: Vec<OwnedText> = (0..1000 / size).map(|_| join()).collect();
         assert!(held.iter().all(|t| t.as_str().len() == 200));
-        assert_eq!(limits.memory_used.load(Ordering::SeqCst), held.len() * size);
+        assert_eq!(limits.account.used.load(Ordering::SeqCst), held.len() * size);
         let refused = join();
         assert!(refused.as_ptr().is_null());
         assert_eq!(ctx.err_kind, ErrKind::OutOfMemory as u32);
@@ -454,7 +452,7 @@ mod tests {
         held.push(owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) }));
         assert_eq!(ctx.err_kind, 0, "freed bytes are given back");
         drop(held);
-        assert_eq!(limits.memory_used.load(Ordering::SeqCst), 0);
+        assert_eq!(limits.account.used.load(Ordering::SeqCst), 0);
     }
 
     #[test]

@@ -12,9 +12,24 @@ use super::types::Type;
 use crate::diag::{DiagResult, Diagnostic};
 use crate::util::stack;
 
+mod data;
+
 /// Deepest nesting of expressions and blocks the parser accepts. Keeps the
 /// later recursive passes (checker, lowering) well inside a small stack.
 pub(crate) const MAX_DEPTH: u32 = 256;
+
+/// `=` (`Some(None)`) or a compound assignment (`Some(Some(op))`).
+fn assign_op(t: &Tok) -> Option<Option<BinOp>> {
+    match t {
+        Tok::Assign => Some(None),
+        Tok::PlusAssign => Some(Some(BinOp::Add)),
+        Tok::MinusAssign => Some(Some(BinOp::Sub)),
+        Tok::StarAssign => Some(Some(BinOp::Mul)),
+        Tok::SlashAssign => Some(Some(BinOp::Div)),
+        Tok::PercentAssign => Some(Some(BinOp::Rem)),
+        _ => None,
+    }
+}
 
 pub fn parse(source: &str) -> DiagResult<Unit> {
     let tokens = lex(source)?;
@@ -134,19 +149,32 @@ impl Parser {
         Ok(params)
     }
 
+    /// A type: a word, or `[T]` (nesting read in a loop: no recursion).
     fn type_name(&mut self) -> DiagResult<Type> {
-        match self.tok().clone() {
+        let mut depth = 0;
+        while self.eat(&Tok::LBracket) {
+            depth += 1;
+        }
+        let mut t = match self.tok().clone() {
             Tok::Ident(word) => match Type::from_word(&word) {
                 Some(t) => {
                     self.advance();
-                    Ok(t)
+                    t
                 }
                 None => {
-                    Err(Diagnostic::new(self.pos(), format!("unknown type `{word}` (expected i64, f64, bool or text)")))
+                    return Err(Diagnostic::new(
+                        self.pos(),
+                        format!("unknown type `{word}` (expected i64, f64, bool, text or [T])"),
+                    ));
                 }
             },
-            _ => Err(self.unexpected("expected a type (i64, f64, bool or text)")),
+            _ => return Err(self.unexpected("expected a type (i64, f64, bool, text or [T])")),
+        };
+        for _ in 0..depth {
+            self.expect(Tok::RBracket, "expected ']' to close the array type")?;
+            t = Type::array_of(t).ok_or_else(|| Diagnostic::new(self.pos(), "an array of nothing"))?;
         }
+        Ok(t)
     }
 
     fn ret_type(&mut self) -> DiagResult<Option<Type>> {
@@ -298,7 +326,12 @@ impl Parser {
         let inclusive = match self.tok() {
             Tok::DotDot => false,
             Tok::DotDotEq => true,
-            _ => return Err(self.unexpected("expected '..' or '..=' in the range")),
+            Tok::Colon => {
+                self.advance();
+                let body = self.block()?;
+                return Ok(Stmt { kind: StmtKind::ForEach { var, iter: start, body }, pos });
+            }
+            _ => return Err(self.unexpected("expected '..' or '..=' in the range, or ':' after the array")),
         };
         self.advance();
         let end = self.expr()?;
@@ -335,15 +368,7 @@ impl Parser {
                 StmtKind::Continue
             }
             Tok::Ident(name) => {
-                let op = match self.tok_at(1) {
-                    Tok::Assign => Some(None),
-                    Tok::PlusAssign => Some(Some(BinOp::Add)),
-                    Tok::MinusAssign => Some(Some(BinOp::Sub)),
-                    Tok::StarAssign => Some(Some(BinOp::Mul)),
-                    Tok::SlashAssign => Some(Some(BinOp::Div)),
-                    Tok::PercentAssign => Some(Some(BinOp::Rem)),
-                    _ => None,
-                };
+                let op = assign_op(self.tok_at(1));
                 match op {
                     Some(op) => {
                         self.advance();
@@ -356,12 +381,7 @@ impl Parser {
             }
             _ => StmtKind::Expr(self.expr()?),
         };
-        if matches!(
-            self.tok(),
-            Tok::Assign | Tok::PlusAssign | Tok::MinusAssign | Tok::StarAssign | Tok::SlashAssign | Tok::PercentAssign
-        ) {
-            return Err(Diagnostic::new(self.pos(), "only a plain name can be assigned to"));
-        }
+        let kind = self.element_assignment(kind)?;
         Ok(Stmt { kind, pos })
     }
 
@@ -472,6 +492,7 @@ impl Parser {
     /// signs and is itself a power: `2^3^2 == 2^(3^2)`, `2.0^-1 == 0.5`.
     fn power(&mut self) -> DiagResult<Expr> {
         let base = self.primary()?;
+        let base = self.postfix(base)?;
         if *self.tok() != Tok::Caret {
             return Ok(base);
         }
@@ -527,18 +548,7 @@ impl Parser {
                 self.advance();
                 if *self.tok() == Tok::LParen {
                     self.advance();
-                    let mut args = Vec::new();
-                    if !self.eat(&Tok::RParen) {
-                        loop {
-                            args.push(self.expr()?);
-                            if self.eat(&Tok::Comma) {
-                                continue;
-                            }
-                            self.expect(Tok::RParen, "expected ',' or ')' in the argument list")?;
-                            break;
-                        }
-                    }
-                    ExprKind::Call { name, args }
+                    ExprKind::Call { name, args: self.call_args()? }
                 } else {
                     ExprKind::Name(name)
                 }
@@ -549,6 +559,7 @@ impl Parser {
                 self.expect(Tok::RParen, "expected ')' to close '('")?;
                 return Ok(inner);
             }
+            Tok::LBracket => self.list_literal()?,
             _ => return Err(self.unexpected("expected an expression")),
         };
         Ok(Expr { kind, pos })
@@ -580,6 +591,14 @@ mod tests {
             ExprKind::Call { name, args } => {
                 format!("{name}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
             }
+            ExprKind::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+            ExprKind::Index(a, i) => format!("{}[{}]", show(a), show(i)),
+            ExprKind::Slice { base, start, end, inclusive } => {
+                format!("{}[{}{}{}]", show(base), show(start), if *inclusive { "..=" } else { ".." }, show(end))
+            }
+            ExprKind::Method { recv, name, args } => {
+                format!("{}.{name}({})", show(recv), args.iter().map(show).collect::<Vec<_>>().join(", "))
+            }
         }
     }
 
@@ -592,6 +611,8 @@ mod tests {
         assert_eq!(show(&expr_of("not a == b or c and d")), "((not (a == b)) or (c and d))");
         assert_eq!(show(&expr_of("-9223372036854775808")), "-9223372036854775808");
         assert_eq!(show(&expr_of("f(1, g(2))")), "f(1, g(2))");
+        assert_eq!(show(&expr_of("-xs[i]^2")), "(-(xs[i] ^ 2))");
+        assert_eq!(show(&expr_of("[1, [2]][0][1..=2] + ys.pop()")), "([1, [2]][0][1..=2] + ys.pop())");
     }
 
     #[test]

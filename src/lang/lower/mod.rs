@@ -5,7 +5,9 @@
 //! on a user's input: an `Err` here is a bug in rtjit, reported as such.
 
 use super::typed::*;
-use crate::mir::{self, BlockId, Const, INIT_NAME, InstKind, Local, Operand, Terminator, Ty};
+use crate::mir::{self, BlockId, Const, DataOp, INIT_NAME, InstKind, Local, Operand, Terminator, Ty};
+
+mod data;
 
 /// A case the checker should have excluded.
 type Bug = String;
@@ -43,6 +45,16 @@ struct Range {
     var: Local,
     end: Local,
     inclusive: bool,
+}
+
+/// The locals of a `for x in xs` loop: the variable, the array as it was
+/// when the loop began, the index and the length.
+#[derive(Clone, Copy)]
+struct ForEachLocals {
+    var: Local,
+    array: Local,
+    index: Local,
+    len: Local,
 }
 
 struct PendingBlock {
@@ -83,6 +95,8 @@ fn lower_fn(f: &TFunction, name: &str) -> Lowered<mir::Function> {
                 lw.emit(InstKind::TextConst { dst: t, value: String::new() }, f.line);
                 Some(Operand::Local(t))
             }
+            // A fresh local holds the empty array.
+            Some(t @ Ty::Obj(_)) => Some(Operand::Local(lw.temp(t))),
             Some(t) => Some(Operand::Const(Const::zero(t))),
             None => None,
         };
@@ -184,6 +198,12 @@ impl Lower {
                 let range = Range { var: Local(*var), end: Local(*end_local), inclusive: *inclusive };
                 self.for_stmt(range, start, end, body, line)?
             }
+            TStmtKind::ForEach { var, array, index, len, iter, body } => {
+                let l =
+                    ForEachLocals { var: Local(*var), array: Local(*array), index: Local(*index), len: Local(*len) };
+                self.for_each(l, iter, body, line)?
+            }
+            TStmtKind::SetElement(place, index, value) => self.set_element(place, index, value, line)?,
             TStmtKind::Break | TStmtKind::Continue => {
                 let (cont, exit) =
                     *self.loops.last().ok_or_else(|| format!("a jump outside of a loop at line {line}"))?;
@@ -353,6 +373,12 @@ impl Lower {
                 self.emit_temp(ty, line, |dst| InstKind::Call { dst: Some(dst), callee: name.clone(), args })
             }
             TExprKind::Builtin(b, args) => self.builtin(*b, args, e.ty, line)?,
+            TExprKind::List(items) => self.list(value_ty(e.ty, line)?, items, line)?,
+            TExprKind::Index(a, i) => self.data_value(value_ty(e.ty, line)?, DataOp::Get, &[a, i], line)?,
+            TExprKind::Slice(a, i, j) => self.data_value(value_ty(e.ty, line)?, DataOp::Slice, &[a, i, j], line)?,
+            TExprKind::Repeat(a, n) => self.data_value(value_ty(e.ty, line)?, DataOp::Repeat, &[a, n], line)?,
+            TExprKind::Push(place, x) => self.push(place, x, line)?,
+            TExprKind::Pop(place) => self.pop(place, e.ty, line)?,
         })
     }
 

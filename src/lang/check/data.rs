@@ -1,0 +1,209 @@
+//! Arrays in the checker: literals, indexing, slices, `push`/`pop`,
+//! element assignment and `for x in xs`.
+
+use std::collections::HashMap;
+
+use super::checker::{Checker, Ex, Known, join};
+use super::decls::check_decl_name;
+use crate::diag::{DiagResult, Diagnostic, Pos};
+use crate::lang::ast::{BinOp, Expr, ExprKind, Stmt};
+use crate::lang::typed::*;
+
+fn not_array(pos: Pos, what: &str, t: Type) -> Diagnostic {
+    Diagnostic::new(pos, format!("{what} needs an array, found {t}"))
+}
+
+impl Checker<'_> {
+    /// `e`, where a value of type `want` is expected: an empty `[]` takes
+    /// that type (it has no other way to get one).
+    pub(super) fn expr_as(&mut self, e: &Expr, want: Known) -> DiagResult<Ex> {
+        match (&e.kind, want) {
+            (ExprKind::List(items), Some(t @ Type::Array(_))) if items.is_empty() => {
+                Ok(Self::ex(Some(t), e.pos.line, TExprKind::List(Vec::new())))
+            }
+            _ => self.expr(e),
+        }
+    }
+
+    /// `[a, b, c]`: the elements' common type (`i64` widens to `f64`).
+    pub(super) fn list(&mut self, items: &[Expr], pos: Pos) -> DiagResult<Ex> {
+        if items.is_empty() {
+            return Err(Diagnostic::new(pos, "an empty array `[]` needs a declared type, as in `var ys: [f64] = []`"));
+        }
+        let mut xs = Vec::with_capacity(items.len());
+        let mut common: Known = None;
+        for item in items {
+            let x = self.expr(item)?;
+            self.value(&x, item.pos)?;
+            if let Some(t) = x.ty {
+                common = match common {
+                    None => Some(t),
+                    Some(c) => Some(join(c, t).ok_or_else(|| {
+                        Diagnostic::new(item.pos, format!("an array's elements must have one type, found {c} and {t}"))
+                    })?),
+                };
+            }
+            xs.push((x, item.pos));
+        }
+        let mut es = Vec::with_capacity(xs.len());
+        for (x, p) in xs {
+            es.push(self.coerce(x, common, p, || "an array element".to_string())?);
+        }
+        let ty = match common {
+            Some(t) => Some(Type::array_of(t).ok_or_else(|| Diagnostic::new(pos, "an array of nothing"))?),
+            None => None,
+        };
+        Ok(Self::ex(ty, pos.line, TExprKind::List(es)))
+    }
+
+    /// An `i64` index (or slice bound).
+    fn index_value(&mut self, e: &Expr) -> DiagResult<TExpr> {
+        let x = self.expr(e)?;
+        self.coerce(x, Some(Type::I64), e.pos, || "an index".to_string())
+    }
+
+    /// `base[index]`.
+    pub(super) fn index(&mut self, base: &Expr, index: &Expr, pos: Pos) -> DiagResult<Ex> {
+        let b = self.expr(base)?;
+        let elem = match b.ty {
+            Some(t) => Some(t.elem().ok_or_else(|| not_array(pos, "indexing", t))?),
+            None => None,
+        };
+        let i = self.index_value(index)?;
+        Ok(Self::ex(elem, pos.line, TExprKind::Index(Box::new(b.e), Box::new(i))))
+    }
+
+    /// `base[start..end]` / `base[start..=end]`.
+    pub(super) fn slice(&mut self, base: &Expr, start: &Expr, end: &Expr, inclusive: bool, pos: Pos) -> DiagResult<Ex> {
+        let b = self.expr(base)?;
+        if let Some(t) = b.ty.filter(|t| t.elem().is_none()) {
+            return Err(not_array(pos, "a slice", t));
+        }
+        let s = self.index_value(start)?;
+        let mut e = self.index_value(end)?;
+        if inclusive {
+            let one = TExpr { ty: Type::I64, line: pos.line, kind: TExprKind::Int(1) };
+            e = TExpr {
+                ty: Type::I64,
+                line: pos.line,
+                kind: TExprKind::Arith(crate::mir::BinOp::Add, Box::new(e), Box::new(one)),
+            };
+        }
+        Ok(Self::ex(b.ty, pos.line, TExprKind::Slice(Box::new(b.e), Box::new(s), Box::new(e))))
+    }
+
+    /// `xs * n`, when `a` is an array (`None` otherwise).
+    pub(super) fn repeat(&mut self, op: BinOp, a: &Ex, b: &Ex) -> Option<Type> {
+        match (op, a.ty, b.ty) {
+            (BinOp::Mul, Some(t @ Type::Array(_)), Some(Type::I64) | None) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The variable `name` as a place to change in place: a `var` local or
+    /// global holding an array.
+    fn place(&mut self, name: &str, pos: Pos, what: &str) -> DiagResult<(Place, Known)> {
+        let (place, ty, mutable) = if let Some(id) = self.lookup_local(name) {
+            (Place::Local(id), self.local_ty(id), self.local_mutable[id as usize])
+        } else if let Some((ty, mutable)) = self.lookup_global(name) {
+            (Place::Global(name.to_string()), ty, mutable)
+        } else {
+            return Err(self.unknown_name(name, pos, "name"));
+        };
+        if !mutable {
+            return Err(Diagnostic::new(
+                pos,
+                format!("cannot {what} `{name}`: it is immutable (declare it with `var`)"),
+            ));
+        }
+        if let Some(t) = ty.filter(|t| t.elem().is_none()) {
+            return Err(not_array(pos, what, t));
+        }
+        Ok((place, ty))
+    }
+
+    /// `recv.push(x)` and `recv.pop()`, on a `var` holding an array.
+    pub(super) fn method(&mut self, recv: &Expr, name: &str, args: &[Expr], pos: Pos) -> DiagResult<Ex> {
+        let ExprKind::Name(var) = &recv.kind else {
+            return Err(Diagnostic::new(pos, format!("`.{name}()` needs a variable, as in `xs.{name}(...)`")));
+        };
+        let line = pos.line;
+        match (name, args) {
+            ("push", [x]) => {
+                let (place, ty) = self.place(var, recv.pos, "push to")?;
+                let v = self.expr_as(x, ty.and_then(Type::elem))?;
+                self.value(&v, x.pos)?;
+                let e = self.coerce(v, ty.and_then(Type::elem), x.pos, || "the pushed value".to_string())?;
+                Ok(Self::ex(Some(Type::Void), line, TExprKind::Push(place, Box::new(e))))
+            }
+            ("pop", []) => {
+                let (place, ty) = self.place(var, recv.pos, "pop from")?;
+                Ok(Self::ex(ty.and_then(Type::elem), line, TExprKind::Pop(place)))
+            }
+            ("push" | "pop", _) => {
+                let n = if name == "push" { 1 } else { 0 };
+                Err(Diagnostic::new(pos, format!("`{name}` takes {n} argument(s) but {} were given", args.len())))
+            }
+            _ => Err(Diagnostic::new(pos, format!("unknown method `{name}` (arrays have `push` and `pop`)"))),
+        }
+    }
+
+    /// `name[index] = value` or `name[index] op= value`; the index of a
+    /// compound assignment is evaluated once, into a hidden local.
+    pub(super) fn index_assign(
+        &mut self,
+        name: &str,
+        index: &Expr,
+        op: Option<BinOp>,
+        value: &Expr,
+        pos: Pos,
+        out: &mut Vec<TStmt>,
+    ) -> DiagResult<TStmtKind> {
+        let (place, ty) = self.place(name, pos, "assign to an element of")?;
+        let elem = ty.and_then(Type::elem);
+        let mut i = self.index_value(index)?;
+        let x = self.expr_as(value, elem)?;
+        self.value(&x, value.pos)?;
+        let line = pos.line;
+        let rhs = match op {
+            None => x,
+            Some(op) => {
+                let hidden = self.hidden_local(Type::I64);
+                out.push(TStmt { line, kind: TStmtKind::SetLocal(hidden, i) });
+                i = TExpr { ty: Type::I64, line, kind: TExprKind::Local(hidden) };
+                let read = match &place {
+                    Place::Local(id) => TExprKind::Local(*id),
+                    Place::Global(g) => TExprKind::Global(g.clone()),
+                };
+                let array = TExpr { ty: ty.unwrap_or(Type::I64), line, kind: read };
+                let current = Self::ex(elem, line, TExprKind::Index(Box::new(array), Box::new(i.clone())));
+                self.binary(op, current, x, pos)?
+            }
+        };
+        let e = self.coerce(rhs, elem, value.pos, || format!("the element assigned in `{name}`"))?;
+        Ok(TStmtKind::SetElement(place, i, e))
+    }
+
+    /// `for var in iter:` over an array, as it was when the loop began.
+    pub(super) fn for_each(&mut self, var: &str, iter: &Expr, body: &[Stmt], pos: Pos) -> DiagResult<TStmtKind> {
+        let x = self.expr(iter)?;
+        let array_ty = match x.ty {
+            Some(t) if t.elem().is_some() => t,
+            Some(t) => {
+                return Err(Diagnostic::new(iter.pos, format!("`for` needs a range `a..b` or an array, found {t}")));
+            }
+            None => Type::I64,
+        };
+        check_decl_name(var, pos, "a loop variable")?;
+        self.scopes.push(HashMap::new());
+        self.block_depth += 1;
+        let array = self.hidden_local(array_ty);
+        let index = self.hidden_local(Type::I64);
+        let len = self.hidden_local(Type::I64);
+        let var_id = self.new_local(var, x.ty.and_then(Type::elem), false);
+        let b = self.loop_body(body, false);
+        self.block_depth -= 1;
+        self.scopes.pop();
+        Ok(TStmtKind::ForEach { var: var_id, array, index, len, iter: x.e, body: b? })
+    }
+}
