@@ -81,10 +81,11 @@ pub const CTX_EPOCH_DEADLINE: i32 = offset_of!(ExecCtx, epoch_deadline) as i32;
 pub const CTX_TRIPWIRE: i32 = offset_of!(ExecCtx, tripwire) as i32;
 
 /// An array's layout as JIT code reads it (`runtime::helpers::array`):
-/// the reference count, the length (an 8-byte unsigned count) and the
-/// first element, from the array's address. NULL is the empty array.
+/// the reference count, the length and the room (8-byte unsigned counts)
+/// and the first element, from the array's address. NULL is the empty array.
 pub const ARRAY_REFS: i32 = 0;
 pub const ARRAY_LEN: i32 = 24;
+pub const ARRAY_CAP: i32 = 32;
 pub const ARRAY_DATA: i32 = 40;
 
 /// `err_func` for a unit's top-level code.

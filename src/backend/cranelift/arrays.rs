@@ -50,10 +50,7 @@ impl Translator<'_, '_> {
                 None
             }
             DataOp::Push => {
-                let bits = self.element_bits(vals[1], elem);
-                let p =
-                    self.helper_checked(h.array_push, &[I64, I64, I64, I64], &[self.ctx, ty_addr, vals[0], bits], line);
-                self.set_array(args, p)?;
+                self.push(args, elem, ty_addr, vals[1], line)?;
                 None
             }
             DataOp::Pop => {
@@ -183,6 +180,48 @@ impl Translator<'_, '_> {
         let old = self.b.ins().load(I64, flags, at, 0);
         self.b.ins().store(flags, v, at, 0);
         self.call_helper_void(h.release, &[I64], &[old]);
+        Ok(())
+    }
+
+    /// `apush`: a scalar element is stored inline when the storage is the
+    /// array's own and has room (one block of compares), else the helper
+    /// grows or copies the array.
+    fn push(&mut self, args: &[Operand], elem: Ty, ty_addr: Value, x: Value, line: u32) -> Result<(), CodegenError> {
+        let p = self.operand(&args[0]);
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.set_cold_block(slow);
+        if !elem.is_managed() {
+            let flags = MemFlagsData::trusted();
+            let (has_storage, own, has_room) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(p, has_storage, &[], slow, &[]);
+            self.b.switch_to_block(has_storage);
+            let refs = self.b.ins().load(I64, flags, p, abi::ARRAY_REFS);
+            let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
+            self.b.ins().brif(one, own, &[], slow, &[]);
+            self.b.switch_to_block(own);
+            let len = self.b.ins().load(I64, flags, p, abi::ARRAY_LEN);
+            let cap = self.b.ins().load(I64, flags, p, abi::ARRAY_CAP);
+            let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
+            self.b.ins().brif(room, has_room, &[], slow, &[]);
+            self.b.switch_to_block(has_room);
+            let size = i64::from(elem.bits() / 8);
+            let offset = if size == 1 { len } else { self.b.ins().imul_imm_s(len, size) };
+            let at = self.b.ins().iadd(p, offset);
+            self.b.ins().store(flags, x, at, abi::ARRAY_DATA);
+            let longer = self.b.ins().iadd_imm_s(len, 1);
+            self.b.ins().store(flags, longer, p, abi::ARRAY_LEN);
+            self.b.ins().jump(done, &[]);
+        } else {
+            self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        let bits = self.element_bits(x, elem);
+        let push = self.helpers.array.array_push;
+        let q = self.helper_checked(push, &[I64, I64, I64, I64], &[self.ctx, ty_addr, p, bits], line);
+        self.set_array(args, q)?;
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! global's array reads the global, changes the array (whose storage the
 //! global shares, so the first write copies it) and stores it back.
 
-use super::{ForEachLocals, Lower, Lowered};
+use super::{ForEachLocals, Lower, Lowered, Range};
 use crate::lang::typed::*;
 use crate::mir::{self, Const, DataOp, InstKind, Local, Operand, Ty};
 
@@ -99,23 +99,9 @@ impl Lower {
         let arr = Operand::Local(l.array);
         self.emit(InstKind::Unary { dst: l.len, op: mir::UnOp::Len, src: arr }, line);
         self.emit(InstKind::Copy { dst: l.index, src: Operand::Const(Const::Int(0, Ty::I64)) }, line);
-        let header = self.new_block();
-        let body_b = self.new_block();
-        let step = self.new_block();
-        let exit = self.new_block();
-        self.jump_if_open(header, line);
-        self.switch_to(header);
-        let c = self.compare(mir::CmpOp::Lt, l.index, l.len, line);
-        self.branch(c, body_b, exit, line);
-        self.switch_to(body_b);
-        self.data(Some(l.var), DataOp::Get, vec![arr, Operand::Local(l.index)], line);
-        self.loop_body(body, step, exit)?;
-        self.jump_if_open(step, line);
-        self.switch_to(step);
-        let one = Operand::Const(Const::Int(1, Ty::I64));
-        self.emit(InstKind::Binary { dst: l.index, op: mir::BinOp::Add, a: Operand::Local(l.index), b: one }, line);
-        self.jump_if_open(header, line);
-        self.switch_to(exit);
+        let range = Range { var: l.index, end: l.len, inclusive: false };
+        let element = |lw: &mut Self| lw.data(Some(l.var), DataOp::Get, vec![arr, Operand::Local(l.index)], line);
+        self.counting_loop(range, element, body, line)?;
         Ok(())
     }
 }

@@ -277,6 +277,12 @@ impl Lower {
         self.emit(InstKind::Copy { dst: range.var, src: s0 }, line);
         let e0 = self.expr(end)?;
         self.emit(InstKind::Copy { dst: range.end, src: e0 }, line);
+        self.counting_loop(range, |_| {}, body, line)
+    }
+
+    /// The loop of `for` over a range: `range.var` counts up to
+    /// `range.end`; `enter` runs at the start of every iteration.
+    fn counting_loop(&mut self, range: Range, enter: impl FnOnce(&mut Self), body: &[TStmt], line: u32) -> Lowered<()> {
         let header = self.new_block();
         let body_b = self.new_block();
         let step = self.new_block();
@@ -287,6 +293,7 @@ impl Lower {
         let c = self.compare(op, range.var, range.end, line);
         self.branch(c, body_b, exit, line);
         self.switch_to(body_b);
+        enter(self);
         self.loop_body(body, step, exit)?;
         self.jump_if_open(step, line);
         self.switch_to(step);
