@@ -145,3 +145,39 @@ fn an_array_the_host_keeps_outlives_its_manager() {
     let Value::Array(a) = &small else { panic!("{small:?}") };
     assert_eq!(a.len(), 100);
 }
+
+#[test]
+fn threads_reading_and_writing_one_global_array_never_see_a_torn_value() {
+    let m = std::sync::Arc::new(manager(2));
+    m.compile_source(
+        "var g = [0, 0, 0, 0]\n\
+         fn bump(i):\n    g[i % 4] += 1\n    g.push(i)\n    if len(g) > 64:\n        g = g[0..4]\n    return 0\n\
+         fn check() -> i64:\n    val snapshot = g\n    var s = 0\n    for x in snapshot:\n        s += x\n    \
+         return len(snapshot) * 1000000 + s\n",
+        "<source>",
+    )
+    .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                for i in 0..20_000 {
+                    if t % 2 == 0 {
+                        m.call("bump", &[Value::I64(i)]).unwrap();
+                    } else {
+                        let Value::I64(v) = m.call("check", &[]).unwrap() else { panic!("not an i64") };
+                        // A whole array every time: 4 to 64 elements, plus
+                        // one push from each of the two writers racing
+                        // (a lost update is allowed, a torn array is not).
+                        assert!((4..=66).contains(&(v / 1_000_000)) && v % 1_000_000 >= 0, "{v}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let Value::Array(g) = m.global("g").unwrap() else { panic!("not an array") };
+    assert!(g.len() >= 4);
+}
