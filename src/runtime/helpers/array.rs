@@ -255,6 +255,23 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
     }
 }
 
+/// Gives each element of `q` from `from` on a reference of its own, when
+/// they are managed (they were copied bit for bit from another array).
+///
+/// # Safety
+/// `q` is a live array.
+unsafe fn retain_elements(q: *mut RtArray, from: usize) {
+    // SAFETY: forwarded from the caller; `from..len` are its elements.
+    unsafe {
+        let elem = elem_ty(ty_of(q));
+        if elem.is_managed() {
+            for i in from..(*q).len {
+                retain_value(elem, read(q, i));
+            }
+        }
+    }
+}
+
 /// A copy of `len` elements of `p` from `from` into a new array of room
 /// `cap`, each managed element with a reference of its own.
 ///
@@ -271,12 +288,7 @@ unsafe fn copy_range(ctx: *mut ExecCtx, p: *const RtArray, from: usize, len: usi
         let size = elem_size(elem_ty(ty));
         std::ptr::copy_nonoverlapping(slot(p as *mut RtArray, from), slot(q, 0), len * size);
         (*q).len = len;
-        let elem = elem_ty(ty);
-        if elem.is_managed() {
-            for i in 0..len {
-                retain_value(elem, read(q, i));
-            }
-        }
+        retain_elements(q, 0);
         q
     }
 }
@@ -424,9 +436,9 @@ pub unsafe extern "C" fn array_concat(ctx: *mut ExecCtx, a: *const RtArray, b: *
     // SAFETY: forwarded from the caller.
     unsafe {
         let (na, nb) = (len(a), len(b));
-        let (shared, other) = if nb == 0 { (a, b) } else { (b, a) };
         if na == 0 || nb == 0 {
-            let _ = other;
+            // One side is empty: the result is the other one, shared.
+            let shared = if nb == 0 { a } else { b };
             retain(shared);
             return shared as *mut RtArray;
         }
@@ -437,12 +449,7 @@ pub unsafe extern "C" fn array_concat(ctx: *mut ExecCtx, a: *const RtArray, b: *
         let size = elem_size(elem_ty(ty_of(a)));
         std::ptr::copy_nonoverlapping(slot(b as *mut RtArray, 0), slot(q, na), nb * size);
         (*q).len = na + nb;
-        let elem = elem_ty(ty_of(a));
-        if elem.is_managed() {
-            for i in na..na + nb {
-                retain_value(elem, read(q, i));
-            }
-        }
+        retain_elements(q, na);
         q
     }
 }
@@ -471,12 +478,7 @@ pub unsafe extern "C" fn array_repeat(ctx: *mut ExecCtx, p: *const RtArray, n: i
             std::ptr::copy_nonoverlapping(slot(p as *mut RtArray, 0), slot(q, k * one), one * size);
         }
         (*q).len = total;
-        let elem = elem_ty(ty_of(p));
-        if elem.is_managed() {
-            for i in one..total {
-                retain_value(elem, read(q, i));
-            }
-        }
+        retain_elements(q, one);
         q
     }
 }
