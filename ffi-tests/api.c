@@ -746,8 +746,8 @@ static void group_call(void) {
     CHECK_ERR(rt_exec_manager_call(h, "add", args, 1, &out), RT_ERR_SIGNATURE);
     CHECK_ERR(rt_exec_manager_call(h, "add", NULL, 0, &out), RT_ERR_SIGNATURE);
 
-    /* bad type tags: RT_ERR_INVALID_ARGUMENT */
-    const int32_t bad_tags[] = {99, -1, 5, INT32_MAX};
+    /* bad type tags (8 is the first unused one): RT_ERR_INVALID_ARGUMENT */
+    const int32_t bad_tags[] = {99, -1, 8, INT32_MAX};
     for (size_t i = 0; i < sizeof bad_tags / sizeof bad_tags[0]; i++) {
         args[0] = vi64(1);
         args[1] = vi64(2);

@@ -87,6 +87,9 @@ __attribute__((unused)) static const char *type_name(long long t) {
     case RT_TYPE_F64: return "RT_TYPE_F64";
     case RT_TYPE_BOOL: return "RT_TYPE_BOOL";
     case RT_TYPE_TEXT: return "RT_TYPE_TEXT";
+    case RT_TYPE_ARRAY: return "RT_TYPE_ARRAY";
+    case RT_TYPE_RECORD: return "RT_TYPE_RECORD";
+    case RT_TYPE_MAP: return "RT_TYPE_MAP";
     default: return "(not a type tag)";
     }
 }

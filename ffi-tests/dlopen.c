@@ -19,7 +19,7 @@
 
 #include "rtjit.h"
 
-/* The function types of rtjit.h (c-api.md, tables 1-27, 28-30, 31-35). */
+/* The function types of rtjit.h (c-api.md, tables 1-27, 28-30, 31-35, 36-47, 50, 55). */
 typedef int32_t (*set_jit_backend_fn)(int32_t);
 typedef int32_t (*get_jit_backend_fn)(void);
 typedef int64_t (*create_fn)(void);
@@ -54,6 +54,20 @@ typedef int32_t (*interrupt_fn)(int64_t);
 typedef int32_t (*set_limit_fn)(int64_t, uint64_t);
 typedef int32_t (*register_stack_fn)(const void *, size_t);
 typedef int32_t (*set_print_fn)(int64_t, void (*)(void *, const char *, size_t), void *);
+typedef void (*value_free_fn)(rt_value *);
+typedef int32_t (*set_global_fn)(int64_t, const char *, const rt_value *);
+typedef rt_object *(*array_new_fn)(int32_t);
+typedef int32_t (*array_push_fn)(rt_object *, const rt_value *);
+typedef int64_t (*object_len_fn)(const rt_object *);
+typedef int32_t (*object_get_index_fn)(const rt_object *, int64_t, rt_value *);
+typedef int32_t (*object_get_field_fn)(const rt_object *, const char *, rt_value *);
+typedef char *(*object_type_fn)(const rt_object *);
+typedef char *(*value_to_json_fn)(const rt_value *);
+typedef rt_object *(*array_from_f64_fn)(const double *, size_t);
+typedef rt_object *(*array_from_i64_fn)(const int64_t *, size_t);
+typedef int32_t (*array_read_f64_fn)(const rt_object *, double *, size_t);
+typedef int32_t (*array_read_i64_fn)(const rt_object *, int64_t *, size_t);
+typedef void (*object_free_fn)(rt_object *);
 
 static struct {
     set_jit_backend_fn set_jit_backend;
@@ -91,6 +105,20 @@ static struct {
     set_limit_fn set_step_limit;
     set_limit_fn set_memory_limit;
     set_limit_fn set_stack_limit;
+    value_free_fn value_free;
+    set_global_fn set_global;
+    array_new_fn array_new;
+    array_push_fn array_push;
+    object_len_fn object_len;
+    object_get_index_fn object_get_index;
+    object_get_field_fn object_get_field;
+    object_type_fn object_type;
+    value_to_json_fn value_to_json;
+    array_from_f64_fn array_from_f64;
+    array_from_i64_fn array_from_i64;
+    array_read_f64_fn array_read_f64;
+    array_read_i64_fn array_read_i64;
+    object_free_fn object_free;
     register_stack_fn register_stack;
     set_print_fn set_print;
 } rt;
@@ -146,6 +174,20 @@ static const struct {
     SYM(set_step_limit, "rt_exec_manager_set_step_limit"),           /* 33 */
     SYM(set_memory_limit, "rt_exec_manager_set_memory_limit"),       /* 34 */
     SYM(set_stack_limit, "rt_exec_manager_set_stack_limit"),         /* 35 */
+    SYM(value_free, "rt_value_free"),                                /* 36 */
+    SYM(set_global, "rt_exec_manager_set_global"),                   /* 37 */
+    SYM(array_new, "rt_array_new"),                                  /* 38 */
+    SYM(array_push, "rt_array_push"),                                /* 39 */
+    SYM(object_len, "rt_object_len"),                                /* 40 */
+    SYM(object_get_index, "rt_object_get_index"),                    /* 41 */
+    SYM(object_get_field, "rt_object_get_field"),                    /* 42 */
+    SYM(object_type, "rt_object_type"),                              /* 43 */
+    SYM(value_to_json, "rt_value_to_json"),                          /* 44 */
+    SYM(array_from_f64, "rt_array_from_f64"),                        /* 45 */
+    SYM(array_from_i64, "rt_array_from_i64"),                        /* 45 */
+    SYM(array_read_f64, "rt_array_read_f64"),                        /* 46 */
+    SYM(array_read_i64, "rt_array_read_i64"),                        /* 46 */
+    SYM(object_free, "rt_object_free"),                              /* 47 */
     SYM(set_print, "rt_exec_manager_set_print"),                     /* 50 */
     SYM(register_stack, "rt_register_stack"),                        /* 55 */
 };
@@ -427,6 +469,49 @@ static void group_print(void) {
     CHECK_OK(rt.cleanup(h));
 }
 
+/* Objects (c-api 36-47): one round trip through each function. */
+static void group_objects(void) {
+    int64_t h = rt.create();
+    CHECK(h > 0);
+    CHECK_OK(rt.compile_source(h, "fn twice(xs: [i64]) -> [i64]: xs + xs\n"));
+    int64_t ns[2] = {4, 5};
+    rt_value arg = {.type = RT_TYPE_ARRAY, .as.object = rt.array_from_i64(ns, 2)}, out;
+    rt_value six = {.type = RT_TYPE_I64, .as.i64 = 6};
+    CHECK_OK(rt.array_push(arg.as.object, &six));
+    CHECK_OK(rt.call(h, "twice", &arg, 1, &out));
+    CHECK_EQ(rt.object_len(out.as.object), 6);
+    int64_t back[6] = {0};
+    CHECK_OK(rt.array_read_i64(out.as.object, back, 6));
+    CHECK_EQ(back[5], 6);
+    rt_value e;
+    CHECK_OK(rt.object_get_index(out.as.object, 3, &e));
+    CHECK_EQ(e.as.i64, 4);
+    CHECK_ERR(rt.object_get_field(out.as.object, "x", &e), RT_ERR_SIGNATURE);
+    char *type = rt.object_type(out.as.object);
+    CHECK_STREQ(type, "[i64]");
+    rt.string_free(type);
+    char *json = rt.value_to_json(&out);
+    CHECK_STREQ(json, "[4,5,6,4,5,6]");
+    rt.string_free(json);
+    CHECK_OK(rt.set_global(h, "kept", &out));
+    rt.value_free(&out);
+    CHECK_OK(rt.get_global(h, "kept", &out));
+    CHECK_EQ(out.type, RT_TYPE_ARRAY);
+    rt.value_free(&out);
+    rt.value_free(&arg);
+    double xs[1] = {0.25};
+    rt_object *f = rt.array_from_f64(xs, 1);
+    double d = 0;
+    CHECK_OK(rt.array_read_f64(f, &d, 1));
+    CHECK_F64(d, 0.25);
+    rt.object_free(f);
+    rt_object *empty = rt.array_new(RT_TYPE_TEXT);
+    CHECK_EQ(rt.object_len(empty), 0);
+    rt.object_free(empty);
+    rt.clear_error();
+    CHECK_OK(rt.cleanup(h));
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
@@ -440,5 +525,6 @@ int main(int argc, char **argv) {
     RUN_GROUP(group_hosts, "register_function / raise_error / mir_from_source through dlsym'd functions");
     RUN_GROUP(group_limits, "interrupt and the time, step, memory and stack limits through dlsym'd functions");
     RUN_GROUP(group_print, "set_print through dlsym'd functions");
+    RUN_GROUP(group_objects, "arrays through dlsym'd functions (36-47)");
     return check_finish();
 }

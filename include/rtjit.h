@@ -120,6 +120,32 @@
 #define RT_TYPE_TEXT 4
 
 /**
+ * rt_value type tag: `as.object` holds an rt_object that is an array.
+ */
+#define RT_TYPE_ARRAY 5
+
+/**
+ * rt_value type tag: `as.object` holds an rt_object that is a record.
+ */
+#define RT_TYPE_RECORD 6
+
+/**
+ * rt_value type tag: `as.object` holds an rt_object that is a map.
+ */
+#define RT_TYPE_MAP 7
+
+/**
+ * An array, record or map: a value the holder owns alone. The library
+ * never changes an object the host holds (a script that got it works on
+ * its own copy, made on its first write), and a script never sees what
+ * the host does to it afterwards. Opaque: read it with rt_object_len,
+ * rt_object_get_index, rt_object_get_field, rt_array_read_f64 and
+ * rt_array_read_i64; free it with rt_object_free, or with rt_value_free
+ * on the rt_value holding it.
+ */
+typedef struct rt_object rt_object;
+
+/**
  * The payload of an rt_value; which member is valid depends on `type`.
  */
 typedef union rt_value_as {
@@ -127,6 +153,7 @@ typedef union rt_value_as {
   double f64;
   int32_t boolean;
   const char *text;
+  struct rt_object *object;
 } rt_value_as;
 
 /**
@@ -331,10 +358,14 @@ int32_t rt_exec_manager_execute_void(int64_t h, const char *name);
  * function takes f64), result in `*result`.
  *
  * `args` may be NULL when `nargs` is 0; an RT_TYPE_TEXT argument's
- * `as.text` is a NUL-terminated UTF-8 string borrowed for the call.
+ * `as.text` is a NUL-terminated UTF-8 string and an RT_TYPE_ARRAY
+ * argument's `as.object` an rt_object, both borrowed for the call (the
+ * function works on its own copy: the caller's object never changes).
  * `result` may be NULL to discard the value; an RT_TYPE_TEXT result's
  * `as.text` is a new string the caller owns and frees with
- * rt_string_free. On failure `*result` is RT_TYPE_VOID. Returns RT_OK;
+ * rt_string_free, an RT_TYPE_ARRAY result's `as.object` a new rt_object
+ * the caller owns; rt_value_free releases either. On failure `*result`
+ * is RT_TYPE_VOID. Returns RT_OK;
  * RT_ERR_NOT_FOUND; RT_ERR_SIGNATURE (count or types); RT_ERR_RUNTIME;
  * RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL, bad type tag).
  */
@@ -376,15 +407,36 @@ int64_t rt_exec_manager_function_count(int64_t h);
 
 /**
  * Reads the global `name` (a config value, a REPL variable) into
- * `*result`: RT_TYPE_I64, RT_TYPE_F64, RT_TYPE_BOOL, or RT_TYPE_TEXT with
+ * `*result`: RT_TYPE_I64, RT_TYPE_F64, RT_TYPE_BOOL, RT_TYPE_TEXT with
  * `as.text` a new string the caller owns and frees with rt_string_free (a
- * text holding NUL bytes is cut at the first one).
+ * text holding NUL bytes is cut at the first one), or RT_TYPE_ARRAY (and,
+ * later, RECORD and MAP) with `as.object` a new rt_object the caller owns.
+ * rt_value_free releases either. The value is read whole, also while
+ * other threads assign the global.
  *
  * `result` must not be NULL; on failure `*result` is RT_TYPE_VOID.
  * Returns RT_OK; RT_ERR_NOT_FOUND when there is no such global;
  * RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT.
  */
 int32_t rt_exec_manager_get_global(int64_t h, const char *name, struct rt_value *result);
+
+/**
+ * Assigns the global `name`, or creates it when there is none (as a
+ * `var` of the value's type, which scripts compiled later can read and
+ * assign): a host-side config default, game state. Code compiled before
+ * sees the new value at its next read; a concurrent reader sees the old
+ * value or the new one, whole.
+ *
+ * `name` (an identifier) and `*value` are borrowed: a text or object is
+ * copied. An RT_TYPE_I64 is accepted for an f64 global. A created global
+ * belongs to no compile unit: it stays when a unit running at the time is
+ * rolled back.
+ * Returns RT_OK; RT_ERR_SIGNATURE when the global exists with another
+ * type or is a `val`; RT_ERR_INVALID_ARGUMENT for NULL, RT_TYPE_VOID, a
+ * bad tag, bad UTF-8 or a name that is not an identifier;
+ * RT_ERR_RUNTIME `out of memory`; RT_ERR_INVALID_HANDLE.
+ */
+int32_t rt_exec_manager_set_global(int64_t h, const char *name, const struct rt_value *value);
 
 /**
  * Returns this thread's last error message, "" when there is none; never
@@ -569,6 +621,127 @@ int32_t rt_exec_manager_set_stack_limit(int64_t h, uint64_t bytes);
  * nonzero `size`, or a range past the end of the address space.
  */
 int32_t rt_register_stack(const void *low, size_t size);
+
+/**
+ * Releases what an rt_value the library returned owns (a text's string,
+ * an object) and sets it to RT_TYPE_VOID; a scalar value is only set to
+ * RT_TYPE_VOID. NULL is a no-op.
+ *
+ * Pass only values the library returned (by call, eval, get_global,
+ * rt_object_get_index, rt_object_get_field) or scalars: a text or object
+ * the host made itself, or one already freed, is undefined behaviour.
+ */
+void rt_value_free(struct rt_value *v);
+
+/**
+ * Returns a new, empty array of `elem_type` elements (RT_TYPE_I64,
+ * RT_TYPE_F64, RT_TYPE_BOOL or RT_TYPE_TEXT), owned by the caller, who
+ * frees it with rt_object_free (or passes it on in an rt_value and frees
+ * that with rt_value_free).
+ *
+ * NULL on error: RT_ERR_INVALID_ARGUMENT for another tag (arrays of
+ * arrays, records or maps are made by scripts, not yet by the host).
+ */
+struct rt_object *rt_array_new(int32_t elem_type);
+
+/**
+ * Appends a copy of `*v` to the array `a` (the host's own object; copies
+ * of it already passed to scripts or returned keep their elements).
+ *
+ * `v` is borrowed: an RT_TYPE_TEXT value's string and an object value are
+ * copied, and stay the caller's. Its type must be the element type (an
+ * RT_TYPE_I64 is converted for an array of f64).
+ * Returns RT_OK; RT_ERR_SIGNATURE for another type;
+ * RT_ERR_INVALID_ARGUMENT for NULL or a non-array `a`, NULL `v` or bad
+ * UTF-8; RT_ERR_RUNTIME `out of memory` when the system refuses memory.
+ */
+int32_t rt_array_push(struct rt_object *a, const struct rt_value *v);
+
+/**
+ * Returns the number of elements of an array, entries of a map or fields
+ * of a record; -1 on error (NULL `o`, RT_ERR_INVALID_ARGUMENT).
+ */
+int64_t rt_object_len(const struct rt_object *o);
+
+/**
+ * Stores element `i` of the array `o` (or field number `i` of a record,
+ * in declaration order) in `*out`, as a new value the caller owns and
+ * releases with rt_value_free.
+ *
+ * `out` must not be NULL; on failure `*out` is RT_TYPE_VOID.
+ * Returns RT_OK; RT_ERR_INVALID_ARGUMENT for NULL arguments, a map, or
+ * `i` out of range (`index out of range: 3 (length 3)`).
+ */
+int32_t rt_object_get_index(const struct rt_object *o, int64_t i, struct rt_value *out);
+
+/**
+ * Stores field `key` of the record `o`, or the entry for the text key
+ * `key` of a map, in `*out`, as a new value the caller owns and releases
+ * with rt_value_free.
+ *
+ * `key` is NUL-terminated UTF-8, borrowed; `out` must not be NULL; on
+ * failure `*out` is RT_TYPE_VOID. Returns RT_OK; RT_ERR_NOT_FOUND when
+ * there is no such field or key; RT_ERR_SIGNATURE when `o` is an array
+ * (it has no fields); RT_ERR_INVALID_ARGUMENT for NULL or bad UTF-8.
+ */
+int32_t rt_object_get_field(const struct rt_object *o, const char *key, struct rt_value *out);
+
+/**
+ * Returns the type of `o` as the language writes it (`[f64]`, `Point`,
+ * `{text: i64}`): a new string the caller owns and frees with
+ * rt_string_free. NULL on error (RT_ERR_INVALID_ARGUMENT for NULL).
+ */
+char *rt_object_type(const struct rt_object *o);
+
+/**
+ * Returns the JSON text of any value: numbers (an i64 exactly, as
+ * digits; a float always with a fraction or exponent, NaN and the
+ * infinities as `null`), `true`/`false`, strings, arrays, records and
+ * maps as objects; RT_TYPE_VOID is `null`. A new string the caller owns
+ * and frees with rt_string_free.
+ *
+ * `v` is borrowed. NULL on error: RT_ERR_INVALID_ARGUMENT for NULL, an
+ * unknown tag, a NULL payload or bad UTF-8.
+ */
+char *rt_value_to_json(const struct rt_value *v);
+
+/**
+ * Returns a new array of f64 holding a copy of the `n` doubles at `data`
+ * (one copy, no per-element calls), owned by the caller (rt_object_free).
+ *
+ * `data` may be NULL when `n` is 0; it is only read during the call.
+ * NULL on error: RT_ERR_INVALID_ARGUMENT (NULL `data` with `n` > 0);
+ * RT_ERR_RUNTIME `out of memory` when the system refuses the memory.
+ */
+struct rt_object *rt_array_from_f64(const double *data, size_t n);
+
+/**
+ * As rt_array_from_f64, for an array of i64 copied from `n` int64_t.
+ */
+struct rt_object *rt_array_from_i64(const int64_t *data, size_t n);
+
+/**
+ * Copies the first min(`n`, length) elements of the array of f64 `a` to
+ * `out` in one call (the host learns the length from rt_object_len).
+ *
+ * `out` may be NULL when `n` is 0. Returns RT_OK; RT_ERR_SIGNATURE when
+ * `a` holds another element type; RT_ERR_INVALID_ARGUMENT for NULL
+ * arguments or a record or map.
+ */
+int32_t rt_array_read_f64(const struct rt_object *a, double *out, size_t n);
+
+/**
+ * As rt_array_read_f64, for an array of i64 copied to `n` int64_t.
+ */
+int32_t rt_array_read_i64(const struct rt_object *a, int64_t *out, size_t n);
+
+/**
+ * Releases an object the host holds outside an rt_value (from
+ * rt_array_new, rt_array_from_f64, rt_array_from_i64). NULL is a no-op;
+ * freeing one object twice, or one held in an rt_value that is also
+ * passed to rt_value_free, is undefined behaviour.
+ */
+void rt_object_free(struct rt_object *o);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -28,7 +28,8 @@ mod util;
 pub use backend::Backend;
 pub use error::{Error, Result};
 pub use mir::text::{Positions as MirPositions, parse as parse_mir, print as print_mir};
-pub use mir::{Module as MirModule, Signature, Ty};
+pub use mir::{Module as MirModule, ObjTy, Signature, Ty};
 pub use runtime::{
-    Array, MIR_INPUT, Manager, PrintHandler, SOURCE_INPUT, Value, mir_from_source, raise_error, register_stack,
+    Array, Element, MIR_INPUT, Manager, PrintHandler, SOURCE_INPUT, Value, mir_from_source, raise_error,
+    register_stack, to_json,
 };

@@ -288,6 +288,7 @@ const RT_OK: i32 = 0;
 const RT_ERR_INVALID_HANDLE: i32 = 1;
 const RT_ERR_INTERNAL: i32 = 10;
 const RT_TYPE_TEXT: i32 = 4;
+const RT_TYPE_ARRAY: i32 = 5;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -296,6 +297,7 @@ union RtValueAs {
     f64: f64,
     boolean: i32,
     text: *const c_char,
+    object: *mut c_void,
 }
 
 #[repr(C)]
@@ -346,6 +348,13 @@ unsafe extern "C" {
     fn rt_exec_manager_function_signature(h: i64, name: *const c_char) -> *mut c_char;
     fn rt_exec_manager_function_count(h: i64) -> i64;
     fn rt_exec_manager_get_global(h: i64, name: *const c_char, result: *mut RtValue) -> i32;
+    fn rt_exec_manager_set_global(h: i64, name: *const c_char, value: *const RtValue) -> i32;
+    fn rt_value_free(v: *mut RtValue);
+    fn rt_value_to_json(v: *const RtValue) -> *mut c_char;
+    fn rt_array_from_i64(data: *const i64, n: usize) -> *mut c_void;
+    fn rt_array_from_f64(data: *const f64, n: usize) -> *mut c_void;
+    fn rt_object_len(o: *const c_void) -> i64;
+    fn rt_object_free(o: *mut c_void);
     fn rt_exec_manager_get_last_error() -> *const c_char;
     fn rt_exec_manager_clear_error();
     fn rt_last_error_code() -> i32;
@@ -406,14 +415,40 @@ fn owned_string(what: &str, p: *mut c_char) -> Option<String> {
     Some(s.unwrap_or_else(|_| panic!("{what} returned a string that is not UTF-8")))
 }
 
-/// Frees the text of an rt_value the library filled in.
+/// Frees the text or object of an rt_value the library filled in (an
+/// object after reading its length and JSON).
 fn release(what: &str, v: &RtValue) {
     if v.ty == RT_TYPE_TEXT {
         // SAFETY: the library set `text` for RT_TYPE_TEXT.
         let p = unsafe { v.as_.text } as *mut c_char;
         owned_string(what, p).unwrap_or_else(|| panic!("{what}: a text value holding NULL"));
+    } else if (5..=7).contains(&v.ty) {
+        // SAFETY: the library set `object` to an rt_object it made, which
+        // is ours to read and free once.
+        unsafe {
+            assert!(!v.as_.object.is_null(), "{what}: an object value holding NULL");
+            assert!(rt_object_len(v.as_.object) >= 0, "{what}: an object without a length");
+            owned_string(what, rt_value_to_json(v)).unwrap_or_else(|| panic!("{what}: an object without JSON"));
+            let mut owned = *v;
+            rt_value_free(&mut owned);
+            assert_eq!(owned.ty, 0, "{what}: rt_value_free left a type tag");
+        }
     } else {
         assert!((0..=4).contains(&v.ty), "{what}: a value with type tag {}", v.ty);
+    }
+}
+
+/// A new array for an argument or a global (NULL now and then, which the
+/// library must refuse); freed by the caller with `rt_object_free`.
+fn array_arg(b: &mut Bytes) -> *mut c_void {
+    let n = (b.u8() % 6) as usize;
+    // SAFETY: `n` readable elements (the constants are longer than 6).
+    unsafe {
+        match b.u8() % 8 {
+            0 => ptr::null_mut(),
+            1..=4 => rt_array_from_i64(INTS.as_ptr(), n),
+            _ => rt_array_from_f64(FLOATS.as_ptr(), n),
+        }
     }
 }
 
@@ -500,6 +535,9 @@ const SOURCES: &[&str] = &[
     "extern fn h_add(a) -> i64",
     "fn abs(x): x",
     "fn f(x): x + 1\nfn f(x): x + 2\n",
+    "fn asum(xs: [i64]) -> i64:\n    var s = 0\n    for x in xs:\n        s += x\n    return s\n",
+    "fn adbl(xs: [f64]) -> [f64]:\n    var ys = xs\n    ys.push(1.0)\n    ys[0] = 2.0\n    return ys\n",
+    "arr = [1, 2, 3]\nfn aget(i) -> i64: arr[i]\n",
 ];
 
 const MIRS: &[&[u8]] = &[
@@ -591,6 +629,10 @@ const NAMES: &[&CStr] = &[
     c"x",
     c"y",
     c"loaded",
+    c"asum",
+    c"adbl",
+    c"arr",
+    c"aget",
     c"nope",
     c"fi",
     c"",
@@ -704,7 +746,7 @@ impl Harness {
     }
 
     fn op(&mut self, b: &mut Bytes) {
-        let op = b.u8() % 24;
+        let op = b.u8() % 25;
         let (slot, h) = self.handle(b);
         CURRENT.with(|c| c.set(h));
         // SAFETY: no arguments.
@@ -823,8 +865,9 @@ impl Harness {
                     let n = b.u8() % 5;
                     let args: Vec<RtValue> = (0..n)
                         .map(|_| {
-                            let ty = b.pick(&[0, 1, 1, 2, 2, 3, 4, 4, 5, -1]);
+                            let ty = b.pick(&[0, 1, 1, 2, 2, 3, 4, 4, 5, 5, 8, -1]);
                             let as_ = match ty {
+                                RT_TYPE_ARRAY => RtValueAs { object: array_arg(b) },
                                 2 => RtValueAs { f64: b.pick(FLOATS) },
                                 3 => RtValueAs { boolean: b.pick(&[0, 1, 2, -1]) },
                                 4 => {
@@ -846,6 +889,9 @@ impl Harness {
                         assert_eq!(v.ty, 0, "call failed but left a value");
                     }
                     release("call", &v);
+                    for a in args.iter().filter(|a| a.ty == RT_TYPE_ARRAY) {
+                        rt_object_free(a.as_.object);
+                    }
                 }
                 11 => {
                     let r = rt_exec_manager_has_function(h, b.pick(NAMES).as_ptr());
@@ -939,6 +985,24 @@ impl Harness {
                         rt_mir_from_source(source_snippet(k).as_ptr())
                     };
                     owned_string("mir_from_source", p);
+                }
+                23 => {
+                    let name = b.pick(NAMES);
+                    let (ty, as_) = match b.u8() % 5 {
+                        0 => (1, RtValueAs { i64: b.pick(INTS) }),
+                        1 => (2, RtValueAs { f64: b.pick(FLOATS) }),
+                        2 => (RT_TYPE_TEXT, RtValueAs { text: b.pick(STRINGS).as_ptr() }),
+                        3 => (b.pick(&[0, 3, 6, 7, 9]), RtValueAs { i64: 0 }),
+                        _ => (RT_TYPE_ARRAY, RtValueAs { object: array_arg(b) }),
+                    };
+                    let value = RtValue { ty, as_ };
+                    status("set_global", rt_exec_manager_set_global(h, name.as_ptr(), &value));
+                    if ty == RT_TYPE_ARRAY {
+                        rt_object_free(value.as_.object);
+                    }
+                    let mut v = RtValue::void();
+                    status("get_global", rt_exec_manager_get_global(h, name.as_ptr(), &mut v));
+                    release("get_global after set_global", &v);
                 }
                 _ => self.misc(b, slot, h),
             }

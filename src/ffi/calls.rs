@@ -122,10 +122,14 @@ pub extern "C" fn rt_exec_manager_execute_void(h: i64, name: *const c_char) -> i
 /// function takes f64), result in `*result`.
 ///
 /// `args` may be NULL when `nargs` is 0; an RT_TYPE_TEXT argument's
-/// `as.text` is a NUL-terminated UTF-8 string borrowed for the call.
+/// `as.text` is a NUL-terminated UTF-8 string and an RT_TYPE_ARRAY
+/// argument's `as.object` an rt_object, both borrowed for the call (the
+/// function works on its own copy: the caller's object never changes).
 /// `result` may be NULL to discard the value; an RT_TYPE_TEXT result's
 /// `as.text` is a new string the caller owns and frees with
-/// rt_string_free. On failure `*result` is RT_TYPE_VOID. Returns RT_OK;
+/// rt_string_free, an RT_TYPE_ARRAY result's `as.object` a new rt_object
+/// the caller owns; rt_value_free releases either. On failure `*result`
+/// is RT_TYPE_VOID. Returns RT_OK;
 /// RT_ERR_NOT_FOUND; RT_ERR_SIGNATURE (count or types); RT_ERR_RUNTIME;
 /// RT_ERR_INVALID_HANDLE; RT_ERR_INVALID_ARGUMENT (NULL, bad type tag).
 #[unsafe(no_mangle)]

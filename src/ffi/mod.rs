@@ -21,3 +21,4 @@ mod introspect;
 mod errors;
 mod hosts;
 mod limits;
+mod objects;

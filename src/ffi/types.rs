@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::Error;
+use crate::{Error, Value};
 
 /// Backend: let the library choose (Cranelift in this build).
 pub const RT_BACKEND_AUTO: i32 = 0;
@@ -47,8 +47,26 @@ pub const RT_TYPE_BOOL: i32 = 3;
 /// rt_value type tag: `as.text` holds a NUL-terminated UTF-8 string.
 pub const RT_TYPE_TEXT: i32 = 4;
 
+/// rt_value type tag: `as.object` holds an rt_object that is an array.
+pub const RT_TYPE_ARRAY: i32 = 5;
+/// rt_value type tag: `as.object` holds an rt_object that is a record.
+pub const RT_TYPE_RECORD: i32 = 6;
+/// rt_value type tag: `as.object` holds an rt_object that is a map.
+pub const RT_TYPE_MAP: i32 = 7;
+
+/// An array, record or map: a value the holder owns alone. The library
+/// never changes an object the host holds (a script that got it works on
+/// its own copy, made on its first write), and a script never sees what
+/// the host does to it afterwards. Opaque: read it with rt_object_len,
+/// rt_object_get_index, rt_object_get_field, rt_array_read_f64 and
+/// rt_array_read_i64; free it with rt_object_free, or with rt_value_free
+/// on the rt_value holding it.
+pub struct RtObject {
+    pub value: Value,
+}
+
 /// The payload of an rt_value; which member is valid depends on `type`.
-/// cbindgen:field-names=[i64, f64, boolean, text]
+/// cbindgen:field-names=[i64, f64, boolean, text, object]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union RtValueAs {
@@ -56,6 +74,7 @@ pub union RtValueAs {
     pub f64: f64,
     pub boolean: i32,
     pub text: *const c_char,
+    pub object: *mut RtObject,
 }
 
 /// A typed value passed to rt_exec_manager_call or returned by call, eval

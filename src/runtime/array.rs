@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::helpers::array::{self as raw, RtArray};
 use super::helpers::format;
+use crate::error::Error;
 use crate::mir::{ObjTy, Ty};
 
 /// An array value held by Rust code: its type and a reference (NULL for
@@ -28,6 +29,78 @@ impl Array {
     /// `ptr` is NULL or a reference the caller owns to an array of type `ty`.
     pub unsafe fn from_raw(ty: ObjTy, ptr: *mut RtArray) -> Array {
         Array { ty, ptr }
+    }
+
+    /// A new reference to an array someone else holds one to.
+    ///
+    /// # Safety
+    /// `ptr` is NULL or a live array of type `ty`.
+    pub unsafe fn from_borrowed(ty: ObjTy, ptr: *const RtArray) -> Array {
+        // SAFETY: forwarded from the caller; the new reference is ours.
+        unsafe {
+            raw::retain(ptr);
+            Array::from_raw(ty, ptr as *mut RtArray)
+        }
+    }
+
+    /// The empty array of type `ty` (which is an array type).
+    pub fn empty(ty: ObjTy) -> Array {
+        Array { ty, ptr: std::ptr::null_mut() }
+    }
+
+    /// A new array of `T` elements copied from `xs`, counted in no
+    /// manager's account (it is the host's).
+    pub fn from_slice<T: Element>(xs: &[T]) -> Result<Array, Error> {
+        let ty = ObjTy::array(T::TY);
+        // SAFETY: `xs` holds `len` elements of the array's unmanaged type.
+        let ptr = unsafe { raw::from_elements(ty, xs.as_ptr() as *const u8, xs.len()) };
+        if ptr.is_null() && !xs.is_empty() {
+            return Err(out_of_memory());
+        }
+        Ok(Array { ty, ptr })
+    }
+
+    /// Copies the first `min(out.len(), len)` elements into `out` and
+    /// returns how many; `None` when the elements are not `T`s.
+    pub fn read_into<T: Element>(&self, out: &mut [T]) -> Option<usize> {
+        if self.elem() != T::TY {
+            return None;
+        }
+        let n = out.len().min(self.len());
+        // SAFETY: the array holds at least `n` elements of type T, and
+        // `out` has room for `n`; the two never overlap (`out` is the
+        // caller's).
+        unsafe { std::ptr::copy_nonoverlapping(raw::elements(self.ptr) as *const T, out.as_mut_ptr(), n) };
+        Some(n)
+    }
+
+    /// The element type.
+    pub fn elem(&self) -> Ty {
+        self.ty.elem().unwrap_or(Ty::I64)
+    }
+
+    /// The bits of element `i` (borrowed: the array keeps a managed
+    /// element's reference); `None` past the end.
+    pub fn element_bits(&self, i: usize) -> Option<u64> {
+        // SAFETY: `i` is an element of the array `self` holds.
+        (i < self.len()).then(|| unsafe { raw::read(self.ptr, i) })
+    }
+
+    /// Appends the element `bits`; storage shared with other references
+    /// is copied first.
+    ///
+    /// # Safety
+    /// `bits` is a live value of the element type (a managed one is
+    /// borrowed: the array takes a reference of its own).
+    pub unsafe fn push_bits(&mut self, bits: u64) -> Result<(), Error> {
+        let before = self.len();
+        // SAFETY: `self` owns its reference, which the push takes and
+        // replaces by the one it returns; forwarded from the caller.
+        self.ptr = unsafe { raw::array_push(std::ptr::null_mut(), self.ty.addr(), self.ptr, bits) };
+        if self.len() == before {
+            return Err(out_of_memory());
+        }
+        Ok(())
     }
 
     /// A new reference to the array in a global's cell.
@@ -64,6 +137,23 @@ impl Array {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// An element type whose values the host copies in and out in bulk.
+pub trait Element: Copy {
+    const TY: Ty;
+}
+
+impl Element for f64 {
+    const TY: Ty = Ty::F64;
+}
+
+impl Element for i64 {
+    const TY: Ty = Ty::I64;
+}
+
+pub(super) fn out_of_memory() -> Error {
+    Error::Runtime("out of memory".into())
 }
 
 impl Clone for Array {

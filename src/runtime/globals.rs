@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::array::Array;
 use super::helpers::text::{self, OwnedText, RtText};
 use super::value::Value;
+use crate::error::Error;
 use crate::mir::Ty;
 
 /// A global's value kept aside (by a unit that may be undone).
@@ -21,6 +22,18 @@ pub enum Saved {
     Text(OwnedText),
     /// A reference of its own to an array.
     Array(Array),
+}
+
+/// `value` as a cell of type `ty` holds it (a reference of its own for a
+/// managed value); `None` when `value` is not a `ty` (an `i64` is taken
+/// where a float is expected, as calls take it).
+pub fn to_saved(value: &Value, ty: Ty) -> Option<Result<Saved, Error>> {
+    Some(match (value, ty) {
+        (Value::Text(s), Ty::Text) => OwnedText::new(s).map(Saved::Text).ok_or(Error::Runtime("out of memory".into())),
+        (Value::Array(a), t) if a.ty() == t => Ok(Saved::Array(a.clone())),
+        _ if ty.is_managed() => return None,
+        _ => Ok(Saved::Plain(value.to_word(ty)?)),
+    })
 }
 
 /// The value of a cell holding a `ty`.

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use super::catalog::{Catalog, HostEntry};
+use super::catalog::{Catalog, GlobalEntry, HostEntry};
 use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
 use super::globals;
 use super::guard::CallGuard;
@@ -173,6 +173,38 @@ impl Manager {
         Ok(unsafe { globals::read(g.cell.get(), g.ty) })
     }
 
+    /// Assigns the global `name`, or creates it (as a `var` of `value`'s
+    /// type, so scripts compiled later may read and assign it). Code
+    /// already compiled sees the new value at its next read. A global is
+    /// not part of any unit: one the host creates stays when a unit running
+    /// at the time is rolled back.
+    pub fn set_global(&self, name: &str, value: &Value) -> Result<()> {
+        let Some(ty) = value.ty() else {
+            return Err(Error::InvalidArgument(format!("global `{name}` cannot be set to void")));
+        };
+        if let Some(g) = sync::read(&self.catalog).globals.get(name) {
+            return assign_global(name, g, value);
+        }
+        if !names::is_identifier(name) {
+            return Err(Error::InvalidArgument(format!("`{name}` is not a valid global name")));
+        }
+        let saved = globals::to_saved(value, ty).unwrap_or(Err(Error::Internal("a value of no type".into())))?;
+        // The order every compile takes them in.
+        let mut store = sync::lock(&self.store);
+        let mut catalog = sync::write(&self.catalog);
+        if let Some(g) = catalog.globals.get(name) {
+            // Another thread's unit or call made it in the meantime.
+            return assign_global(name, g, value);
+        }
+        let (id, _) = store.globals.cell(name);
+        let cell = store.globals.cell_ref(id);
+        // SAFETY: a cell of this manager that holds nothing (new, or
+        // emptied when the global it held was rolled back).
+        unsafe { globals::replace(cell.get(), saved, None) };
+        catalog.globals.insert(name.to_string(), GlobalEntry { ty, mutable: true, cell });
+        Ok(())
+    }
+
     /// Registers (or replaces) a host function that units may declare
     /// `extern` and call. Replacing one keeps callers working when the
     /// signature stays; changing the signature of a host function that
@@ -268,6 +300,22 @@ impl Drop for Manager {
         // code of its modules can be running or be called again.
         unsafe { store.free_all() };
     }
+}
+
+/// Stores `value` in the existing global `g`, as an assignment in a
+/// script would (atomically: a concurrent read sees the old or the new
+/// value).
+fn assign_global(name: &str, g: &GlobalEntry, value: &Value) -> Result<()> {
+    if !g.mutable {
+        return Err(Error::Signature(format!("global `{name}` is a `val`: it cannot be assigned")));
+    }
+    let saved = globals::to_saved(value, g.ty).ok_or_else(|| {
+        Error::Signature(format!("global `{name}` is a {}, not a {}", g.ty.name(), value.type_name()))
+    })??;
+    // SAFETY: the cell is the manager's, alive while the catalog names it,
+    // and holds a `g.ty`.
+    unsafe { globals::replace(g.cell.get(), saved, Some(g.ty)) };
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //! code may be freed, also while long calls run); `exec` (one execution's context, faults), `limits`
 //! (interruption, time, step, memory and stack limits) and `tripwire` (the
 //! word a function entry checks for both the stack and a stop); `helpers` (the
-//! functions JIT code calls); `value` (values that cross to the host).
+//! functions JIT code calls); `value` (values that cross to the host) and `json` (their JSON text);
+//! `array` (how the host holds an array).
 //!
 //! Architecture invariant: `runtime` never names a backend's types; it
 //! compiles through `backend::CodeGenerator` (tests/architecture.rs).
@@ -23,6 +24,7 @@ mod frontend;
 mod globals;
 mod guard;
 mod helpers;
+mod json;
 mod limits;
 mod manager;
 mod scan;
@@ -31,9 +33,10 @@ mod tripwire;
 mod unit;
 mod value;
 
-pub use array::Array;
+pub use array::{Array, Element};
 pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
+pub use json::to_json;
 pub use limits::{PrintHandler, register_stack};
 pub use manager::Manager;
 pub use value::Value;

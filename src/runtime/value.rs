@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use super::array::Array;
-use super::helpers::text::{OwnedText, RtText};
+use super::array::{Array, out_of_memory};
+use super::helpers::text::{self, OwnedText, RtText};
+use crate::error::Error;
 use crate::mir::Ty;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +46,33 @@ impl Value {
             (Value::Array(a), t) if a.ty() == t => a.as_ptr() as u64,
             _ => return None,
         })
+    }
+
+    /// The value's type (`None` for void).
+    pub fn ty(&self) -> Option<Ty> {
+        Some(match self {
+            Value::Void => return None,
+            Value::I64(_) => Ty::I64,
+            Value::F64(_) => Ty::F64,
+            Value::Bool(_) => Ty::Bool,
+            Value::Text(_) => Ty::Text,
+            Value::Array(a) => a.ty(),
+        })
+    }
+
+    /// A copy of the value `raw` of type `ty` that someone else holds.
+    ///
+    /// # Safety
+    /// `raw` is a live value of type `ty` (a managed one stays alive while
+    /// this runs).
+    pub unsafe fn from_borrowed_word(raw: u64, ty: Ty) -> Value {
+        match ty {
+            // SAFETY: forwarded from the caller.
+            Ty::Text => Value::Text(unsafe { text::text_str(raw as *const RtText) }.to_string()),
+            // SAFETY: forwarded from the caller.
+            Ty::Obj(o) => Value::Array(unsafe { Array::from_borrowed(o, raw as *const _) }),
+            _ => Value::from_word(raw, Some(ty)),
+        }
     }
 
     /// The value a trampoline stored in its result word for type `ty`,
@@ -91,5 +119,38 @@ impl fmt::Display for Value {
             Value::Text(s) => write!(f, "{s:?}"),
             Value::Array(a) => write!(f, "{a}"),
         }
+    }
+}
+
+// Element access in terms of `Value` lives here, so `array` does not need
+// to know `Value` (no cycle between the two files).
+impl Array {
+    /// Element `i` as a value of its own; `None` past the end.
+    pub fn get(&self, i: usize) -> Option<Value> {
+        let bits = self.element_bits(i)?;
+        // SAFETY: the element is a live value of the element type, which
+        // the array keeps while we copy it.
+        Some(unsafe { Value::from_borrowed_word(bits, self.elem()) })
+    }
+
+    /// Appends a copy of `v`, which must be of the element type (an `i64`
+    /// is converted where the elements are floats, as calls convert
+    /// arguments). Storage shared with other references is copied first.
+    pub fn push(&mut self, v: &Value) -> Result<(), Error> {
+        let elem = self.elem();
+        // A text element is a reference of the runtime's kind, made here
+        // and borrowed by the push (which takes a reference of its own).
+        let mut text = None;
+        let bits = match (v, elem) {
+            (Value::Text(s), Ty::Text) => text.insert(OwnedText::new(s).ok_or_else(out_of_memory)?).as_ptr() as u64,
+            _ => v.to_word(elem).ok_or_else(|| {
+                Error::Signature(format!("cannot push a {} onto a {}", v.type_name(), self.ty().name()))
+            })?,
+        };
+        // SAFETY: `bits` is a value of the element type, alive (`v` or
+        // `text` holds it) until the push has taken its own reference.
+        let pushed = unsafe { self.push_bits(bits) };
+        drop(text);
+        pushed
     }
 }

@@ -356,6 +356,42 @@ pub unsafe extern "C" fn array_new(ctx: *mut ExecCtx, ty: usize, cap: i64) -> *m
     unsafe { make(ctx, ObjTy::from_addr(ty), cap as usize) }
 }
 
+/// A new array of type `ty` (with unmanaged elements) holding a copy of
+/// the `n` elements at `data`, counted in no account (the host's own
+/// array). NULL for `n == 0` (the empty array) or when memory is refused.
+///
+/// # Safety
+/// `data` points to `n` readable elements of `ty`'s element type, which is
+/// not managed.
+pub unsafe fn from_elements(ty: ObjTy, data: *const u8, n: usize) -> *mut RtArray {
+    debug_assert!(!elem_ty(ty).is_managed());
+    if n == 0 {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: no context: the array is counted nowhere; forwarded from the
+    // caller, and a fresh array has room for `n`.
+    unsafe {
+        let q = make(std::ptr::null_mut(), ty, n);
+        if !q.is_null() {
+            std::ptr::copy_nonoverlapping(data, slot(q, 0), n * elem_size(elem_ty(ty)));
+            (*q).len = n;
+        }
+        q
+    }
+}
+
+/// The address of the first element (dangling for an empty array).
+///
+/// # Safety
+/// `p` is NULL or a live array.
+pub unsafe fn elements(p: *const RtArray) -> *const u8 {
+    if p.is_null() {
+        return std::ptr::NonNull::<u64>::dangling().as_ptr() as *const u8;
+    }
+    // SAFETY: forwarded from the caller; element 0 is within the block.
+    unsafe { slot(p as *mut RtArray, 0) }
+}
+
 /// `apush a, x`: the array to use from now on, with `x` appended (a
 /// managed `x` is borrowed: the array takes a reference of its own).
 ///

@@ -95,7 +95,7 @@ pub(super) unsafe fn make_in(ctx: *mut ExecCtx, parts: &[&[u8]]) -> *mut RtText 
 ///
 /// # Safety
 /// As for [`bytes`].
-pub(super) unsafe fn text_str<'a>(p: *const RtText) -> &'a str {
+pub unsafe fn text_str<'a>(p: *const RtText) -> &'a str {
     // SAFETY: forwarded from the caller.
     unsafe { as_str(p) }
 }
