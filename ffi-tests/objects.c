@@ -1,6 +1,6 @@
 /*
- * objects.c: arrays across the C ABI (c-api.md, functions 36-47; records
- * and maps join them with the rest of the data issue).
+ * objects.c: arrays and records across the C ABI (c-api.md, functions
+ * 36-47; maps join them with the rest of the data issue).
  *
  *  - building arrays (rt_array_new + rt_array_push, rt_array_from_f64/i64)
  *    and reading them (len, get_index, type, read_f64/i64, JSON)
@@ -9,7 +9,9 @@
  *    never changes, a script never sees the host's later pushes
  *  - rt_value_free / rt_object_free on every kind of value, NULL no-ops
  *  - argument errors: NULL, wrong tags, wrong element types, out of range
- *  - ownership: 100,000 calls that return arrays keep a flat resident size
+ *  - records: fields by name and number, JSON, as arguments and globals
+ *  - ownership: 100,000 rounds of calls that return arrays and records keep
+ *    a flat resident size
  *    (and valgrind, with FFI_SLOW=1, finds no leak on the same paths)
  *
  * Each RUN_GROUP prints one line; the first failed check prints
@@ -382,6 +384,77 @@ static void group_globals(void) {
     CHECK_OK(rt_exec_manager_cleanup(h));
 }
 
+/* ------------------------------------------------------------------ records */
+
+static const char *const RECORDS = "struct Stats:\n"
+                                   "    count: i64\n"
+                                   "    mean: f64\n"
+                                   "    label: text\n"
+                                   "    tags: [text]\n"
+                                   "fn summary(xs: [f64]) -> Stats:\n"
+                                   "    var s = 0.0\n"
+                                   "    for x in xs:\n"
+                                   "        s += x\n"
+                                   "    return Stats(count: len(xs), mean: s / len(xs), label: \"xs\", tags: [\"a\"])\n"
+                                   "fn relabel(st: Stats, l: text) -> Stats:\n"
+                                   "    var t = st\n"
+                                   "    t.label = l\n"
+                                   "    t.tags.push(l)\n"
+                                   "    return t\n";
+
+static void group_records(void) {
+    int64_t h = new_manager();
+    source_ok(h, RECORDS);
+    char *sig = rt_exec_manager_function_signature(h, "relabel");
+    CHECK_STREQ(sig, "fn(Stats, text) -> Stats");
+    rt_string_free(sig);
+    double xs[4] = {1.0, 2.0, 3.0, 6.0};
+    rt_value arg = varray(rt_array_from_f64(xs, 4)), st;
+    CHECK_OK(rt_exec_manager_call(h, "summary", &arg, 1, &st));
+    CHECK_EQ(st.type, RT_TYPE_RECORD);
+    CHECK_OBJ_TYPE(st.as.object, "Stats");
+    CHECK_EQ(rt_object_len(st.as.object), 4);
+    rt_value f;
+    CHECK_OK(rt_object_get_field(st.as.object, "mean", &f));
+    CHECK_EQ(f.type, RT_TYPE_F64);
+    CHECK_F64(f.as.f64, 3.0);
+    CHECK_OK(rt_object_get_index(st.as.object, 0, &f));
+    CHECK_EQ(f.as.i64, 4);
+    CHECK_OK(rt_object_get_field(st.as.object, "label", &f));
+    CHECK_STREQ(f.as.text, "xs");
+    rt_value_free(&f);
+    CHECK_OK(rt_object_get_field(st.as.object, "tags", &f));
+    CHECK_EQ(f.type, RT_TYPE_ARRAY);
+    rt_value_free(&f);
+    CHECK_ERR(rt_object_get_field(st.as.object, "median", &f), RT_ERR_NOT_FOUND);
+    CHECK_CONTAINS(rt_exec_manager_get_last_error(), "its fields: count, mean, label, tags");
+    CHECK_ERR(rt_object_get_index(st.as.object, 4, &f), RT_ERR_INVALID_ARGUMENT);
+    CHECK_JSON(st, "{\"count\":4,\"mean\":3.0,\"label\":\"xs\",\"tags\":[\"a\"]}");
+    /* a record passed back in is borrowed: the host's stays as it was */
+    rt_value args[2] = {st, vtext("new")}, out;
+    CHECK_OK(rt_exec_manager_call(h, "relabel", args, 2, &out));
+    CHECK_JSON(out, "{\"count\":4,\"mean\":3.0,\"label\":\"new\",\"tags\":[\"a\",\"new\"]}");
+    CHECK_JSON(st, "{\"count\":4,\"mean\":3.0,\"label\":\"xs\",\"tags\":[\"a\"]}");
+    /* the wrong tag for the object is refused */
+    rt_value mislabelled = {.type = RT_TYPE_ARRAY, .as.object = st.as.object};
+    rt_value bad[2] = {mislabelled, vtext("x")};
+    CHECK_ERR(rt_exec_manager_call(h, "relabel", bad, 2, &out), RT_ERR_INVALID_ARGUMENT);
+    /* records are globals too */
+    CHECK_OK(rt_exec_manager_set_global(h, "last", &st));
+    source_ok(h, "fn last_count(): last.count\n");
+    rt_value n;
+    CHECK_OK(rt_exec_manager_call(h, "last_count", NULL, 0, &n));
+    CHECK_EQ(n.as.i64, 4);
+    CHECK_OK(rt_exec_manager_get_global(h, "last", &f));
+    CHECK_EQ(f.type, RT_TYPE_RECORD);
+    rt_value_free(&f);
+    CHECK_ERR(rt_array_push(st.as.object, &n), RT_ERR_INVALID_ARGUMENT);
+    rt_value_free(&out);
+    rt_value_free(&st);
+    rt_value_free(&arg);
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 /* ------------------------------------------------------------------ memory */
 
 static long resident_bytes(void) {
@@ -412,11 +485,16 @@ static void one_round(int64_t h, rt_object *arg) {
     rt_value_free(&out);
     CHECK_OK(rt_exec_manager_get_global(h, "held", &out));
     rt_value_free(&out);
+    CHECK_OK(rt_exec_manager_call(h, "summary", &a, 1, &out));
+    CHECK_OK(rt_object_get_field(out.as.object, "label", &e));
+    rt_value_free(&e);
+    rt_value_free(&out);
 }
 
 static void group_memory(void) {
     int64_t h = new_manager();
     source_ok(h, UNIT);
+    source_ok(h, RECORDS);
     double xs[64];
     for (int i = 0; i < 64; i++) xs[i] = i;
     rt_object *arg = rt_array_from_f64(xs, 64);
@@ -443,6 +521,7 @@ int main(void) {
     RUN_GROUP(group_errors, "argument errors, frees of nothing (36-47)");
     RUN_GROUP(group_calls, "arrays as arguments and results of call and eval");
     RUN_GROUP(group_globals, "set_global and get_global with arrays, texts, numbers (37)");
-    RUN_GROUP(group_memory, "100,000 rounds of calls returning arrays: flat resident size");
+    RUN_GROUP(group_records, "records: results, fields, JSON, arguments, globals (40-44)");
+    RUN_GROUP(group_memory, "100,000 rounds of calls returning arrays and records: flat resident size");
     return check_finish();
 }

@@ -30,6 +30,6 @@ pub use error::{Error, Result};
 pub use mir::text::{Positions as MirPositions, parse as parse_mir, print as print_mir};
 pub use mir::{Module as MirModule, ObjTy, Signature, Ty};
 pub use runtime::{
-    Array, Element, MIR_INPUT, Manager, PrintHandler, SOURCE_INPUT, Value, mir_from_source, raise_error,
+    Element, MIR_INPUT, Manager, Object, PrintHandler, SOURCE_INPUT, Value, mir_from_source, raise_error,
     register_stack, to_json,
 };

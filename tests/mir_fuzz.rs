@@ -252,8 +252,13 @@ fn malformed() -> Vec<(&'static str, Vec<u8>, u32, &'static str)> {
         ("unknown result type", s("mir 1\nfn f() -> int {\n    ret 0\n}\n"), 2, "unknown type `int`"),
         ("missing arrow", s("mir 1\nfn f() i64 {\n    ret 0\n}\n"), 2, "expected '->'"),
         ("missing brace", s("mir 1\nfn f() -> i64\n    ret 0\n}\n"), 2, "expected '{' to open the body"),
-        ("stray closing brace", s("mir 1\n}\n"), 2, "expected `fn`, `init`, `extern` or `global`"),
-        ("instruction at top level", s("mir 1\nx = add 1, 2\n"), 2, "expected `fn`, `init`, `extern` or `global`"),
+        ("stray closing brace", s("mir 1\n}\n"), 2, "expected `fn`, `init`, `extern`, `global` or `struct`"),
+        (
+            "instruction at top level",
+            s("mir 1\nx = add 1, 2\n"),
+            2,
+            "expected `fn`, `init`, `extern`, `global` or `struct`",
+        ),
         ("global without kind", s("mir 1\nglobal g: i64\n"), 2, "`var` or `val`"),
         (
             "two init blocks",

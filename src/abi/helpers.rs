@@ -92,6 +92,11 @@ pub struct TextHelpers {
 pub struct ArrayHelpers {
     /// `fn(ctx, ty, cap: i64) -> array`.
     pub array_new: usize,
+    /// `fn(ctx, ty) -> record`: every field zero.
+    pub record_new: usize,
+    /// `fn(ctx, ty, record) -> record`: storage of its own (the same record
+    /// when refused; the error is in the context).
+    pub record_unique: usize,
     /// `fn(ctx, ty, array) -> array`: storage of its own (the same array
     /// when refused; the error is in the context).
     pub array_unique: usize,

@@ -12,7 +12,7 @@ use std::ffi::{CString, c_char};
 use super::boundary::{Fallback, ffi_guard, owned_c_string, try_out, try_str};
 use super::types::*;
 use super::values::{new_object, object_arg, read_rt_value, write_result};
-use crate::{Array, Element, Error, ObjTy, Ty, Value, to_json};
+use crate::{Element, Error, ObjTy, Object, Ty, Value, to_json};
 
 /// Functions returning a new object return NULL.
 impl Fallback for *mut RtObject {
@@ -69,7 +69,7 @@ pub extern "C" fn rt_array_new(elem_type: i32) -> *mut RtObject {
                 )));
             }
         };
-        Ok(new_object(Value::Array(Array::empty(ObjTy::array(elem)))))
+        Ok(new_object(Value::Array(Object::empty(ObjTy::array(elem)))))
     })
 }
 
@@ -107,7 +107,7 @@ pub extern "C" fn rt_object_len(o: *const RtObject) -> i64 {
         // SAFETY: NULL or a live rt_object, by the contract above.
         let object = unsafe { object_arg(o, "o") }?;
         Ok(match &object.value {
-            Value::Array(a) => a.len() as i64,
+            Value::Array(a) | Value::Record(a) => a.len() as i64,
             other => return Err(not_an_object(other)),
         })
     })
@@ -131,6 +131,9 @@ pub extern "C" fn rt_object_get_index(o: *const RtObject, i: i64, out: *mut RtVa
                 .ok()
                 .and_then(|i| a.get(i))
                 .ok_or_else(|| Error::InvalidArgument(format!("index out of range: {i} (length {})", a.len())))?,
+            Value::Record(r) => usize::try_from(i).ok().and_then(|i| r.get(i)).ok_or_else(|| {
+                Error::InvalidArgument(format!("a {} has no field {i} (it has {})", r.ty().name(), r.len()))
+            })?,
             other => return Err(not_an_object(other)),
         };
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -150,14 +153,29 @@ pub extern "C" fn rt_object_get_index(o: *const RtObject, i: i64, out: *mut RtVa
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_object_get_field(o: *const RtObject, key: *const c_char, out: *mut RtValue) -> i32 {
     ffi_guard!(value_out = out, {
-        let _out = try_out!(out);
+        let out = try_out!(out);
         // SAFETY: NULL or a live rt_object, by the contract above.
         let object = unsafe { object_arg(o, "o") }?;
         let key = try_str!(key);
-        match &object.value {
-            Value::Array(a) => Err(Error::Signature(format!("a {} has no field `{key}`", a.ty().name()))),
-            other => Err(not_an_object(other)),
-        }
+        let value = match &object.value {
+            Value::Record(r) => {
+                let fields = r.obj_ty().fields().unwrap_or(&[]);
+                let i = fields.iter().position(|f| f.name == key).ok_or_else(|| {
+                    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                    Error::NotFound(format!(
+                        "a {} has no field `{key}` (its fields: {})",
+                        r.ty().name(),
+                        names.join(", ")
+                    ))
+                })?;
+                r.get(i).unwrap_or(Value::Void)
+            }
+            Value::Array(a) => return Err(Error::Signature(format!("a {} has no field `{key}`", a.ty().name()))),
+            other => return Err(not_an_object(other)),
+        };
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { write_result(out, &value) }?;
+        Ok(RT_OK)
     })
 }
 
@@ -205,7 +223,7 @@ unsafe fn array_from<T: Element>(data: *const T, n: usize) -> Result<*mut RtObje
         // SAFETY: non-NULL and `n` elements long by the caller's contract.
         unsafe { std::slice::from_raw_parts(data, n) }
     };
-    Ok(new_object(Value::Array(Array::from_slice(xs)?)))
+    Ok(new_object(Value::Array(Object::from_slice(xs)?)))
 }
 
 /// Returns a new array of f64 holding a copy of the `n` doubles at `data`

@@ -65,6 +65,7 @@ pub unsafe fn object_arg<'a>(o: *const RtObject, what: &str) -> Result<&'a RtObj
 fn object_tag(v: &Value) -> i32 {
     match v {
         Value::Array(_) => RT_TYPE_ARRAY,
+        Value::Record(_) => RT_TYPE_RECORD,
         _ => RT_TYPE_VOID,
     }
 }
@@ -87,7 +88,9 @@ pub fn to_rt_value(v: &Value) -> Result<RtValue, Error> {
         Value::F64(x) => RtValue { type_: RT_TYPE_F64, as_: RtValueAs { f64: *x } },
         Value::Bool(b) => RtValue { type_: RT_TYPE_BOOL, as_: RtValueAs { boolean: i32::from(*b) } },
         Value::Text(s) => RtValue { type_: RT_TYPE_TEXT, as_: RtValueAs { text: c_text(s) } },
-        Value::Array(_) => RtValue { type_: object_tag(v), as_: RtValueAs { object: new_object(v.clone()) } },
+        Value::Array(_) | Value::Record(_) => {
+            RtValue { type_: object_tag(v), as_: RtValueAs { object: new_object(v.clone()) } }
+        }
     })
 }
 

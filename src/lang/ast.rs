@@ -1,7 +1,6 @@
 //! The syntax tree of one compile unit, as the parser builds it (untyped).
 
 use super::token::Pos;
-use super::types::Type;
 
 #[derive(Clone, Debug)]
 pub struct Unit {
@@ -12,14 +11,31 @@ pub struct Unit {
 pub enum Item {
     Fn(FnDef),
     Extern(ExternDecl),
+    Struct(StructDef),
     Stmt(Stmt),
+}
+
+/// A type as written: a name (`f64`, `Point`), or `[T]`. The checker
+/// resolves names (a record may be declared later in the unit).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExpr {
+    Named(String, Pos),
+    Array(Box<TypeExpr>),
+}
+
+/// `struct Name:` and its fields, one `name: T` per line.
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: String,
+    pub pos: Pos,
+    pub fields: Vec<(String, TypeExpr, Pos)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
     /// `None` when not written (`i64`).
-    pub ty: Option<Type>,
+    pub ty: Option<TypeExpr>,
     pub pos: Pos,
 }
 
@@ -31,7 +47,7 @@ pub struct FnHeader {
     pub pos: Pos,
     pub params: Vec<Param>,
     /// `None` when not written (inferred for a definition, void for an extern).
-    pub ret: Option<Type>,
+    pub ret: Option<TypeExpr>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,7 +74,7 @@ pub enum StmtKind {
     Let {
         mutable: bool,
         name: String,
-        ty: Option<Type>,
+        ty: Option<TypeExpr>,
         value: Expr,
     },
     /// `name = value`, or `name op= value` when `op` is set.
@@ -88,10 +104,11 @@ pub enum StmtKind {
         iter: Expr,
         body: Vec<Stmt>,
     },
-    /// `name[index] = value`, or `name[index] op= value`.
-    IndexAssign {
+    /// `name[i].x[j] = value` (any chain of elements and fields of a
+    /// variable), or `... op= value`.
+    PathAssign {
         name: String,
-        index: Expr,
+        steps: Vec<PathStep>,
         op: Option<BinOp>,
         value: Expr,
     },
@@ -176,10 +193,50 @@ pub enum ExprKind {
         end: Box<Expr>,
         inclusive: bool,
     },
+    /// `base.name`: a record's field.
+    Field(Box<Expr>, String),
+    /// `Name(a: x, b: y)`: a record, every field by name.
+    Record {
+        name: String,
+        fields: Vec<(String, Pos, Expr)>,
+    },
     /// `recv.name(args)`: `xs.push(x)`, `xs.pop()`.
     Method {
         recv: Box<Expr>,
         name: String,
         args: Vec<Expr>,
     },
+}
+
+/// One step of an assignment's target: an element or a field.
+#[derive(Clone, Debug)]
+pub enum PathStep {
+    Index(Expr),
+    Field(String, Pos),
+}
+
+impl Expr {
+    /// `name[i].x...` as its variable and steps (a copy), when this is a
+    /// chain of elements and fields of a variable.
+    pub fn as_path(&self) -> Option<(String, Vec<PathStep>)> {
+        let mut steps = Vec::new();
+        let mut e = self;
+        loop {
+            match &e.kind {
+                ExprKind::Index(base, index) => {
+                    steps.push(PathStep::Index((**index).clone()));
+                    e = base;
+                }
+                ExprKind::Field(base, field) => {
+                    steps.push(PathStep::Field(field.clone(), e.pos));
+                    e = base;
+                }
+                ExprKind::Name(name) => {
+                    steps.reverse();
+                    return Some((name.clone(), steps));
+                }
+                _ => return None,
+            }
+        }
+    }
 }

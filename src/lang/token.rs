@@ -61,6 +61,7 @@ tokens! {
     keywords {
         Fn = "fn",
         Extern = "extern",
+        Struct = "struct",
         Val = "val",
         Var = "var",
         If = "if",

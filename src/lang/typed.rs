@@ -3,7 +3,7 @@
 //! function or built-in) and every implicit `i64 -> f64` promotion is explicit.
 
 pub use super::types::{Sig, Type};
-use crate::mir::{BinOp, CmpOp};
+use crate::mir::{BinOp, CmpOp, ObjTy};
 
 pub type LocalId = u32;
 
@@ -78,10 +78,14 @@ pub enum TExprKind {
     Slice(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     /// `xs * n`.
     Repeat(Box<TExpr>, Box<TExpr>),
+    /// `p.x`: field number `.1` of a record.
+    Field(Box<TExpr>, usize),
+    /// `Point(x: a, y: b)`: the fields' values in declaration order.
+    Record(Vec<TExpr>),
     /// `xs.push(x)` (void).
-    Push(Place, Box<TExpr>),
+    Push(Target, Box<TExpr>),
     /// `xs.pop()`.
-    Pop(Place),
+    Pop(Target),
 }
 
 /// A variable whose array a statement changes in place.
@@ -123,12 +127,31 @@ pub enum TStmtKind {
         iter: TExpr,
         body: Vec<TStmt>,
     },
-    /// `place[index] = value`.
-    SetElement(Place, TExpr, TExpr),
+    /// `place[i].x... = value`: the target has at least one step (its
+    /// indices are hidden locals' reads).
+    SetPath(Target, TExpr),
     Break,
     Continue,
     Return(Option<TExpr>),
     Expr(TExpr),
+}
+
+/// What an assignment, `push` or `pop` changes: a variable (a `var`), of
+/// type `root`, or a part of it reached by `steps`.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub place: Place,
+    pub root: Type,
+    pub steps: Vec<TStep>,
+}
+
+/// A step of an assignment's target.
+#[derive(Clone, Debug)]
+pub enum TStep {
+    /// An element of an array, at this index.
+    Index(TExpr),
+    /// A field of a record, by number.
+    Field(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -159,6 +182,8 @@ pub struct TypedUnit {
     pub globals: Vec<GlobalDecl>,
     /// Host functions the unit declares with `extern fn`.
     pub externs: Vec<ExternFn>,
+    /// The record types the unit declares (`struct`), with their lines.
+    pub records: Vec<(ObjTy, u32)>,
 }
 
 #[derive(Clone, Debug)]

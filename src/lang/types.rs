@@ -16,6 +16,9 @@ pub enum Type {
     /// `[T]`: an array of a source type `T` (the MIR array type, whose
     /// element always maps back to a source type).
     Array(ObjTy),
+    /// A record (`struct`) type: the MIR record type, whose fields all map
+    /// back to source types.
+    Record(ObjTy),
     /// No value: the result of a function that returns nothing.
     Void,
 }
@@ -31,7 +34,7 @@ impl Type {
             Type::F64 => "f64",
             Type::Bool => "bool",
             Type::Text => "text",
-            Type::Array(o) => o.name(),
+            Type::Array(o) | Type::Record(o) => o.name(),
             Type::Void => "void",
         }
     }
@@ -49,6 +52,12 @@ impl Type {
         }
     }
 
+    /// The fields of a record type, with their source types.
+    pub fn fields(self) -> Option<Vec<(&'static str, Type)>> {
+        let Type::Record(o) = self else { return None };
+        o.fields()?.iter().map(|f| Some((f.name.as_str(), Type::from_mir(f.ty)?))).collect()
+    }
+
     /// A type as a program writes it.
     pub fn from_word(word: &str) -> Option<Type> {
         Type::WRITTEN.into_iter().find(|t| t.name() == word)
@@ -61,7 +70,7 @@ impl Type {
             Type::F64 => Ty::F64,
             Type::Bool => Ty::Bool,
             Type::Text => Ty::Text,
-            Type::Array(o) => Ty::Obj(o),
+            Type::Array(o) | Type::Record(o) => Ty::Obj(o),
             Type::Void => return None,
         })
     }
@@ -70,7 +79,11 @@ impl Type {
     pub fn from_mir(t: Ty) -> Option<Type> {
         match t {
             // Only arrays whose elements the language has (nesting is
-            // bounded by the type's own text, so this recursion is too).
+            // bounded by the type's own text, so this recursion is too),
+            // and records: their fields were source types when declared
+            // (MIR text may write others, which the language then cannot
+            // name, but only reach through functions it cannot call).
+            Ty::Obj(o) if o.fields().is_some() => Some(Type::Record(o)),
             Ty::Obj(o) => o.elem().and_then(Type::from_mir).map(|_| Type::Array(o)),
             _ => Type::WRITTEN.into_iter().find(|s| s.to_mir() == Some(t)),
         }

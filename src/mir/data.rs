@@ -296,6 +296,18 @@ pub struct Module {
     pub init: Option<Function>,
     pub globals: Vec<GlobalDecl>,
     pub externs: Vec<ExternDecl>,
+    /// The record types the unit names (the source language's `struct`s;
+    /// MIR's `struct T` lines), so later source units can use the names.
+    /// A record type needs no declaration to be used: its MIR text spells
+    /// it out.
+    pub records: Vec<RecordName>,
+}
+
+/// A record type a unit names, and the line naming it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordName {
+    pub ty: ObjTy,
+    pub line: u32,
 }
 
 impl Function {
@@ -318,23 +330,44 @@ pub struct DataShape {
     pub result: Option<Ty>,
 }
 
-/// The shape of `op` on arrays of type `array` (`None` when `array` is not
-/// an array type); `print` takes no array.
-pub fn data_shape(op: DataOp, array: Option<Ty>) -> Option<DataShape> {
+/// The shape of `op` on objects of type `obj` (`None` when it does not
+/// work on `obj`); `print` takes none. On a record, `aget`, `aset` and
+/// `aput` and `atake` name the field by its number, `field`, a constant.
+pub fn data_shape(op: DataOp, obj: Option<Ty>, field: Option<i64>) -> Option<DataShape> {
     let shape = |args: Vec<Ty>, result: Option<Ty>| Some(DataShape { args, result });
     if op == DataOp::Print {
         return shape(vec![Ty::Text], None);
     }
-    let a = array?;
-    let elem = a.obj()?.elem()?;
+    let a = obj?;
+    let o = a.obj()?;
+    if let Some(fields) = o.fields() {
+        let field_ty = || fields.get(usize::try_from(field?).ok()?).map(|f| f.ty);
+        return match op {
+            DataOp::Record => shape(fields.iter().map(|f| f.ty).collect(), Some(a)),
+            DataOp::Get | DataOp::Take => shape(vec![a, Ty::I64], Some(field_ty()?)),
+            DataOp::Set | DataOp::Put => shape(vec![a, Ty::I64, field_ty()?], None),
+            _ => None,
+        };
+    }
+    let elem = o.elem()?;
     match op {
         DataOp::New => shape(vec![Ty::I64], Some(a)),
         DataOp::Get | DataOp::Take => shape(vec![a, Ty::I64], Some(elem)),
-        DataOp::Set => shape(vec![a, Ty::I64, elem], None),
+        DataOp::Set | DataOp::Put => shape(vec![a, Ty::I64, elem], None),
         DataOp::Push => shape(vec![a, elem], None),
         DataOp::Pop => shape(vec![a], Some(elem)),
         DataOp::Slice => shape(vec![a, Ty::I64, Ty::I64], Some(a)),
         DataOp::Repeat => shape(vec![a, Ty::I64], Some(a)),
+        DataOp::Record | DataOp::Print => None,
+    }
+}
+
+/// The object a data operation works on: its result's type for `anew` and
+/// `rnew`, its first operand's otherwise.
+pub fn data_object(op: DataOp, dst: Option<Ty>, first: Option<Ty>) -> Option<Ty> {
+    match op {
+        DataOp::New | DataOp::Record => dst,
         DataOp::Print => None,
+        _ => first,
     }
 }

@@ -21,6 +21,7 @@ mod visit;
 
 pub use data::*;
 pub use ops::{BinOp, CmpOp, ConvOp, DataOp, UnOp};
+pub use types::{FieldTy, RecordDecl, mentions, records, resolve};
 pub use validate::{FnRef, Loc, MirEnv, extern_error, host_type_error, validate};
 pub use visit::{References, reachable};
 

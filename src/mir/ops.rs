@@ -112,6 +112,11 @@ named_enum! {
         Get = "aget",
         /// `aset a, i, x`: replaces element `i` (checked).
         Set = "aset",
+        /// `aput a, i, x`: as `aset`, but moves `x` (a local) in: its
+        /// reference goes to the array and `x` is left zero. How a nested
+        /// element taken out with `atake` goes back without a copy or a
+        /// reference count change.
+        Put = "aput",
         /// `apush a, x`: appends (amortised O(1)).
         Push = "apush",
         /// `x = apop a`: removes and returns the last element (checked).
@@ -125,6 +130,9 @@ named_enum! {
         Slice = "aslice",
         /// `b = arepeat a, n`: `a` repeated `n` times (`n < 0` gives `[]`).
         Repeat = "arepeat",
+        /// `r = rnew a, b, ...`: a record of `r`'s type with these fields,
+        /// in declaration order.
+        Record = "rnew",
         /// `print t`: writes a text and a newline to the manager's print
         /// handler (stdout by default).
         Print = "print",
@@ -134,12 +142,21 @@ named_enum! {
 impl DataOp {
     /// Whether the instruction has a result.
     pub fn has_result(self) -> bool {
-        !matches!(self, DataOp::Set | DataOp::Push | DataOp::Print)
+        !matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Print)
+    }
+
+    /// What it works on, for messages.
+    pub fn works_on(self) -> &'static str {
+        match self {
+            DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take => "an array or a record",
+            DataOp::Record => "a record",
+            _ => "an array",
+        }
     }
 
     /// Whether it changes the array in its first operand (a local).
     pub fn mutates(self) -> bool {
-        matches!(self, DataOp::Set | DataOp::Push | DataOp::Pop | DataOp::Take)
+        matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Pop | DataOp::Take)
     }
 }
 

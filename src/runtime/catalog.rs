@@ -7,7 +7,7 @@ use super::cells::{CellId, CellRef};
 use super::store::ModuleId;
 use crate::abi::Trampoline;
 use crate::error::Error;
-use crate::mir::{References, Signature, Ty};
+use crate::mir::{ObjTy, References, Signature, Ty};
 use crate::util::names;
 
 /// A function the manager can call.
@@ -46,6 +46,8 @@ pub struct Catalog {
     pub functions: FxHashMap<String, FuncEntry>,
     pub globals: FxHashMap<String, GlobalEntry>,
     pub hosts: FxHashMap<String, HostEntry>,
+    /// The record types units named (`struct`), by name.
+    pub records: FxHashMap<String, ObjTy>,
     /// Function id to function name, for error messages.
     pub names_by_id: Vec<String>,
 }

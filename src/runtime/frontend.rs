@@ -31,6 +31,9 @@ impl lang::Env for CatalogEnv<'_> {
     fn names(&self) -> Vec<String> {
         self.0.functions.keys().chain(self.0.globals.keys()).cloned().collect()
     }
+    fn record(&self, name: &str) -> Option<mir::ObjTy> {
+        self.0.records.get(name).copied()
+    }
 }
 
 impl mir::MirEnv for CatalogEnv<'_> {

@@ -9,8 +9,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::array::Array;
 use super::helpers::text::{self, OwnedText, RtText};
+use super::object::Object;
 use super::value::Value;
 use crate::error::Error;
 use crate::mir::Ty;
@@ -21,7 +21,7 @@ pub enum Saved {
     /// A reference of its own to a text.
     Text(OwnedText),
     /// A reference of its own to an array.
-    Array(Array),
+    Object(Object),
 }
 
 /// `value` as a cell of type `ty` holds it (a reference of its own for a
@@ -30,7 +30,7 @@ pub enum Saved {
 pub fn to_saved(value: &Value, ty: Ty) -> Option<Result<Saved, Error>> {
     Some(match (value, ty) {
         (Value::Text(s), Ty::Text) => OwnedText::new(s).map(Saved::Text).ok_or(Error::Runtime("out of memory".into())),
-        (Value::Array(a), t) if a.ty() == t => Ok(Saved::Array(a.clone())),
+        (Value::Array(a) | Value::Record(a), t) if a.ty() == t => Ok(Saved::Object(a.clone())),
         _ if ty.is_managed() => return None,
         _ => Ok(Saved::Plain(value.to_word(ty)?)),
     })
@@ -45,7 +45,7 @@ pub unsafe fn save(cell: &AtomicU64, ty: Ty) -> Saved {
         // SAFETY: forwarded from the caller.
         Ty::Text => Saved::Text(unsafe { OwnedText::load_global(cell) }),
         // SAFETY: forwarded from the caller.
-        Ty::Obj(o) => Saved::Array(unsafe { Array::load_global(o, cell) }),
+        Ty::Obj(o) => Saved::Object(unsafe { Object::load_global(o, cell) }),
         _ => Saved::Plain(cell.load(Ordering::Acquire)),
     }
 }
@@ -58,7 +58,7 @@ pub unsafe fn read(cell: &AtomicU64, ty: Ty) -> Value {
     // SAFETY: forwarded from the caller.
     match unsafe { save(cell, ty) } {
         Saved::Text(t) => Value::Text(t.as_str().to_string()),
-        Saved::Array(a) => Value::Array(a),
+        Saved::Object(a) => Value::object(a),
         Saved::Plain(raw) => Value::from_word(raw, Some(ty)),
     }
 }
@@ -72,7 +72,7 @@ pub unsafe fn replace(cell: &AtomicU64, value: Saved, now: Option<Ty>) {
     let raw = match value {
         Saved::Plain(raw) => raw,
         Saved::Text(t) => t.into_raw() as u64,
-        Saved::Array(a) => a.into_raw() as u64,
+        Saved::Object(a) => a.into_raw() as u64,
     };
     // The cell takes over `raw`'s reference and hands back its content.
     let old = text::global_swap(cell, raw);
@@ -80,7 +80,7 @@ pub unsafe fn replace(cell: &AtomicU64, value: Saved, now: Option<Ty>) {
         // SAFETY: the cell held a text reference, now ours to drop.
         Some(Ty::Text) => drop(unsafe { OwnedText::from_raw(old as *mut RtText) }),
         // SAFETY: the cell held an array reference, now ours to drop.
-        Some(Ty::Obj(o)) => drop(unsafe { Array::from_raw(o, old as *mut _) }),
+        Some(Ty::Obj(o)) => drop(unsafe { Object::from_raw(o, old as *mut _) }),
         _ => {}
     }
 }

@@ -5,7 +5,8 @@
 //! (as digits; a reader that parses numbers as doubles loses precision past
 //! 2^53, which is the reader's choice to make); a non-finite `f64` (NaN,
 //! infinities), which JSON cannot hold, is `null`, as JavaScript's
-//! `JSON.stringify` writes it; void is `null`; a float always shows it is
+//! `JSON.stringify` writes it; void is `null`; a record is an object of
+//! its fields in declaration order; a float always shows it is
 //! one (`1.0`), so a reader can tell the two number types apart.
 
 use std::fmt::Write as _;
@@ -37,6 +38,18 @@ fn write(out: &mut String, v: &Value) {
             }
             out.push(']');
         }
+        Value::Record(r) => {
+            out.push('{');
+            for (i, f) in r.obj_ty().fields().unwrap_or(&[]).iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                string(out, &f.name);
+                out.push(':');
+                write(out, &r.get(i).unwrap_or(Value::Void));
+            }
+            out.push('}');
+        }
     }
 }
 
@@ -61,7 +74,7 @@ fn string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::Array;
+    use crate::runtime::Object;
 
     #[test]
     fn scalars_texts_and_arrays() {
@@ -71,9 +84,9 @@ mod tests {
         assert_eq!(to_json(&Value::Bool(true)), "true");
         assert_eq!(to_json(&Value::Void), "null");
         assert_eq!(to_json(&Value::Text("a\"\\\n\u{1}é".into())), r#""a\"\\\n\u0001é""#);
-        let a = Array::from_slice(&[1.5f64, -2.0]).unwrap();
+        let a = Object::from_slice(&[1.5f64, -2.0]).unwrap();
         assert_eq!(to_json(&Value::Array(a)), "[1.5,-2.0]");
-        let mut texts = Array::empty(crate::mir::ObjTy::array(crate::mir::Ty::Text));
+        let mut texts = Object::empty(crate::mir::ObjTy::array(crate::mir::Ty::Text));
         texts.push(&Value::Text("x".into())).unwrap();
         assert_eq!(to_json(&Value::Array(texts)), r#"["x"]"#);
     }

@@ -10,12 +10,11 @@
 //! (interruption, time, step, memory and stack limits) and `tripwire` (the
 //! word a function entry checks for both the stack and a stop); `helpers` (the
 //! functions JIT code calls); `value` (values that cross to the host) and `json` (their JSON text);
-//! `array` (how the host holds an array).
+//! `object` (how the host holds an array or a record).
 //!
 //! Architecture invariant: `runtime` never names a backend's types; it
 //! compiles through `backend::CodeGenerator` (tests/architecture.rs).
 
-mod array;
 mod calls;
 mod catalog;
 mod cells;
@@ -27,16 +26,17 @@ mod helpers;
 mod json;
 mod limits;
 mod manager;
+mod object;
 mod scan;
 mod store;
 mod tripwire;
 mod unit;
 mod value;
 
-pub use array::{Array, Element};
 pub use exec::raise_error;
 pub use frontend::{MIR_INPUT, SOURCE_INPUT, mir_from_source};
 pub use json::to_json;
 pub use limits::{PrintHandler, register_stack};
 pub use manager::Manager;
+pub use object::{Element, Object};
 pub use value::Value;

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::array::{Array, out_of_memory};
 use super::helpers::text::{self, OwnedText, RtText};
+use super::object::{Object, out_of_memory};
 use crate::error::Error;
 use crate::mir::Ty;
 
@@ -15,7 +15,9 @@ pub enum Value {
     Bool(bool),
     Text(String),
     /// An array (one reference to it, shared storage until written).
-    Array(Array),
+    Array(Object),
+    /// A record (one reference to it, shared storage until written).
+    Record(Object),
 }
 
 impl Value {
@@ -26,7 +28,7 @@ impl Value {
             Value::F64(_) => "f64",
             Value::Bool(_) => "bool",
             Value::Text(_) => "text",
-            Value::Array(a) => a.ty().name(),
+            Value::Array(a) | Value::Record(a) => a.ty().name(),
         }
     }
 
@@ -43,9 +45,22 @@ impl Value {
             (Value::F64(v), Ty::F32) => u64::from((*v as f32).to_bits()),
             (Value::Bool(b), Ty::Bool) => u64::from(*b),
             // Borrowed: the value keeps its reference while the call runs.
-            (Value::Array(a), t) if a.ty() == t => a.as_ptr() as u64,
+            (Value::Array(a) | Value::Record(a), t) if a.ty() == t => a.as_ptr() as u64,
             _ => return None,
         })
+    }
+
+    /// An array or record value, as its type says.
+    pub fn object(o: Object) -> Value {
+        if o.is_record() { Value::Record(o) } else { Value::Array(o) }
+    }
+
+    /// The object, when this is an array or a record.
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Array(o) | Value::Record(o) => Some(o),
+            _ => None,
+        }
     }
 
     /// The value's type (`None` for void).
@@ -56,7 +71,7 @@ impl Value {
             Value::F64(_) => Ty::F64,
             Value::Bool(_) => Ty::Bool,
             Value::Text(_) => Ty::Text,
-            Value::Array(a) => a.ty(),
+            Value::Array(a) | Value::Record(a) => a.ty(),
         })
     }
 
@@ -70,7 +85,7 @@ impl Value {
             // SAFETY: forwarded from the caller.
             Ty::Text => Value::Text(unsafe { text::text_str(raw as *const RtText) }.to_string()),
             // SAFETY: forwarded from the caller.
-            Ty::Obj(o) => Value::Array(unsafe { Array::from_borrowed(o, raw as *const _) }),
+            Ty::Obj(o) => Value::object(unsafe { Object::from_borrowed(o, raw as *const _) }),
             _ => Value::from_word(raw, Some(ty)),
         }
     }
@@ -88,7 +103,7 @@ impl Value {
                 Value::Text(text.as_str().to_string())
             }
             // SAFETY: the caller owns the reference, which the value keeps.
-            Some(Ty::Obj(o)) => Value::Array(unsafe { Array::from_raw(o, raw as *mut _) }),
+            Some(Ty::Obj(o)) => Value::object(unsafe { Object::from_raw(o, raw as *mut _) }),
             _ => Value::from_word(raw, ty),
         }
     }
@@ -117,20 +132,21 @@ impl fmt::Display for Value {
             Value::F64(v) => write!(f, "{v:?}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => write!(f, "{s:?}"),
-            Value::Array(a) => write!(f, "{a}"),
+            Value::Array(a) | Value::Record(a) => write!(f, "{a}"),
         }
     }
 }
 
 // Element access in terms of `Value` lives here, so `array` does not need
 // to know `Value` (no cycle between the two files).
-impl Array {
-    /// Element `i` as a value of its own; `None` past the end.
+impl Object {
+    /// Element `i` of an array, field `i` of a record, as a value of its
+    /// own; `None` past the end.
     pub fn get(&self, i: usize) -> Option<Value> {
         let bits = self.element_bits(i)?;
-        // SAFETY: the element is a live value of the element type, which
-        // the array keeps while we copy it.
-        Some(unsafe { Value::from_borrowed_word(bits, self.elem()) })
+        // SAFETY: the element is a live value of its slot's type, which
+        // the object keeps while we copy it.
+        Some(unsafe { Value::from_borrowed_word(bits, self.obj_ty().slot_ty(i)?) })
     }
 
     /// Appends a copy of `v`, which must be of the element type (an `i64`

@@ -28,10 +28,13 @@ impl Translator<'_, '_> {
             return Ok(());
         }
         let array_ty = match (op, dst) {
-            (DataOp::New, Some(d)) => self.local_ty(d),
+            (DataOp::New | DataOp::Record, Some(d)) => self.local_ty(d),
             _ => self.ty_of(&args[0]),
         };
         let obj = array_ty.obj().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
+        if obj.fields().is_some() {
+            return self.record(dst, op, obj, args, line);
+        }
         let elem = obj.elem().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
         let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
         let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
@@ -43,10 +46,13 @@ impl Translator<'_, '_> {
                 let at = self.element_at(vals[0], vals[1], elem, line);
                 Some(self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
             }
-            DataOp::Set => {
+            DataOp::Set | DataOp::Put => {
                 let p = self.own_storage(args, ty_addr, line)?;
                 let at = self.element_at(p, vals[1], elem, line);
-                self.replace_element(at, elem, vals[2])?;
+                self.replace_element(at, 0, elem, vals[2], op == DataOp::Put)?;
+                if op == DataOp::Put {
+                    self.moved_out(&args[2], elem);
+                }
                 None
             }
             DataOp::Push => {
@@ -74,7 +80,7 @@ impl Translator<'_, '_> {
             DataOp::Repeat => {
                 Some(self.helper_checked(h.array_repeat, &[I64, I64, I64], &[self.ctx, vals[0], vals[1]], line))
             }
-            DataOp::Print => None,
+            DataOp::Record | DataOp::Print => None,
         };
         if let (Some(d), Some(v)) = (dst, result) {
             self.set(d, v);
@@ -167,20 +173,46 @@ impl Translator<'_, '_> {
         self.b.ins().iadd_imm_s(base, i64::from(abi::ARRAY_DATA))
     }
 
-    /// Stores `v` at `at`; a managed element gets a reference to the new
-    /// value and drops the old one's.
-    fn replace_element(&mut self, at: Value, elem: Ty, v: Value) -> Result<(), CodegenError> {
+    /// Stores `v` at `at + offset` and drops the old value's reference;
+    /// a managed `v` gets a reference of its own unless it is `moved` in
+    /// (its local then gives up its reference: see [`Self::moved_out`]).
+    pub(super) fn replace_element(
+        &mut self,
+        at: Value,
+        offset: i32,
+        elem: Ty,
+        v: Value,
+        moved: bool,
+    ) -> Result<(), CodegenError> {
         let flags = MemFlagsData::trusted();
         if !elem.is_managed() {
-            self.b.ins().store(flags, v, at, 0);
+            self.b.ins().store(flags, v, at, offset);
             return Ok(());
         }
         let h = *self.helpers.managed(elem).ok_or_else(|| self.invariant(format!("{elem} is not managed")))?;
-        self.call_helper_void(h.retain, &[I64], &[v]);
-        let old = self.b.ins().load(I64, flags, at, 0);
-        self.b.ins().store(flags, v, at, 0);
+        if !moved {
+            self.call_helper_void(h.retain, &[I64], &[v]);
+        }
+        let old = self.b.ins().load(I64, flags, at, offset);
+        self.b.ins().store(flags, v, at, offset);
+        // Usually zero (atake left it so): no call then.
+        let release = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(old, release, &[], done, &[]);
+        self.b.switch_to_block(release);
         self.call_helper_void(h.release, &[I64], &[old]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
+    }
+
+    /// The local `x` of an `aput` gave its reference away: it now holds
+    /// its type's zero value.
+    pub(super) fn moved_out(&mut self, x: &Operand, t: Ty) {
+        if let (Operand::Local(l), true) = (x, t.is_managed()) {
+            let zero = super::function::zero(&mut self.b, t);
+            self.set(*l, zero);
+        }
     }
 
     /// `apush`: a scalar element is stored inline when the storage is the

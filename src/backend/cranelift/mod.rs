@@ -22,6 +22,7 @@ mod function;
 mod isa;
 mod loops;
 mod managed;
+mod records;
 mod trampoline;
 mod types;
 
@@ -216,6 +217,8 @@ mod tests {
         let epoch = &EPOCH as *const _ as usize;
         let array = ArrayHelpers {
             array_new: u,
+            record_new: u,
+            record_unique: u,
             array_unique: u,
             array_push: u,
             index_error: u,

@@ -167,6 +167,16 @@ impl<'a> Checker<'a> {
             (Some(Type::Void), Some(want)) => {
                 Err(Diagnostic::new(pos, format!("{} must be {want}, but this expression has no value", what())))
             }
+            (Some(have), Some(want)) if have.name() == want.name() => Err(Diagnostic::new(
+                pos,
+                format!(
+                    "{} must be {want}, found another {have} (struct `{have}` was declared again with other fields: \
+                     {} then {})",
+                    what(),
+                    have.to_mir().map_or("", |t| t.mir_name()),
+                    want.to_mir().map_or("", |t| t.mir_name())
+                ),
+            )),
             (Some(have), Some(want)) => Err(Diagnostic::new(pos, format!("{} must be {want}, found {have}", what()))),
         }
     }

@@ -1,12 +1,12 @@
 //! Arrays in the checker: literals, indexing, slices, `push`/`pop`,
-//! element assignment and `for x in xs`.
+//! assignment to elements and fields (`xs[i].x = v`) and `for x in xs`.
 
 use std::collections::HashMap;
 
 use super::checker::{Checker, Ex, Known, join};
 use super::decls::check_decl_name;
 use crate::diag::{DiagResult, Diagnostic, Pos};
-use crate::lang::ast::{BinOp, Expr, ExprKind, Stmt};
+use crate::lang::ast::{BinOp, Expr, ExprKind, PathStep, Stmt};
 use crate::lang::typed::*;
 
 fn not_array(pos: Pos, what: &str, t: Type) -> Diagnostic {
@@ -116,29 +116,35 @@ impl Checker<'_> {
                 format!("cannot {what} `{name}`: it is immutable (declare it with `var`)"),
             ));
         }
-        if let Some(t) = ty.filter(|t| t.elem().is_none()) {
-            return Err(not_array(pos, what, t));
+        if let Some(t) = ty.filter(|t| t.elem().is_none() && t.fields().is_none()) {
+            return Err(Diagnostic::new(pos, format!("cannot {what} `{name}`: it is a {t}, not an array or a record")));
         }
         Ok((place, ty))
     }
 
-    /// `recv.push(x)` and `recv.pop()`, on a `var` holding an array.
+    /// `recv.push(x)` and `recv.pop()`, on a `var` holding an array, or
+    /// an array inside one (`t.children[i].children.push(x)`).
     pub(super) fn method(&mut self, recv: &Expr, name: &str, args: &[Expr], pos: Pos) -> DiagResult<Ex> {
-        let ExprKind::Name(var) = &recv.kind else {
+        let Some((var, steps)) = recv.as_path() else {
             return Err(Diagnostic::new(pos, format!("`.{name}()` needs a variable, as in `xs.{name}(...)`")));
         };
         let line = pos.line;
+        let what = if name == "push" { "push to" } else { "pop from" };
         match (name, args) {
-            ("push", [x]) => {
-                let (place, ty) = self.place(var, recv.pos, "push to")?;
-                let v = self.expr_as(x, ty.and_then(Type::elem))?;
+            ("push", [_]) | ("pop", []) => {
+                let (target, current) = self.target(&var, &steps, recv.pos, what, None)?;
+                if let Some(t) = current.ty.filter(|t| t.elem().is_none()) {
+                    return Err(not_array(recv.pos, name, t));
+                }
+                let elem = current.ty.and_then(Type::elem);
+                if name == "pop" {
+                    return Ok(Self::ex(elem, line, TExprKind::Pop(target)));
+                }
+                let x = &args[0];
+                let v = self.expr_as(x, elem)?;
                 self.value(&v, x.pos)?;
-                let e = self.coerce(v, ty.and_then(Type::elem), x.pos, || "the pushed value".to_string())?;
-                Ok(Self::ex(Some(Type::Void), line, TExprKind::Push(place, Box::new(e))))
-            }
-            ("pop", []) => {
-                let (place, ty) = self.place(var, recv.pos, "pop from")?;
-                Ok(Self::ex(ty.and_then(Type::elem), line, TExprKind::Pop(place)))
+                let e = self.coerce(v, elem, x.pos, || "the pushed value".to_string())?;
+                Ok(Self::ex(Some(Type::Void), line, TExprKind::Push(target, Box::new(e))))
             }
             ("push" | "pop", _) => {
                 let n = if name == "push" { 1 } else { 0 };
@@ -148,40 +154,75 @@ impl Checker<'_> {
         }
     }
 
-    /// `name[index] = value` or `name[index] op= value`; the index of a
-    /// compound assignment is evaluated once, into a hidden local.
-    pub(super) fn index_assign(
+    /// The variable `name` (a `var`) and the steps into it, as a target,
+    /// and the target's current value. With `spill`, each index is
+    /// evaluated into a hidden local there (it is used twice by `op=`).
+    fn target(
         &mut self,
         name: &str,
-        index: &Expr,
+        steps: &[PathStep],
+        pos: Pos,
+        what: &str,
+        mut spill: Option<&mut Vec<TStmt>>,
+    ) -> DiagResult<(Target, Ex)> {
+        let (place, root_ty) = self.place(name, pos, what)?;
+        let line = pos.line;
+        let read = match &place {
+            Place::Local(id) => TExprKind::Local(*id),
+            Place::Global(g) => TExprKind::Global(g.clone()),
+        };
+        let mut current = Self::ex(root_ty, line, read);
+        let mut tsteps = Vec::with_capacity(steps.len());
+        for step in steps {
+            let (ty, kind, tstep) = match step {
+                PathStep::Index(index) => {
+                    let elem = match current.ty {
+                        Some(t) => Some(t.elem().ok_or_else(|| not_array(index.pos, "indexing", t))?),
+                        None => None,
+                    };
+                    let mut i = self.index_value(index)?;
+                    if let Some(out) = spill.as_deref_mut() {
+                        let hidden = self.hidden_local(Type::I64);
+                        out.push(TStmt { line, kind: TStmtKind::SetLocal(hidden, i) });
+                        i = TExpr { ty: Type::I64, line, kind: TExprKind::Local(hidden) };
+                    }
+                    (elem, TExprKind::Index(Box::new(current.e), Box::new(i.clone())), TStep::Index(i))
+                }
+                PathStep::Field(field, fpos) => match current.ty {
+                    Some(t) => {
+                        let (k, ty) = super::records::field_of(t, field, *fpos)?;
+                        (Some(ty), TExprKind::Field(Box::new(current.e), k), TStep::Field(k))
+                    }
+                    None => (None, TExprKind::Field(Box::new(current.e), 0), TStep::Field(0)),
+                },
+            };
+            current = Self::ex(ty, line, kind);
+            tsteps.push(tstep);
+        }
+        Ok((Target { place, root: root_ty.unwrap_or(Type::I64), steps: tsteps }, current))
+    }
+
+    /// `name[i].x... = value` or `... op= value`. Each index is evaluated
+    /// once, in order, into a hidden local, then the value.
+    pub(super) fn path_assign(
+        &mut self,
+        name: &str,
+        steps: &[PathStep],
         op: Option<BinOp>,
         value: &Expr,
         pos: Pos,
         out: &mut Vec<TStmt>,
     ) -> DiagResult<TStmtKind> {
-        let (place, ty) = self.place(name, pos, "assign to an element of")?;
-        let elem = ty.and_then(Type::elem);
-        let mut i = self.index_value(index)?;
-        let x = self.expr_as(value, elem)?;
+        let (target, current) = self.target(name, steps, pos, "assign to a part of", Some(out))?;
+        let want = current.ty;
+        let x = self.expr_as(value, want)?;
         self.value(&x, value.pos)?;
-        let line = pos.line;
         let rhs = match op {
             None => x,
-            Some(op) => {
-                let hidden = self.hidden_local(Type::I64);
-                out.push(TStmt { line, kind: TStmtKind::SetLocal(hidden, i) });
-                i = TExpr { ty: Type::I64, line, kind: TExprKind::Local(hidden) };
-                let read = match &place {
-                    Place::Local(id) => TExprKind::Local(*id),
-                    Place::Global(g) => TExprKind::Global(g.clone()),
-                };
-                let array = TExpr { ty: ty.unwrap_or(Type::I64), line, kind: read };
-                let current = Self::ex(elem, line, TExprKind::Index(Box::new(array), Box::new(i.clone())));
-                self.binary(op, current, x, pos)?
-            }
+            Some(op) => self.binary(op, current, x, pos)?,
         };
-        let e = self.coerce(rhs, elem, value.pos, || format!("the element assigned in `{name}`"))?;
-        Ok(TStmtKind::SetElement(place, i, e))
+        let e = self.coerce(rhs, want, value.pos, || format!("the value assigned to a part of `{name}`"))?;
+        Ok(TStmtKind::SetPath(target, e))
     }
 
     /// `for var in iter:` over an array, as it was when the loop began.

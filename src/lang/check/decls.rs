@@ -1,15 +1,18 @@
-//! A unit's declarations: its functions and externs, each named once and
-//! never like a built-in, with the signatures the rounds start from; and
-//! the order in which to infer them.
+//! A unit's declarations: its structs (made into MIR record types, which
+//! may refer to each other and to themselves through arrays); its
+//! functions and externs, each named once and never like a built-in, with
+//! the signatures the rounds start from; and the order in which to infer
+//! them.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::checker::UnitFn;
 use super::env::Env;
+use super::records;
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::ast::*;
 use crate::lang::typed::{Builtin, ExternFn, Sig, Type};
-use crate::mir;
+use crate::mir::{self, FieldTy, ObjTy, RecordDecl};
 
 /// What the rounds work from.
 pub(super) struct Decls<'u> {
@@ -27,6 +30,7 @@ pub(super) fn collect<'u>(unit: &'u Unit, env: &dyn Env) -> DiagResult<Decls<'u>
         let header = match item {
             Item::Fn(f) => &f.header,
             Item::Extern(e) => &e.header,
+            Item::Struct(_) => continue,
             Item::Stmt(s) => {
                 decls.top.push(s);
                 continue;
@@ -47,8 +51,8 @@ pub(super) fn collect<'u>(unit: &'u Unit, env: &dyn Env) -> DiagResult<Decls<'u>
         }
     }
     for f in &decls.fns {
-        let params = params(&f.header, true)?;
-        let annotated = f.header.ret;
+        let params = params(&f.header, true, env)?;
+        let annotated = f.header.ret.as_ref().map(|t| records::resolve(t, env)).transpose()?;
         decls.unit_fns.insert(f.header.name.clone(), UnitFn { params, ret: annotated, annotated: annotated.is_some() });
     }
     for item in &unit.items {
@@ -62,8 +66,95 @@ pub(super) fn collect<'u>(unit: &'u Unit, env: &dyn Env) -> DiagResult<Decls<'u>
     Ok(decls)
 }
 
+/// The unit's records, in declaration order, with their lines.
+pub(super) fn records(unit: &Unit, env: &dyn Env) -> DiagResult<Vec<(ObjTy, u32)>> {
+    let defs: Vec<&StructDef> =
+        unit.items.iter().filter_map(|i| if let Item::Struct(s) = i { Some(s) } else { None }).collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in defs.iter().enumerate() {
+        check_decl_name(&d.name, d.pos, "a struct")?;
+        if Type::from_word(&d.name).is_some() {
+            return Err(Diagnostic::new(d.pos, format!("`{}` is a built-in type and cannot name a struct", d.name)));
+        }
+        if let Some(first) = index.insert(&d.name, i) {
+            let line = defs[first].pos.line;
+            return Err(Diagnostic::new(
+                d.pos,
+                format!("struct `{}` is declared twice in this unit (first at line {line})", d.name),
+            ));
+        }
+        if d.fields.is_empty() {
+            return Err(Diagnostic::new(d.pos, format!("struct `{}` has no fields", d.name)));
+        }
+    }
+    let mut decls = Vec::with_capacity(defs.len());
+    for d in &defs {
+        let mut fields = Vec::with_capacity(d.fields.len());
+        for (name, ty, pos) in &d.fields {
+            if fields.iter().any(|(n, _)| n == name) {
+                return Err(Diagnostic::new(*pos, format!("struct `{}` has two fields named `{name}`", d.name)));
+            }
+            fields.push((name.clone(), field_ty(ty, &index, env)?));
+        }
+        decls.push(RecordDecl { name: d.name.clone(), fields });
+    }
+    for (i, d) in defs.iter().enumerate() {
+        if let Some(path) = contains_itself(&decls, i) {
+            return Err(Diagnostic::new(
+                d.pos,
+                format!(
+                    "struct `{}` contains itself ({}): a record can hold itself only inside an array, as in `children: [{}]`",
+                    d.name,
+                    path.join(" holds "),
+                    d.name
+                ),
+            ));
+        }
+    }
+    let types = mir::records(&decls).map_err(|m| Diagnostic::new(defs.first().map_or(Pos::new(1, 1), |d| d.pos), m))?;
+    Ok(types.into_iter().zip(defs.iter().map(|d| d.pos.line)).collect())
+}
+
+/// A field's type as written, over the unit's records (`index`) and the
+/// manager's.
+fn field_ty(t: &TypeExpr, index: &HashMap<&str, usize>, env: &dyn Env) -> DiagResult<FieldTy> {
+    match t {
+        TypeExpr::Array(e) => Ok(FieldTy::Array(Box::new(field_ty(e, index, env)?))),
+        TypeExpr::Named(name, pos) => {
+            if let Some(i) = index.get(name.as_str()) {
+                return Ok(FieldTy::Record(*i));
+            }
+            match Type::from_word(name).or_else(|| env.record(name).map(Type::Record)).and_then(Type::to_mir) {
+                Some(t) => Ok(FieldTy::Ty(t)),
+                None => Err(records::unknown_type(name, *pos)),
+            }
+        }
+    }
+}
+
+/// The chain of records by which record `i` holds itself directly (not
+/// through an array), if it does.
+fn contains_itself(decls: &[RecordDecl], i: usize) -> Option<Vec<String>> {
+    let mut stack = vec![(i, vec![decls[i].name.clone()])];
+    let mut seen = vec![false; decls.len()];
+    while let Some((at, path)) = stack.pop() {
+        for (_, ft) in &decls[at].fields {
+            let FieldTy::Record(j) = ft else { continue };
+            let mut next = path.clone();
+            next.push(decls[*j].name.clone());
+            if *j == i {
+                return Some(next);
+            }
+            if !std::mem::replace(&mut seen[*j], true) {
+                stack.push((*j, next));
+            }
+        }
+    }
+    None
+}
+
 /// The parameter types (i64 where none is written), each name once.
-fn params(header: &FnHeader, check_names: bool) -> DiagResult<Vec<Type>> {
+fn params(header: &FnHeader, check_names: bool, env: &dyn Env) -> DiagResult<Vec<Type>> {
     let mut types = Vec::new();
     let mut names = BTreeSet::new();
     for p in &header.params {
@@ -73,14 +164,15 @@ fn params(header: &FnHeader, check_names: bool) -> DiagResult<Vec<Type>> {
         if !names.insert(p.name.as_str()) {
             return Err(Diagnostic::new(p.pos, format!("parameter `{}` appears twice", p.name)));
         }
-        types.push(p.ty.unwrap_or(Type::I64));
+        types.push(p.ty.as_ref().map_or(Ok(Type::I64), |t| records::resolve(t, env))?);
     }
     Ok(types)
 }
 
 /// The type of an `extern fn`, checked against the registered host function.
 fn extern_sig(e: &FnHeader, env: &dyn Env) -> DiagResult<Sig> {
-    let sig = Sig { params: params(e, false)?, ret: e.ret.unwrap_or(Type::Void) };
+    let ret = e.ret.as_ref().map_or(Ok(Type::Void), |t| records::resolve(t, env))?;
+    let sig = Sig { params: params(e, false, env)?, ret };
     if !sig.to_mir().is_c_compatible() {
         return Err(Diagnostic::new(e.pos, mir::host_type_error(&e.name)));
     }
@@ -168,6 +260,8 @@ fn collect_calls(stmts: &[Stmt], out: &mut Vec<String>) {
                 expr(recv, out);
                 args.iter().for_each(|x| expr(x, out));
             }
+            ExprKind::Field(base, _) => expr(base, out),
+            ExprKind::Record { fields, .. } => fields.iter().for_each(|(_, _, x)| expr(x, out)),
             _ => {}
         }
     }
@@ -196,8 +290,12 @@ fn collect_calls(stmts: &[Stmt], out: &mut Vec<String>) {
                 expr(iter, out);
                 collect_calls(body, out);
             }
-            StmtKind::IndexAssign { index, value, .. } => {
-                expr(index, out);
+            StmtKind::PathAssign { steps, value, .. } => {
+                for step in steps {
+                    if let PathStep::Index(i) = step {
+                        expr(i, out);
+                    }
+                }
                 expr(value, out);
             }
             StmtKind::Return(Some(e)) | StmtKind::Expr(e) => expr(e, out),

@@ -19,6 +19,10 @@ pub trait Env {
     }
     /// Every function and global name, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
+    /// A record type an earlier unit declared (`struct`).
+    fn record(&self, _name: &str) -> Option<crate::mir::ObjTy> {
+        None
+    }
 }
 
 /// An environment with nothing in it (a fresh manager).

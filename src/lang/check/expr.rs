@@ -41,6 +41,8 @@ impl Checker<'_> {
             ExprKind::Index(base, index) => self.index(base, index, e.pos)?,
             ExprKind::Slice { base, start, end, inclusive } => self.slice(base, start, end, *inclusive, e.pos)?,
             ExprKind::Method { recv, name, args } => self.method(recv, name, args, e.pos)?,
+            ExprKind::Field(base, name) => self.field(base, name, e.pos)?,
+            ExprKind::Record { name, fields } => self.record(name, fields, e.pos)?,
         })
     }
 
@@ -102,7 +104,7 @@ impl Checker<'_> {
             return Ok(Self::ex(Some(Type::Bool), line, TExprKind::Cmp(cmp, Box::new(a.e), Box::new(b.e))));
         };
         let common = join(ta, tb).ok_or_else(|| Self::mismatch(op, pos, ta, tb, "operands of the same type"))?;
-        if !matches!(op, BinOp::Eq | BinOp::Ne) && matches!(common, Type::Bool | Type::Array(_)) {
+        if !matches!(op, BinOp::Eq | BinOp::Ne) && matches!(common, Type::Bool | Type::Array(_) | Type::Record(_)) {
             return Err(Diagnostic::new(pos, format!("'{}' orders numbers or texts, not {common}", op.symbol())));
         }
         let ea = self.coerce(a, Some(common), pos, String::new)?;

@@ -11,7 +11,7 @@
 //! In reading order: `env` (what a unit sees of its manager), `decls` (the unit's names and signatures), this file
 //! (the rounds), `checker` (the state of one body and the rules every
 //! construct shares), `body` (a function's or the top level's whole body),
-//! `stmt`, `expr`, `builtins`.
+//! `stmt`, `expr`, `builtins`; `data` (arrays) and `records` (structs).
 
 mod body;
 mod builtins;
@@ -20,6 +20,7 @@ mod data;
 mod decls;
 mod env;
 mod expr;
+mod records;
 mod stmt;
 
 use std::borrow::Cow;
@@ -34,10 +35,15 @@ use super::typed::*;
 use crate::diag::DiagResult;
 
 pub fn check(unit: &Unit, env: &dyn Env) -> DiagResult<TypedUnit> {
+    let records = decls::records(unit, env)?;
+    let by_name = records.iter().map(|(t, _)| (t.name().to_string(), *t)).collect();
+    let env = &records::UnitEnv { inner: env, records: by_name };
     let mut decls = decls::collect(unit, env)?;
     let mut unit_fns = std::mem::take(&mut decls.unit_fns);
     infer_returns(&decls, &mut unit_fns, env);
-    final_round(decls, &unit_fns, env)
+    let mut typed = final_round(decls, &unit_fns, env)?;
+    typed.records = records;
+    Ok(typed)
 }
 
 /// Inference rounds, callees first so a chain of calls settles in one
@@ -93,7 +99,7 @@ fn final_round(decls: Decls, unit_fns: &HashMap<String, UnitFn>, env: &dyn Env) 
     }
     let init = init?;
     let functions = functions.into_iter().collect::<DiagResult<Vec<_>>>()?;
-    Ok(TypedUnit { functions, init, globals: globals.declarations(), externs: decls.externs })
+    Ok(TypedUnit { functions, init, globals: globals.declarations(), externs: decls.externs, records: Vec::new() })
 }
 
 #[cfg(test)]

@@ -32,7 +32,10 @@ impl Checker<'_> {
         stack_ok(s.pos)?;
         let line = s.pos.line;
         let kind = match &s.kind {
-            StmtKind::Let { mutable, name, ty, value } => self.let_stmt(*mutable, name, *ty, value, s.pos)?,
+            StmtKind::Let { mutable, name, ty, value } => {
+                let ty = ty.as_ref().map(|t| super::records::resolve(t, self.env)).transpose()?;
+                self.let_stmt(*mutable, name, ty, value, s.pos)?
+            }
             StmtKind::Assign { name, op, value } => self.assign(name, *op, value, s.pos)?,
             StmtKind::If { branches, else_body } => self.if_stmt(branches, else_body.as_deref())?,
             StmtKind::While { cond, body } => {
@@ -44,9 +47,7 @@ impl Checker<'_> {
                 self.for_stmt(var, start, end, *inclusive, body, s.pos)?
             }
             StmtKind::ForEach { var, iter, body } => self.for_each(var, iter, body, s.pos)?,
-            StmtKind::IndexAssign { name, index, op, value } => {
-                self.index_assign(name, index, *op, value, s.pos, out)?
-            }
+            StmtKind::PathAssign { name, steps, op, value } => self.path_assign(name, steps, *op, value, s.pos, out)?,
             StmtKind::Break | StmtKind::Continue => {
                 let word = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
                 if self.loop_depth == 0 {

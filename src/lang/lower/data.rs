@@ -1,6 +1,7 @@
-//! Arrays to MIR's data operations (docs/mir.md, "Arrays"). A change to a
-//! global's array reads the global, changes the array (whose storage the
-//! global shares, so the first write copies it) and stores it back.
+//! Arrays and records to MIR's data operations (docs/mir.md, "Arrays",
+//! "Records"). A change to a global's object reads the global, changes
+//! the object (whose storage the global shares, so the first write copies
+//! it) and stores it back.
 
 use super::{ForEachLocals, Lower, Lowered, Range};
 use crate::lang::typed::*;
@@ -34,8 +35,8 @@ impl Lower {
         Ok(Operand::Local(t))
     }
 
-    /// Runs `change` on the place's array as a local: the local itself, or
-    /// a temporary holding the global's array, which is stored back.
+    /// Runs `change` on the place's object as a local: the local itself,
+    /// or a temporary holding the global's object, which is stored back.
     fn change<T>(&mut self, place: &Place, ty: Ty, line: u32, change: impl FnOnce(&mut Self, Local) -> T) -> T {
         match place {
             Place::Local(id) => change(self, Local(*id)),
@@ -49,46 +50,85 @@ impl Lower {
         }
     }
 
-    /// The MIR type of the array at a place.
-    fn place_ty(&self, place: &Place, global_ty: Ty) -> Ty {
-        match place {
-            Place::Local(id) => self.locals[*id as usize].ty,
-            Place::Global(_) => global_ty,
+    /// The keys of a target's steps: each index's value, each field's
+    /// number.
+    fn keys(&mut self, steps: &[TStep]) -> Lowered<Vec<Operand>> {
+        let mut keys = Vec::with_capacity(steps.len());
+        for step in steps {
+            keys.push(match step {
+                TStep::Index(i) => self.expr(i)?,
+                TStep::Field(k) => Operand::Const(Const::Int(*k as i64, Ty::I64)),
+            });
         }
+        Ok(keys)
+    }
+
+    /// Runs `change` on the object the first `keys` lead to from the
+    /// target's variable: each inner object is taken out (`atake`, so it
+    /// is not shared and changes in place) and moved back afterwards
+    /// (`aput`): no copy, no reference count traffic.
+    fn at_path<T>(
+        &mut self,
+        target: &Target,
+        keys: &[Operand],
+        line: u32,
+        change: impl FnOnce(&mut Self, Local, Ty) -> Lowered<T>,
+    ) -> Lowered<T> {
+        let ty = target.root.to_mir().ok_or_else(|| format!("a change to void at line {line}"))?;
+        self.change(&target.place, ty, line, |lw, root| {
+            let mut objects = vec![(root, ty)];
+            for key in keys {
+                let (outer, outer_ty) = objects[objects.len() - 1];
+                let inner_ty =
+                    slot_ty(outer_ty, key).ok_or_else(|| format!("a path into a {outer_ty} at line {line}"))?;
+                let inner = lw.temp(inner_ty);
+                lw.data(Some(inner), DataOp::Take, vec![Operand::Local(outer), *key], line);
+                objects.push((inner, inner_ty));
+            }
+            let (last, last_ty) = objects[objects.len() - 1];
+            let r = change(lw, last, last_ty)?;
+            for (j, key) in keys.iter().enumerate().rev() {
+                let (outer, inner) = (objects[j].0, objects[j + 1].0);
+                lw.data(None, DataOp::Put, vec![Operand::Local(outer), *key, Operand::Local(inner)], line);
+            }
+            Ok(r)
+        })
     }
 
     /// `xs.push(x)`.
-    pub(super) fn push(&mut self, place: &Place, value: &TExpr, line: u32) -> Lowered<Operand> {
+    pub(super) fn push(&mut self, target: &Target, value: &TExpr, line: u32) -> Lowered<Operand> {
+        let keys = self.keys(&target.steps)?;
         let v = self.expr(value)?;
-        let ty = self.array_of(value.ty, line)?;
-        let ty = self.place_ty(place, ty);
-        self.change(place, ty, line, |lw, a| lw.data(None, DataOp::Push, vec![Operand::Local(a), v], line));
+        self.at_path(target, &keys, line, |lw, a, _| {
+            lw.data(None, DataOp::Push, vec![Operand::Local(a), v], line);
+            Ok(())
+        })?;
         Ok(Operand::Const(Const::Int(0, Ty::I64)))
     }
 
     /// `xs.pop()`, of an array of `elem`.
-    pub(super) fn pop(&mut self, place: &Place, elem: Type, line: u32) -> Lowered<Operand> {
+    pub(super) fn pop(&mut self, target: &Target, elem: Type, line: u32) -> Lowered<Operand> {
         let elem_ty = elem.to_mir().ok_or_else(|| format!("a pop of void at line {line}"))?;
-        let ty = self.array_of(elem, line)?;
-        let ty = self.place_ty(place, ty);
+        let keys = self.keys(&target.steps)?;
         let x = self.temp(elem_ty);
-        self.change(place, ty, line, |lw, a| lw.data(Some(x), DataOp::Pop, vec![Operand::Local(a)], line));
+        self.at_path(target, &keys, line, |lw, a, _| {
+            lw.data(Some(x), DataOp::Pop, vec![Operand::Local(a)], line);
+            Ok(())
+        })?;
         Ok(Operand::Local(x))
     }
 
-    /// `place[index] = value`: both evaluated first.
-    pub(super) fn set_element(&mut self, place: &Place, index: &TExpr, value: &TExpr, line: u32) -> Lowered<()> {
-        let i = self.expr(index)?;
+    /// `target = value`: the value is evaluated first (the indices are
+    /// hidden locals already), then the last step is set on the object the
+    /// others lead to.
+    pub(super) fn set_path(&mut self, target: &Target, value: &TExpr, line: u32) -> Lowered<()> {
         let v = self.expr(value)?;
-        let ty = self.array_of(value.ty, line)?;
-        let ty = self.place_ty(place, ty);
-        self.change(place, ty, line, |lw, a| lw.data(None, DataOp::Set, vec![Operand::Local(a), i, v], line));
-        Ok(())
-    }
-
-    /// The MIR type `[elem]`.
-    fn array_of(&self, elem: Type, line: u32) -> Lowered<Ty> {
-        Type::array_of(elem).and_then(Type::to_mir).ok_or_else(|| format!("an array of void at line {line}"))
+        let keys = self.keys(&target.steps)?;
+        let (last, path) = keys.split_last().ok_or_else(|| format!("an assignment with no steps at line {line}"))?;
+        self.at_path(target, path, line, |lw, obj, _| {
+            lw.data(None, DataOp::Set, vec![Operand::Local(obj), *last, v], line);
+            Ok(())
+        })
     }
 
     /// `for var in iter`: over a copy of the array taken when the loop
@@ -103,5 +143,15 @@ impl Lower {
         let element = |lw: &mut Self| lw.data(Some(l.var), DataOp::Get, vec![arr, Operand::Local(l.index)], line);
         self.counting_loop(range, element, body, line)?;
         Ok(())
+    }
+}
+
+/// The type of the slot `key` names in an object of type `t`.
+fn slot_ty(t: Ty, key: &Operand) -> Option<Ty> {
+    let o = t.obj()?;
+    match (o.fields(), key) {
+        (Some(_), Operand::Const(Const::Int(k, _))) => o.slot_ty(usize::try_from(*k).ok()?),
+        (Some(_), _) => None,
+        (None, _) => o.elem(),
     }
 }

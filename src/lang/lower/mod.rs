@@ -31,7 +31,8 @@ pub fn lower(unit: &TypedUnit) -> Lowered<mir::Module> {
         .iter()
         .map(|e| mir::ExternDecl { name: e.name.clone(), sig: e.sig.to_mir(), line: e.line })
         .collect();
-    Ok(mir::Module { functions, init, globals, externs })
+    let records = unit.records.iter().map(|(ty, line)| mir::RecordName { ty: *ty, line: *line }).collect();
+    Ok(mir::Module { functions, init, globals, externs, records })
 }
 
 /// The MIR type of a value (a void one is a bug: the checker refuses it).
@@ -203,7 +204,7 @@ impl Lower {
                     ForEachLocals { var: Local(*var), array: Local(*array), index: Local(*index), len: Local(*len) };
                 self.for_each(l, iter, body, line)?
             }
-            TStmtKind::SetElement(place, index, value) => self.set_element(place, index, value, line)?,
+            TStmtKind::SetPath(target, value) => self.set_path(target, value, line)?,
             TStmtKind::Break | TStmtKind::Continue => {
                 let (cont, exit) =
                     *self.loops.last().ok_or_else(|| format!("a jump outside of a loop at line {line}"))?;
@@ -384,8 +385,19 @@ impl Lower {
             TExprKind::Index(a, i) => self.data_value(value_ty(e.ty, line)?, DataOp::Get, &[a, i], line)?,
             TExprKind::Slice(a, i, j) => self.data_value(value_ty(e.ty, line)?, DataOp::Slice, &[a, i, j], line)?,
             TExprKind::Repeat(a, n) => self.data_value(value_ty(e.ty, line)?, DataOp::Repeat, &[a, n], line)?,
-            TExprKind::Push(place, x) => self.push(place, x, line)?,
-            TExprKind::Pop(place) => self.pop(place, e.ty, line)?,
+            TExprKind::Push(target, x) => self.push(target, x, line)?,
+            TExprKind::Pop(target) => self.pop(target, e.ty, line)?,
+            TExprKind::Field(r, k) => {
+                let ty = value_ty(e.ty, line)?;
+                let r = self.expr(r)?;
+                let k = Operand::Const(Const::Int(*k as i64, Ty::I64));
+                self.emit_temp(ty, line, |dst| InstKind::Data { dst: Some(dst), op: DataOp::Get, args: vec![r, k] })
+            }
+            TExprKind::Record(fields) => {
+                let ty = value_ty(e.ty, line)?;
+                let args = self.operands(fields)?;
+                self.emit_temp(ty, line, |dst| InstKind::Data { dst: Some(dst), op: DataOp::Record, args })
+            }
         })
     }
 

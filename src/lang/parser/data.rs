@@ -1,5 +1,6 @@
 //! The syntax of data: array literals, indexing and slicing, method calls
-//! (`xs.push(x)`), and element assignment (`xs[i] = x`).
+//! (`xs.push(x)`), fields (`p.x`), records (`Point(x: 1.0, y: 2.0)`,
+//! `struct`), and assignment to elements and fields (`xs[i].x = v`).
 
 use super::{Parser, assign_op};
 use crate::diag::{DiagResult, Diagnostic};
@@ -48,10 +49,13 @@ impl Parser {
                 }
                 Tok::Dot => {
                     self.advance();
-                    let (name, _) = self.ident("expected a method name after '.'")?;
-                    self.expect(Tok::LParen, "expected '(' after the method name")?;
-                    let args = self.call_args()?;
-                    ExprKind::Method { recv: Box::new(e), name, args }
+                    let (name, _) = self.ident("expected a field or method name after '.'")?;
+                    if self.eat(&Tok::LParen) {
+                        let args = self.call_args()?;
+                        ExprKind::Method { recv: Box::new(e), name, args }
+                    } else {
+                        ExprKind::Field(Box::new(e), name)
+                    }
                 }
                 _ => {
                     self.depth -= levels;
@@ -80,18 +84,59 @@ impl Parser {
         Ok(args)
     }
 
+    /// `name: value, ...` after a record's '(' up to and including ')'.
+    pub(super) fn record_fields(&mut self) -> DiagResult<Vec<(String, crate::diag::Pos, Expr)>> {
+        let mut fields = Vec::new();
+        while !self.eat(&Tok::RParen) {
+            let (name, pos) = self.ident("expected a field name, as in `Point(x: 1.0, y: 2.0)`")?;
+            self.expect(Tok::Colon, "expected ':' and the field's value")?;
+            fields.push((name, pos, self.expr()?));
+            if !self.eat(&Tok::Comma) {
+                self.expect(Tok::RParen, "expected ',' or ')' after a field")?;
+                break;
+            }
+        }
+        Ok(fields)
+    }
+
+    /// `struct Name:` and an indented block of `field: T` lines.
+    pub(super) fn struct_def(&mut self) -> DiagResult<StructDef> {
+        let pos = self.advance().pos;
+        let (name, _) = self.ident("expected the struct's name after `struct`")?;
+        self.expect(Tok::Colon, "expected ':' after the struct's name")?;
+        self.expect(Tok::Newline, "expected the fields on the next lines, indented, one `name: T` per line")?;
+        if !self.eat(&Tok::Indent) {
+            return Err(self.unexpected("expected the struct's fields, indented, one `name: T` per line"));
+        }
+        let mut fields = Vec::new();
+        self.indented_lines(|p| {
+            let (field, fpos) = p.ident("expected a field `name: T`")?;
+            p.expect(Tok::Colon, "expected ':' and the field's type")?;
+            let ty = p.type_name()?;
+            fields.push((field, ty, fpos));
+            p.end_of_line("after a field")
+        })?;
+        Ok(StructDef { name, pos, fields })
+    }
+
     /// A statement that parsed as an expression and is followed by an
-    /// assignment: `name[i] = v` becomes an element assignment; any other
-    /// target is an error.
+    /// assignment: a chain of elements and fields of a variable
+    /// (`xs[i] = v`, `p.x += 1.0`, `g[i][j].y = v`); any other target is
+    /// an error.
     pub(super) fn element_assignment(&mut self, kind: StmtKind) -> DiagResult<StmtKind> {
         let Some(op) = assign_op(self.tok()) else { return Ok(kind) };
-        let target_error = || Diagnostic::new(self.pos(), "only a name or an element `name[i]` can be assigned to");
-        let StmtKind::Expr(Expr { kind: ExprKind::Index(base, index), .. }) = kind else {
+        let target_error = || {
+            Diagnostic::new(
+                self.pos(),
+                "only a name, an element `name[i]` or a field `name.x` (or a chain of them) can be assigned to",
+            )
+        };
+        let StmtKind::Expr(target) = kind else { return Err(target_error()) };
+        let Some((name, steps)) = target.as_path().filter(|(_, steps)| !steps.is_empty()) else {
             return Err(target_error());
         };
-        let ExprKind::Name(name) = base.kind else { return Err(target_error()) };
         self.advance();
         let value = self.expr()?;
-        Ok(StmtKind::IndexAssign { name, index: *index, op, value })
+        Ok(StmtKind::PathAssign { name, steps, op, value })
     }
 }

@@ -8,7 +8,6 @@
 use super::ast::*;
 use super::lexer::lex;
 use super::token::{Pos, Tok, Token};
-use super::types::Type;
 use crate::diag::{DiagResult, Diagnostic};
 use crate::util::stack;
 
@@ -125,6 +124,7 @@ impl Parser {
                 }
                 Tok::Fn => items.push(Item::Fn(self.fn_def()?)),
                 Tok::Extern => items.push(Item::Extern(self.extern_decl()?)),
+                Tok::Struct => items.push(Item::Struct(self.struct_def()?)),
                 _ => items.push(Item::Stmt(self.stmt()?)),
             }
         }
@@ -149,35 +149,25 @@ impl Parser {
         Ok(params)
     }
 
-    /// A type: a word, or `[T]` (nesting read in a loop: no recursion).
-    fn type_name(&mut self) -> DiagResult<Type> {
+    /// A type: a word, or `[T]` (nesting read in a loop: no recursion);
+    /// the checker resolves the word.
+    fn type_name(&mut self) -> DiagResult<TypeExpr> {
         let mut depth = 0;
         while self.eat(&Tok::LBracket) {
             depth += 1;
         }
         let mut t = match self.tok().clone() {
-            Tok::Ident(word) => match Type::from_word(&word) {
-                Some(t) => {
-                    self.advance();
-                    t
-                }
-                None => {
-                    return Err(Diagnostic::new(
-                        self.pos(),
-                        format!("unknown type `{word}` (expected i64, f64, bool, text or [T])"),
-                    ));
-                }
-            },
-            _ => return Err(self.unexpected("expected a type (i64, f64, bool, text or [T])")),
+            Tok::Ident(word) => TypeExpr::Named(word, self.advance().pos),
+            _ => return Err(self.unexpected("expected a type (i64, f64, bool, text, [T] or a struct's name)")),
         };
         for _ in 0..depth {
             self.expect(Tok::RBracket, "expected ']' to close the array type")?;
-            t = Type::array_of(t).ok_or_else(|| Diagnostic::new(self.pos(), "an array of nothing"))?;
+            t = TypeExpr::Array(Box::new(t));
         }
         Ok(t)
     }
 
-    fn ret_type(&mut self) -> DiagResult<Option<Type>> {
+    fn ret_type(&mut self) -> DiagResult<Option<TypeExpr>> {
         if self.eat(&Tok::Arrow) { Ok(Some(self.type_name()?)) } else { Ok(None) }
     }
 
@@ -226,6 +216,24 @@ impl Parser {
         result
     }
 
+    /// The lines of an indented block (after its Indent), each read by
+    /// `line`, up to and including the Dedent; blank lines are skipped.
+    fn indented_lines(&mut self, mut line: impl FnMut(&mut Self) -> DiagResult<()>) -> DiagResult<()> {
+        loop {
+            match self.tok() {
+                Tok::Dedent => {
+                    self.advance();
+                    return Ok(());
+                }
+                Tok::Eof => return Ok(()),
+                Tok::Newline => {
+                    self.advance();
+                }
+                _ => line(self)?,
+            }
+        }
+    }
+
     fn block_inner(&mut self) -> DiagResult<Vec<Stmt>> {
         if self.eat(&Tok::Newline) {
             if *self.tok() != Tok::Indent {
@@ -233,25 +241,24 @@ impl Parser {
             }
             self.advance();
             let mut body = Vec::new();
-            loop {
-                match self.tok() {
-                    Tok::Dedent => {
-                        self.advance();
-                        break;
-                    }
-                    Tok::Eof => break,
-                    Tok::Newline => {
-                        self.advance();
-                    }
+            self.indented_lines(|p| {
+                match p.tok() {
                     Tok::Fn | Tok::Extern => {
                         return Err(Diagnostic::new(
-                            self.pos(),
+                            p.pos(),
                             "functions can only be defined at the top level of a unit",
                         ));
                     }
-                    _ => body.push(self.stmt()?),
+                    Tok::Struct => {
+                        return Err(Diagnostic::new(
+                            p.pos(),
+                            "a struct can only be declared at the top level of a unit",
+                        ));
+                    }
+                    _ => body.push(p.stmt()?),
                 }
-            }
+                Ok(())
+            })?;
             Ok(body)
         } else {
             match self.tok() {
@@ -548,7 +555,11 @@ impl Parser {
                 self.advance();
                 if *self.tok() == Tok::LParen {
                     self.advance();
-                    ExprKind::Call { name, args: self.call_args()? }
+                    if matches!(self.tok(), Tok::Ident(_)) && *self.tok_at(1) == Tok::Colon {
+                        ExprKind::Record { name, fields: self.record_fields()? }
+                    } else {
+                        ExprKind::Call { name, args: self.call_args()? }
+                    }
                 } else {
                     ExprKind::Name(name)
                 }
@@ -598,6 +609,11 @@ mod tests {
             }
             ExprKind::Method { recv, name, args } => {
                 format!("{}.{name}({})", show(recv), args.iter().map(show).collect::<Vec<_>>().join(", "))
+            }
+            ExprKind::Field(base, name) => format!("{}.{name}", show(base)),
+            ExprKind::Record { name, fields } => {
+                let fields: Vec<String> = fields.iter().map(|(f, _, v)| format!("{f}: {}", show(v))).collect();
+                format!("{name}({})", fields.join(", "))
             }
         }
     }

@@ -4,6 +4,11 @@
 use super::lex::{Tok, Token};
 use crate::diag::Diagnostic;
 use crate::mir::data::{Signature, Ty};
+use crate::mir::{FieldTy, RecordDecl};
+
+/// The deepest a type may nest arrays and records (`[[[f64]]]`), so no
+/// input can exhaust the parser's stack.
+const MAX_TYPE_DEPTH: usize = 64;
 
 pub(super) struct Line<'a> {
     pub toks: &'a [Token],
@@ -87,22 +92,74 @@ impl<'a> Line<'a> {
         }
     }
 
-    /// A type: a name, or `[T]` for an array of `T` (nesting is read in a
-    /// loop, so no input can make it recurse).
+    /// A type: a name, `[T]` for an array of `T`, or a record written
+    /// out, `Point{x: f64, y: f64}` (inside it, a record it is part of is
+    /// written by its name alone: `Node{children: [Node]}`).
     pub fn ty(&mut self) -> Result<Ty, Diagnostic> {
-        let mut depth = 0;
-        while self.eat('[') {
-            depth += 1;
+        let col = self.col();
+        let mut decls = Vec::new();
+        let t = self.field_ty(&mut decls, &mut Vec::new(), 0)?;
+        let types = crate::mir::records(&decls).map_err(|m| self.err_at(col, m))?;
+        Ok(crate::mir::resolve(&t, &types))
+    }
+
+    /// A type inside `open` records (their names and indices in `decls`),
+    /// `depth` brackets and braces deep.
+    fn field_ty(
+        &mut self,
+        decls: &mut Vec<RecordDecl>,
+        open: &mut Vec<(String, usize)>,
+        depth: usize,
+    ) -> Result<FieldTy, Diagnostic> {
+        if depth > MAX_TYPE_DEPTH {
+            return Err(self.err(format!("a type nested more than {MAX_TYPE_DEPTH} deep")));
+        }
+        if self.eat('[') {
+            let elem = self.field_ty(decls, open, depth + 1)?;
+            self.expect(']', "']' closing the array type")?;
+            return Ok(FieldTy::Array(Box::new(elem)));
         }
         let col = self.col();
         let (name, _) = self.name(&format!("a type ({})", Ty::names()))?;
-        let mut t = Ty::from_name(&name)
-            .ok_or_else(|| self.err_at(col, format!("unknown type `{name}` (expected {})", Ty::names())))?;
-        for _ in 0..depth {
-            self.expect(']', "']' closing the array type")?;
-            t = Ty::Obj(crate::mir::ObjTy::array(t));
+        if let Some(t) = Ty::from_name(&name) {
+            return Ok(FieldTy::Ty(t));
         }
-        Ok(t)
+        // `P{x: T}` or `P{}`; a `{` that ends the line opens a body.
+        let opens_record = self.peek() == Some(&Tok::Punct('{'))
+            && matches!(
+                (self.peek_at(1), self.peek_at(2)),
+                (Some(Tok::Punct('}')), _) | (Some(Tok::Name(_)), Some(Tok::Punct(':')))
+            );
+        if opens_record && self.eat('{') {
+            let index = decls.len();
+            decls.push(RecordDecl { name: name.clone(), fields: Vec::new() });
+            open.push((name, index));
+            let mut fields = Vec::new();
+            if !self.eat('}') {
+                loop {
+                    let (field, _) = self.name("a field name")?;
+                    self.expect(':', "':' and the field's type")?;
+                    fields.push((field, self.field_ty(decls, open, depth + 1)?));
+                    if self.eat('}') {
+                        break;
+                    }
+                    self.expect(',', "',' or '}' after a field")?;
+                }
+            }
+            open.pop();
+            decls[index].fields = fields;
+            return Ok(FieldTy::Record(index));
+        }
+        match open.iter().rev().find(|(n, _)| *n == name) {
+            Some((_, index)) => Ok(FieldTy::Record(*index)),
+            None => Err(self.err_at(
+                col,
+                format!(
+                    "unknown type `{name}` (expected {}, or a record written out, as in `{name}{{x: f64}}`)",
+                    Ty::names()
+                ),
+            )),
+        }
     }
 
     pub fn ret_ty(&mut self) -> Result<Option<Ty>, Diagnostic> {

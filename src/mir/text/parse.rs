@@ -153,8 +153,21 @@ pub(super) fn top_item(
     pos: &mut Positions,
 ) -> Result<Option<RawFunction>, Diagnostic> {
     let col = l.col();
-    let (word, _) = l.name("`fn`, `init`, `extern` or `global`")?;
+    let (word, _) = l.name("`fn`, `init`, `extern`, `global` or `struct`")?;
     match word.as_str() {
+        "struct" => {
+            let ty = l.ty()?;
+            let record = ty.obj().filter(|o| o.fields().is_some()).ok_or_else(|| {
+                l.err_at(
+                    col,
+                    format!("`struct` names a record type, as in `struct P{{x: f64}}`, not {}", ty.mir_name()),
+                )
+            })?;
+            let line = l.line_attr()?.unwrap_or(l.line);
+            l.end()?;
+            module.records.push(RecordName { ty: record, line });
+            Ok(None)
+        }
         "extern" => {
             if !l.keyword("fn") {
                 return Err(l.expected("`fn` after `extern`"));
@@ -185,7 +198,7 @@ pub(super) fn top_item(
             Ok(None)
         }
         "fn" | "init" => function_header(l, word == "init", col).map(Some),
-        other => Err(l.err_at(col, format!("expected `fn`, `init`, `extern` or `global`, found `{other}`"))),
+        other => Err(l.err_at(col, format!("expected `fn`, `init`, `extern`, `global` or `struct`, found `{other}`"))),
     }
 }
 

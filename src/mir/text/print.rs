@@ -12,13 +12,16 @@ use crate::util::escape;
 /// (local names may be made unique; every line carries its `@N` line).
 pub fn print(module: &Module) -> String {
     let mut out = format!("mir {VERSION}\n");
+    for r in &module.records {
+        let _ = writeln!(out, "struct {} @{}", r.ty.mir_name(), r.line);
+    }
     for e in &module.externs {
-        let params: Vec<&str> = e.sig.params.iter().map(|t| t.name()).collect();
+        let params: Vec<&str> = e.sig.params.iter().map(|t| t.mir_name()).collect();
         let _ = writeln!(out, "extern fn {}({}) -> {} @{}", e.name, params.join(", "), ret_name(e.sig.ret), e.line);
     }
     for g in &module.globals {
         let kind = if g.mutable { "var" } else { "val" };
-        let _ = writeln!(out, "global {kind} {}: {} @{}", g.name, g.ty, g.line);
+        let _ = writeln!(out, "global {kind} {}: {} @{}", g.name, g.ty.mir_name(), g.line);
     }
     let names = Known::of(module);
     for f in &module.functions {
@@ -51,7 +54,7 @@ impl<'a> Known<'a> {
 }
 
 fn ret_name(t: Option<Ty>) -> &'static str {
-    t.map_or("void", |t| t.name())
+    t.map_or("void", |t| t.mir_name())
 }
 
 /// A unique label for every block: its own, or `bN` for an unlabelled
@@ -101,11 +104,11 @@ fn print_function(out: &mut String, f: &Function, init: bool, known: &Known) {
     if init {
         let _ = writeln!(out, "init -> {} @{} {{", ret_name(f.sig.ret), f.line);
     } else {
-        let params: Vec<String> = (0..np).map(|i| format!("{}: {}", names[i], f.locals[i].ty)).collect();
+        let params: Vec<String> = (0..np).map(|i| format!("{}: {}", names[i], f.locals[i].ty.mir_name())).collect();
         let _ = writeln!(out, "fn {}({}) -> {} @{} {{", f.name, params.join(", "), ret_name(f.sig.ret), f.line);
     }
     for (i, l) in f.locals.iter().enumerate().skip(np) {
-        let _ = writeln!(out, "    local {}: {}", names[i], l.ty);
+        let _ = writeln!(out, "    local {}: {}", names[i], l.ty.mir_name());
     }
     for s in &f.slots {
         let _ = writeln!(out, "    slot {} {} {}", s.name, s.size, s.align);
@@ -198,14 +201,8 @@ impl Operands<'_> {
         self.f.locals.get(l.0 as usize).map(|d| d.ty)
     }
 
-    /// The array type a data operation works on: its result's for `anew`,
-    /// its first operand's otherwise.
-    fn data_array(&self, op: crate::mir::DataOp, dst: Option<Local>, args: &[Operand]) -> Option<Ty> {
-        match (op, args.first()) {
-            (crate::mir::DataOp::New, _) => dst.and_then(|d| self.local_type(&d)),
-            (_, Some(Operand::Local(a))) => self.local_type(a),
-            _ => None,
-        }
+    fn operand_type(&self, o: &Operand) -> Option<Ty> {
+        self.f.operand_ty(o)
     }
 
     fn args(&self, args: &[Operand], params: &[Ty]) -> String {
@@ -259,7 +256,13 @@ fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
             }
         }
         InstKind::Data { dst, op, args } => {
-            let want = data_shape(*op, ops.data_array(*op, *dst, args)).map(|s| s.args).unwrap_or_default();
+            let first = args.first().and_then(|a| ops.operand_type(a));
+            let object = data_object(*op, dst.and_then(|d| ops.local_type(&d)), first);
+            let field = match args.get(1) {
+                Some(Operand::Const(Const::Int(v, _))) => Some(*v),
+                _ => None,
+            };
+            let want = data_shape(*op, object, field).map(|s| s.args).unwrap_or_default();
             let text = format!("{} {}", op.name(), ops.args(args, &want));
             match dst {
                 Some(d) => format!("{} = {text}", n(d)),

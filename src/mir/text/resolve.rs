@@ -7,7 +7,6 @@ use super::parse::{At, Named, RawFunction, RawKind, RawOp, RawTerm, check_local_
 use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
-use crate::mir::ops::DataOp;
 use crate::mir::validate::{FnRef, Loc, MirEnv};
 
 /// The types of the names an instruction may refer to.
@@ -266,12 +265,15 @@ fn instruction(kind: &RawKind, dst: Option<&Named>, at: At, s: &Scope, types: &T
             InstKind::Store { ptr: s.operand(ptr, Some(Ty::Ptr))?, offset: *offset, src: s.operand(src, None)? }
         }
         RawKind::Data(op, args) => {
-            let array = match (op, args.first()) {
-                (DataOp::New, _) => dst_ty,
-                (_, Some(RawOp::Name(name, col))) => Some(s.types[s.local(name, *col)?.0 as usize]),
+            let first = match args.first() {
+                Some(RawOp::Name(name, col)) => Some(s.types[s.local(name, *col)?.0 as usize]),
                 _ => None,
             };
-            let want = data_shape(*op, array).map(|sh| sh.args).unwrap_or_default();
+            let field = match args.get(1) {
+                Some(RawOp::Int(v, _, _)) => i64::try_from(*v).ok(),
+                _ => None,
+            };
+            let want = data_shape(*op, data_object(*op, dst_ty, first), field).map(|sh| sh.args).unwrap_or_default();
             let args: Result<Vec<_>, _> =
                 args.iter().enumerate().map(|(i, a)| s.operand(a, want.get(i).copied())).collect();
             InstKind::Data { dst: dst_local, op: *op, args: args? }

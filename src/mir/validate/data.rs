@@ -1,6 +1,6 @@
-//! The data operations' rules: operand types follow from the array's
-//! ([`data_shape`]), and an operation that changes its array changes a
-//! local.
+//! The data operations' rules: operand types follow from the object's
+//! ([`data_shape`]); a record's field is a constant number; an operation
+//! that changes its object changes a local.
 
 use super::{Check, Checker};
 use crate::mir::data::*;
@@ -8,15 +8,21 @@ use crate::mir::ops::DataOp;
 
 impl Checker<'_> {
     pub(super) fn data(&self, f: &Function, dst: Option<Local>, op: DataOp, args: &[Operand]) -> Check {
-        let array = match (op, args.first()) {
-            (DataOp::Print, _) => None,
-            (DataOp::New, _) => Some(self.local(f, dst.ok_or("anew needs a result")?)?),
-            (_, Some(a)) => Some(self.operand(f, a)?),
-            (_, None) => return Err(format!("{} needs an array operand", op.name())),
+        let dst_ty = match (op, dst) {
+            (DataOp::New | DataOp::Record, None) => return Err(format!("{} needs a result", op.name())),
+            (_, Some(d)) => Some(self.local(f, d)?),
+            (_, None) => None,
         };
-        let shape = data_shape(op, array).ok_or_else(|| {
-            let found = array.map_or("nothing".to_string(), |t| format!("a {t}"));
-            format!("{} works on an array, not {found}", op.name())
+        let first = match args.first() {
+            Some(a) => Some(self.operand(f, a)?),
+            None if op == DataOp::New || op == DataOp::Record => None,
+            None => return Err(format!("{} needs an object operand", op.name())),
+        };
+        let object = data_object(op, dst_ty, first);
+        let field = self.field_number(op, object, args)?;
+        let shape = data_shape(op, object, field).ok_or_else(|| {
+            let found = object.map_or("nothing".to_string(), |t| format!("a {}", t.mir_name()));
+            format!("{} works on {}, not {found}", op.name(), op.works_on())
         })?;
         if args.len() != shape.args.len() {
             return Err(format!("{} takes {} operands, found {}", op.name(), shape.args.len(), args.len()));
@@ -26,7 +32,13 @@ impl Checker<'_> {
             self.same(&format!("{} operand {}", op.name(), i + 1), *want, t)?;
         }
         if op.mutates() && !matches!(args[0], Operand::Local(_)) {
-            return Err(format!("{} changes its array, which must be a local", op.name()));
+            return Err(format!("{} changes its object, which must be a local", op.name()));
+        }
+        if op == DataOp::Put && !matches!(args[2], Operand::Local(_)) {
+            return Err("aput moves its value, which must be a local".to_string());
+        }
+        if op == DataOp::Put && args[0] == args[2] {
+            return Err("aput moves a local into itself".to_string());
         }
         match (dst, shape.result) {
             (Some(d), Some(r)) => {
@@ -36,6 +48,29 @@ impl Checker<'_> {
             (None, None) => Ok(()),
             (Some(_), None) => Err(format!("{} has no result", op.name())),
             (None, Some(_)) => Err(format!("{} needs a result", op.name())),
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// The field an operation on a record names: a constant below the
+    /// record's field count (`None` for an array or no record).
+    fn field_number(&self, op: DataOp, object: Option<Ty>, args: &[Operand]) -> Result<Option<i64>, String> {
+        let Some(fields) = object.and_then(Ty::obj).and_then(|o| o.fields()) else { return Ok(None) };
+        if !matches!(op, DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take) {
+            return Ok(None);
+        }
+        match args.get(1) {
+            Some(Operand::Const(Const::Int(k, _))) if usize::try_from(*k).is_ok_and(|k| k < fields.len()) => {
+                Ok(Some(*k))
+            }
+            Some(Operand::Const(Const::Int(k, _))) => Err(format!(
+                "{} of field {k} of a {}, which has {} field(s)",
+                op.name(),
+                object.map_or("", Ty::name),
+                fields.len()
+            )),
+            _ => Err(format!("{} of a record takes the field's number as a constant", op.name())),
         }
     }
 }

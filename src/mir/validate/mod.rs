@@ -261,7 +261,13 @@ impl<'a> Checker<'a> {
 
     pub(super) fn same(&self, what: &str, expected: Ty, found: Ty) -> Check {
         if expected != found {
-            return Err(format!("{what}: expected {expected}, found {found}"));
+            // Two records of one name differ in their fields: show them.
+            let (e, f) = if expected.name() == found.name() {
+                (expected.mir_name(), found.mir_name())
+            } else {
+                (expected.name(), found.name())
+            };
+            return Err(format!("{what}: expected {e}, found {f}"));
         }
         Ok(())
     }
@@ -333,8 +339,8 @@ impl<'a> Checker<'a> {
         let d = self.local(f, dst)?;
         let s = self.operand(f, src)?;
         if op == UnOp::Len {
-            if !(s == Ty::Text || s.obj().is_some()) {
-                return Err(format!("len of a {s} (expected text or an array)"));
+            if !(s == Ty::Text || s.obj().and_then(|o| o.elem()).is_some()) {
+                return Err(format!("len of a {} (expected text or an array)", s.mir_name()));
             }
             return self.same("len result", Ty::I64, d);
         }
@@ -364,7 +370,7 @@ impl<'a> Checker<'a> {
         let ta = self.pair(f, a, b)?;
         self.same("result", d, ta)?;
         let ok = match op {
-            BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text || ta.obj().is_some(),
+            BinOp::Add => ta.is_int() || ta.is_float() || ta == Ty::Text || ta.obj().and_then(|o| o.elem()).is_some(),
             BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow | BinOp::Min | BinOp::Max => {
                 ta.is_int() || ta.is_float()
             }

@@ -1,6 +1,9 @@
 //! Array values: reference-counted, growable, copied on the first write to
 //! shared storage.
 //!
+//! Records share the representation (see `record`): a header whose `len`
+//! and `cap` are the field count, then one 8-byte slot per field.
+//!
 //! An array is a pointer to an [`RtArray`] header followed by `cap`
 //! elements of the element type's size (1 byte for bool and i8, 8 for
 //! i64, f64, text and arrays); NULL is the empty array, so zeroed locals
@@ -11,7 +14,7 @@
 //! not shared (one reference) and had room, else a new one (the old is
 //! dropped). Elements that are managed hold a reference each.
 
-use std::alloc::{Layout, alloc, dealloc, realloc};
+use std::alloc::{Layout, alloc, alloc_zeroed, dealloc, realloc};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 
 use super::text::{self, RtText};
@@ -27,7 +30,7 @@ pub struct RtArray {
     account: *const Account,
     /// The array's type (an [`ObjTy`] address), for freeing its elements.
     ty: usize,
-    len: usize,
+    pub(super) len: usize,
     cap: usize,
 }
 
@@ -36,6 +39,20 @@ const _: () = assert!(std::mem::size_of::<RtArray>() == HEADER);
 
 fn elem_ty(ty: ObjTy) -> Ty {
     ty.elem().unwrap_or(Ty::I64)
+}
+
+/// Bytes of one slot: an array's element size; 8 for every field of a
+/// record (a narrower field sits in the low bytes, the rest stay zero).
+pub fn slot_size(ty: ObjTy) -> usize {
+    if ty.fields().is_some() { 8 } else { elem_size(elem_ty(ty)) }
+}
+
+/// Whether a slot of `ty` may hold a managed value.
+fn has_managed(ty: ObjTy) -> bool {
+    match ty.fields() {
+        Some(fields) => fields.iter().any(|f| f.ty.is_managed()),
+        None => elem_ty(ty).is_managed(),
+    }
 }
 
 /// Bytes of one element of type `t`.
@@ -94,8 +111,8 @@ unsafe fn charge(ctx: *mut ExecCtx, account: *const Account, bytes: usize) -> Re
 ///
 /// # Safety
 /// As for [`budget`].
-unsafe fn make(ctx: *mut ExecCtx, ty: ObjTy, cap: usize) -> *mut RtArray {
-    let Some(layout) = layout(elem_size(elem_ty(ty)), cap.max(1)) else {
+pub(super) unsafe fn make(ctx: *mut ExecCtx, ty: ObjTy, cap: usize) -> *mut RtArray {
+    let Some(layout) = layout(slot_size(ty), cap.max(1)) else {
         // SAFETY: forwarded from the caller.
         unsafe { fail(ctx, ErrKind::OutOfMemory) };
         return std::ptr::null_mut();
@@ -108,8 +125,9 @@ unsafe fn make(ctx: *mut ExecCtx, ty: ObjTy, cap: usize) -> *mut RtArray {
         unsafe { Account::release(account, 0) };
         return std::ptr::null_mut();
     }
+    // A record's fields start as their zero values.
     // SAFETY: a layout of non-zero size.
-    let p = unsafe { alloc(layout) } as *mut RtArray;
+    let p = unsafe { if ty.fields().is_some() { alloc_zeroed(layout) } else { alloc(layout) } } as *mut RtArray;
     if p.is_null() {
         // SAFETY: the bytes were counted above; forwarded from the caller.
         unsafe {
@@ -130,7 +148,7 @@ unsafe fn make(ctx: *mut ExecCtx, ty: ObjTy, cap: usize) -> *mut RtArray {
 /// `p` is a live array with `i < cap`.
 unsafe fn slot(p: *mut RtArray, i: usize) -> *mut u8 {
     // SAFETY: forwarded from the caller.
-    unsafe { (p as *mut u8).add(HEADER + i * elem_size(elem_ty(ObjTy::from_addr((*p).ty)))) }
+    unsafe { (p as *mut u8).add(HEADER + i * slot_size(ObjTy::from_addr((*p).ty))) }
 }
 
 /// The bits of element `i` (narrow elements zero-extended).
@@ -141,13 +159,28 @@ pub unsafe fn read(p: *const RtArray, i: usize) -> u64 {
     // SAFETY: forwarded from the caller; elements are aligned to their size.
     unsafe {
         let at = slot(p as *mut RtArray, i);
-        match elem_size(elem_ty(ObjTy::from_addr((*p).ty))) {
+        match slot_size(ObjTy::from_addr((*p).ty)) {
             1 => *at as u64,
             2 => *(at as *const u16) as u64,
             4 => *(at as *const u32) as u64,
             _ => *(at as *const u64),
         }
     }
+}
+
+/// The bits of slot `i`, or zero (the field's zero value) for NULL, the
+/// zero record.
+///
+/// # Safety
+/// `p` is NULL or a live object with `i < len`.
+pub unsafe fn read_or_zero(p: *const RtArray, i: usize) -> u64 {
+    // SAFETY: forwarded from the caller.
+    if p.is_null() { 0 } else { unsafe { read(p, i) } }
+}
+
+/// The type of slot `i` of an object of type `ty`.
+pub fn slot_ty(ty: ObjTy, i: usize) -> Ty {
+    ty.slot_ty(i).unwrap_or(Ty::I64)
 }
 
 /// Stores the bits of an element (truncated to its size), taking over the
@@ -159,7 +192,7 @@ unsafe fn write(p: *mut RtArray, i: usize, bits: u64) {
     // SAFETY: forwarded from the caller.
     unsafe {
         let at = slot(p, i);
-        match elem_size(elem_ty(ObjTy::from_addr((*p).ty))) {
+        match slot_size(ObjTy::from_addr((*p).ty)) {
             1 => *at = bits as u8,
             2 => *(at as *mut u16) = bits as u16,
             4 => *(at as *mut u32) = bits as u32,
@@ -242,13 +275,13 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
             return;
         }
         fence(Ordering::Acquire);
-        let elem = elem_ty(ty_of(p));
-        if elem.is_managed() {
+        let ty = ty_of(p);
+        if has_managed(ty) {
             for i in 0..a.len {
-                release_value(elem, read(p, i));
+                release_value(slot_ty(ty, i), read(p, i));
             }
         }
-        if let Some(layout) = layout(elem_size(elem), a.cap) {
+        if let Some(layout) = layout(slot_size(ty), a.cap) {
             Account::release(a.account, layout.size());
             dealloc(p as *mut u8, layout);
         }
@@ -263,10 +296,10 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
 unsafe fn retain_elements(q: *mut RtArray, from: usize) {
     // SAFETY: forwarded from the caller; `from..len` are its elements.
     unsafe {
-        let elem = elem_ty(ty_of(q));
-        if elem.is_managed() {
+        let ty = ty_of(q);
+        if has_managed(ty) {
             for i in from..(*q).len {
-                retain_value(elem, read(q, i));
+                retain_value(slot_ty(ty, i), read(q, i));
             }
         }
     }
@@ -285,7 +318,7 @@ unsafe fn copy_range(ctx: *mut ExecCtx, p: *const RtArray, from: usize, len: usi
         if q.is_null() {
             return q;
         }
-        let size = elem_size(elem_ty(ty));
+        let size = slot_size(ty);
         std::ptr::copy_nonoverlapping(slot(p as *mut RtArray, from), slot(q, 0), len * size);
         (*q).len = len;
         retain_elements(q, 0);
@@ -302,7 +335,7 @@ unsafe fn copy_range(ctx: *mut ExecCtx, p: *const RtArray, from: usize, len: usi
 /// # Safety
 /// `p` is NULL or an array the caller holds a reference to; as for
 /// [`budget`]; `ty` is an array type's address.
-unsafe fn array_reserve(ctx: *mut ExecCtx, ty: usize, p: *mut RtArray, extra: u64) -> *mut RtArray {
+pub(super) unsafe fn array_reserve(ctx: *mut ExecCtx, ty: usize, p: *mut RtArray, extra: u64) -> *mut RtArray {
     // SAFETY: forwarded from the caller.
     unsafe {
         let Some(a) = p.as_ref() else { return make(ctx, ObjTy::from_addr(ty), (extra as usize).max(4)) };
@@ -319,7 +352,7 @@ unsafe fn array_reserve(ctx: *mut ExecCtx, ty: usize, p: *mut RtArray, extra: u6
             }
             return q;
         }
-        let size = elem_size(elem_ty(ty_of(p)));
+        let size = slot_size(ty_of(p));
         let (Some(old), Some(new)) = (layout(size, a.cap), layout(size, cap)) else {
             fail(ctx, ErrKind::OutOfMemory);
             return std::ptr::null_mut();
@@ -541,8 +574,15 @@ pub unsafe fn values_equal(t: Ty, x: u64, y: u64) -> bool {
             Ty::Text => text::equal(x as *const RtText, y as *const RtText) != 0,
             Ty::Obj(o) => {
                 let (a, b) = (x as *const RtArray, y as *const RtArray);
-                let elem = elem_ty(o);
-                len(a) == len(b) && (0..len(a)).all(|i| values_equal(elem, read(a, i), read(b, i)))
+                match o.fields() {
+                    Some(fields) => {
+                        (0..fields.len()).all(|i| values_equal(fields[i].ty, read_or_zero(a, i), read_or_zero(b, i)))
+                    }
+                    None => {
+                        let elem = elem_ty(o);
+                        len(a) == len(b) && (0..len(a)).all(|i| values_equal(elem, read(a, i), read(b, i)))
+                    }
+                }
             }
             _ => x == y,
         }

@@ -36,6 +36,21 @@ pub unsafe fn write_value(out: &mut String, t: Ty, bits: u64, nested: bool) {
                 }
                 Ok(())
             }
+            Ty::Obj(o) if o.fields().is_some() => {
+                let p = bits as *const RtArray;
+                out.push_str(o.name());
+                out.push('(');
+                for (i, f) in o.fields().unwrap_or(&[]).iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&f.name);
+                    out.push_str(": ");
+                    write_value(out, f.ty, array::read_or_zero(p, i), true);
+                }
+                out.push(')');
+                Ok(())
+            }
             Ty::Obj(o) => {
                 let p = bits as *const RtArray;
                 let elem = o.elem().unwrap_or(Ty::I64);

@@ -9,6 +9,7 @@
 //! (tests/architecture.rs).
 
 pub mod array;
+pub mod record;
 pub mod format;
 mod limits;
 mod math;
@@ -43,6 +44,8 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     array_refs: addresses!(ManagedHelpers from array { retain, release, global_load, global_store }),
     array: ArrayHelpers {
         array_new: array::array_new as *const () as usize,
+        record_new: record::record_new as *const () as usize,
+        record_unique: record::record_unique as *const () as usize,
         array_unique: array::array_unique as *const () as usize,
         array_push: array::array_push as *const () as usize,
         index_error: array::index_error as *const () as usize,

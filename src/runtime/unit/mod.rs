@@ -199,6 +199,10 @@ fn commit(
         undo.globals.push((g.name.clone(), old));
         catalog.globals.insert(g.name.clone(), GlobalEntry { ty: g.ty, mutable: g.mutable, cell });
     }
+    for r in &module.records {
+        let old = catalog.records.insert(r.ty.name().to_string(), r.ty);
+        undo.records.push((r.ty.name().to_string(), old));
+    }
     let compiled = functions.as_ref().map(|m| m.code().functions().to_vec()).unwrap_or_default();
     let module_id = functions.map(|m| store.add(m, module.functions.len()));
     let mut pinned = Vec::new();

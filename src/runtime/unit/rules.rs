@@ -59,6 +59,51 @@ pub(super) fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input
             );
         }
     }
+    check_records(module, catalog, &except)
+        .map_err(|(line, m)| Error::compile(input, &Diagnostic::new(Pos::new(line, 1), m)))
+}
+
+/// A record name declared again with other fields: refused while a
+/// function not redefined by the unit takes or returns the old type, or a
+/// global holds it (even inside an array or another record). A function
+/// that uses it only in its body keeps the old type, whose values stay
+/// valid, until it is redefined.
+fn check_records(
+    module: &mir::Module,
+    catalog: &Catalog,
+    except: &dyn Fn(&str) -> bool,
+) -> std::result::Result<(), (u32, String)> {
+    let redeclared: BTreeSet<&str> = module.globals.iter().map(|g| g.name.as_str()).collect();
+    for mir::RecordName { ty: r, line } in &module.records {
+        let Some(old) = catalog.records.get(r.name()).filter(|old| **old != *r) else { continue };
+        let mentions = |t: &mir::Ty| mir::mentions(*t, *old);
+        let mut users: Vec<String> = catalog
+            .users(except, &|e| e.sig.params.iter().chain(e.sig.ret.iter()).any(mentions))
+            .into_iter()
+            .map(|f| format!("function `{f}`"))
+            .collect();
+        let mut globals: Vec<&str> = catalog
+            .globals
+            .iter()
+            .filter(|(n, g)| !redeclared.contains(n.as_str()) && mentions(&g.ty))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        globals.sort_unstable();
+        users.extend(globals.into_iter().map(|g| format!("global `{g}`")));
+        if !users.is_empty() {
+            return Err((
+                *line,
+                format!(
+                    "cannot change the fields of struct `{}` from {} to {}: {} use(s) it \
+                 (redefine them in the same unit, or keep the fields)",
+                    r.name(),
+                    old.mir_name(),
+                    r.mir_name(),
+                    users.join(", ")
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 use std::sync::atomic::Ordering;
 
+use crate::mir::ObjTy;
 use crate::runtime::catalog::{Catalog, FuncEntry, GlobalEntry};
 use crate::runtime::cells::{CellId, CellRef};
 use crate::runtime::globals::{self, Saved};
@@ -32,6 +33,8 @@ pub(super) struct Undo {
     pub functions: Vec<Replaced>,
     pub globals: Vec<(String, Option<GlobalEntry>)>,
     pub values: Vec<SavedValue>,
+    /// The record names the unit declared, and what they named before.
+    pub records: Vec<(String, Option<ObjTy>)>,
 }
 
 /// A unit that has run its top-level code successfully but whose undo is
@@ -96,6 +99,12 @@ impl Finished {
                     store.globals.forget(&name);
                 }
             }
+        }
+        for (name, old) in self.undo.records.into_iter().rev() {
+            match old {
+                Some(t) => catalog.records.insert(name, t),
+                None => catalog.records.remove(&name),
+            };
         }
         self.pinned.iter().for_each(|id| store.unpin(*id));
     }

@@ -1,5 +1,5 @@
 //! How Rust code (the host's side of a call, globals, undo) holds an
-//! array: [`Array`], one reference, dropped with it.
+//! array or a record: [`Object`], one reference, dropped with it.
 
 use std::fmt;
 
@@ -8,9 +8,9 @@ use super::helpers::format;
 use crate::error::Error;
 use crate::mir::{ObjTy, Ty};
 
-/// An array value held by Rust code: its type and a reference (NULL for
-/// the empty array).
-pub struct Array {
+/// An array or record value held by Rust code: its type and a reference
+/// (NULL for the empty array and the zero record).
+pub struct Object {
     ty: ObjTy,
     ptr: *mut RtArray,
 }
@@ -18,52 +18,52 @@ pub struct Array {
 // SAFETY: an array shared by two references is never written (writes
 // first get storage of their own), and its counts are atomic, so a
 // reference may move to and be used from any thread.
-unsafe impl Send for Array {}
+unsafe impl Send for Object {}
 // SAFETY: as above.
-unsafe impl Sync for Array {}
+unsafe impl Sync for Object {}
 
-impl Array {
+impl Object {
     /// Takes over a reference.
     ///
     /// # Safety
     /// `ptr` is NULL or a reference the caller owns to an array of type `ty`.
-    pub unsafe fn from_raw(ty: ObjTy, ptr: *mut RtArray) -> Array {
-        Array { ty, ptr }
+    pub unsafe fn from_raw(ty: ObjTy, ptr: *mut RtArray) -> Object {
+        Object { ty, ptr }
     }
 
     /// A new reference to an array someone else holds one to.
     ///
     /// # Safety
     /// `ptr` is NULL or a live array of type `ty`.
-    pub unsafe fn from_borrowed(ty: ObjTy, ptr: *const RtArray) -> Array {
+    pub unsafe fn from_borrowed(ty: ObjTy, ptr: *const RtArray) -> Object {
         // SAFETY: forwarded from the caller; the new reference is ours.
         unsafe {
             raw::retain(ptr);
-            Array::from_raw(ty, ptr as *mut RtArray)
+            Object::from_raw(ty, ptr as *mut RtArray)
         }
     }
 
     /// The empty array of type `ty` (which is an array type).
-    pub fn empty(ty: ObjTy) -> Array {
-        Array { ty, ptr: std::ptr::null_mut() }
+    pub fn empty(ty: ObjTy) -> Object {
+        Object { ty, ptr: std::ptr::null_mut() }
     }
 
     /// A new array of `T` elements copied from `xs`, counted in no
     /// manager's account (it is the host's).
-    pub fn from_slice<T: Element>(xs: &[T]) -> Result<Array, Error> {
+    pub fn from_slice<T: Element>(xs: &[T]) -> Result<Object, Error> {
         let ty = ObjTy::array(T::TY);
         // SAFETY: `xs` holds `len` elements of the array's unmanaged type.
         let ptr = unsafe { raw::from_elements(ty, xs.as_ptr() as *const u8, xs.len()) };
         if ptr.is_null() && !xs.is_empty() {
             return Err(out_of_memory());
         }
-        Ok(Array { ty, ptr })
+        Ok(Object { ty, ptr })
     }
 
     /// Copies the first `min(out.len(), len)` elements into `out` and
     /// returns how many; `None` when the elements are not `T`s.
     pub fn read_into<T: Element>(&self, out: &mut [T]) -> Option<usize> {
-        if self.elem() != T::TY {
+        if self.ty.elem() != Some(T::TY) {
             return None;
         }
         let n = out.len().min(self.len());
@@ -74,16 +74,27 @@ impl Array {
         Some(n)
     }
 
-    /// The element type.
+    /// The element type (of an array).
     pub fn elem(&self) -> Ty {
         self.ty.elem().unwrap_or(Ty::I64)
+    }
+
+    /// The object type.
+    pub fn obj_ty(&self) -> ObjTy {
+        self.ty
+    }
+
+    /// Whether this is a record (else an array).
+    pub fn is_record(&self) -> bool {
+        self.ty.fields().is_some()
     }
 
     /// The bits of element `i` (borrowed: the array keeps a managed
     /// element's reference); `None` past the end.
     pub fn element_bits(&self, i: usize) -> Option<u64> {
-        // SAFETY: `i` is an element of the array `self` holds.
-        (i < self.len()).then(|| unsafe { raw::read(self.ptr, i) })
+        // SAFETY: `i` is an element of the object `self` holds (or a field
+        // of the zero record, NULL).
+        (i < self.len()).then(|| unsafe { raw::read_or_zero(self.ptr, i) })
     }
 
     /// Appends the element `bits`; storage shared with other references
@@ -93,6 +104,9 @@ impl Array {
     /// `bits` is a live value of the element type (a managed one is
     /// borrowed: the array takes a reference of its own).
     pub unsafe fn push_bits(&mut self, bits: u64) -> Result<(), Error> {
+        if self.is_record() {
+            return Err(Error::Signature(format!("cannot push onto a record ({})", self.ty.name())));
+        }
         let before = self.len();
         // SAFETY: `self` owns its reference, which the push takes and
         // replaces by the one it returns; forwarded from the caller.
@@ -107,9 +121,9 @@ impl Array {
     ///
     /// # Safety
     /// `cell` is a live global cell holding an array of type `ty`.
-    pub unsafe fn load_global(ty: ObjTy, cell: &std::sync::atomic::AtomicU64) -> Array {
+    pub unsafe fn load_global(ty: ObjTy, cell: &std::sync::atomic::AtomicU64) -> Object {
         // SAFETY: forwarded from the caller; the reference is ours.
-        unsafe { Array::from_raw(ty, raw::global_load(cell)) }
+        unsafe { Object::from_raw(ty, raw::global_load(cell)) }
     }
 
     /// The reference, for JIT code; still owned by `self`.
@@ -129,9 +143,13 @@ impl Array {
         Ty::Obj(self.ty)
     }
 
+    /// An array's elements, a record's fields.
     pub fn len(&self) -> usize {
-        // SAFETY: `self` holds a reference.
-        unsafe { raw::len(self.ptr) }
+        match self.ty.fields() {
+            Some(fields) => fields.len(),
+            // SAFETY: `self` holds a reference.
+            None => unsafe { raw::len(self.ptr) },
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,29 +174,29 @@ pub(super) fn out_of_memory() -> Error {
     Error::Runtime("out of memory".into())
 }
 
-impl Clone for Array {
-    fn clone(&self) -> Array {
+impl Clone for Object {
+    fn clone(&self) -> Object {
         // SAFETY: `self` holds a reference, so the array is alive.
         unsafe { raw::retain(self.ptr) };
-        Array { ty: self.ty, ptr: self.ptr }
+        Object { ty: self.ty, ptr: self.ptr }
     }
 }
 
-impl Drop for Array {
+impl Drop for Object {
     fn drop(&mut self) {
         // SAFETY: `self` owns this reference.
         unsafe { raw::release(self.ptr) };
     }
 }
 
-impl PartialEq for Array {
-    fn eq(&self, other: &Array) -> bool {
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
         // SAFETY: both hold references.
         self.ty == other.ty && unsafe { raw::values_equal(self.ty(), self.ptr as u64, other.ptr as u64) }
     }
 }
 
-impl fmt::Display for Array {
+impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = String::new();
         // SAFETY: `self` holds a reference.
@@ -187,7 +205,7 @@ impl fmt::Display for Array {
     }
 }
 
-impl fmt::Debug for Array {
+impl fmt::Debug for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
     }

@@ -1,0 +1,139 @@
+//! Records: `rnew` (the runtime makes a zero record, JIT code stores the
+//! fields), and `aget`/`aset`/`atake` of a field, whose number is a
+//! constant: a load or store at a fixed offset, with no bounds check. NULL
+//! is the zero record: a read gives the field's zero value, a write first
+//! gets storage of its own (as for arrays, also when it is shared).
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value, types};
+
+use super::function::Translator;
+use super::types::clif_type;
+use crate::abi;
+use crate::backend::CodegenError;
+use crate::mir::{self, Const, DataOp, ObjTy, Operand, Ty};
+
+const I64: types::Type = types::I64;
+
+impl Translator<'_, '_> {
+    pub(super) fn record(
+        &mut self,
+        dst: Option<mir::Local>,
+        op: DataOp,
+        rec: ObjTy,
+        args: &[Operand],
+        line: u32,
+    ) -> Result<(), CodegenError> {
+        let fields = rec.fields().unwrap_or(&[]);
+        let ty_addr = self.b.ins().iconst(I64, rec.addr() as i64);
+        if op == DataOp::Record {
+            let new = self.helpers.array.record_new;
+            let p = self.call_helper(new, &[I64, I64], I64, &[self.ctx, ty_addr]);
+            self.check_recorded(line);
+            for (k, (f, a)) in fields.iter().zip(args).enumerate() {
+                let v = self.operand(a);
+                self.store_new_field(p, k, f.ty, v)?;
+            }
+            if let Some(d) = dst {
+                self.set(d, p);
+            }
+            return Ok(());
+        }
+        let k = match args.get(1) {
+            Some(Operand::Const(Const::Int(k, _))) => usize::try_from(*k).ok(),
+            _ => None,
+        };
+        let Some((k, field)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
+            return Err(self.invariant(format!("{} of a {} without a constant field number", op.name(), rec.name())));
+        };
+        let result = match op {
+            DataOp::Get => {
+                let p = self.operand(&args[0]);
+                Some(self.load_field(p, k, field))
+            }
+            DataOp::Set | DataOp::Put => {
+                let p = self.own_record(&args[0], ty_addr, line)?;
+                let v = self.operand(&args[2]);
+                self.replace_element(p, field_offset(k), field, v, op == DataOp::Put)?;
+                if op == DataOp::Put {
+                    self.moved_out(&args[2], field);
+                }
+                None
+            }
+            DataOp::Take => {
+                let p = self.own_record(&args[0], ty_addr, line)?;
+                let v = self.field_value(p, k, field);
+                let zero = super::function::zero(&mut self.b, field);
+                self.b.ins().store(MemFlagsData::trusted(), zero, p, field_offset(k));
+                Some(v)
+            }
+            _ => return Err(self.invariant(format!("{} of a record", op.name()))),
+        };
+        if let (Some(d), Some(v)) = (dst, result) {
+            self.set(d, v);
+        }
+        Ok(())
+    }
+
+    /// Field `k` of record `p`, the field's zero value for NULL.
+    fn load_field(&mut self, p: Value, k: usize, field: Ty) -> Value {
+        let not_null = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, clif_type(field));
+        let zero = super::function::zero(&mut self.b, field);
+        self.b.ins().brif(p, not_null, &[], done, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(not_null);
+        let v = self.field_value(p, k, field);
+        self.b.ins().jump(done, &[BlockArg::Value(v)]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
+    /// Field `k` of a record that is not NULL.
+    fn field_value(&mut self, p: Value, k: usize, field: Ty) -> Value {
+        self.b.ins().load(clif_type(field), MemFlagsData::trusted(), p, field_offset(k))
+    }
+
+    /// Stores `v` in field `k` of a new record (whose fields are zero); a
+    /// managed value gets a reference.
+    fn store_new_field(&mut self, p: Value, k: usize, field: Ty, v: Value) -> Result<(), CodegenError> {
+        if field.is_managed() {
+            let h = *self.helpers.managed(field).ok_or_else(|| self.invariant(format!("{field} is not managed")))?;
+            self.call_helper_void(h.retain, &[I64], &[v]);
+        }
+        self.b.ins().store(MemFlagsData::trusted(), v, p, field_offset(k));
+        Ok(())
+    }
+
+    /// The record in `rec` (a local) with storage of its own: the runtime
+    /// copies it when it is shared and makes one for NULL; stored back.
+    fn own_record(&mut self, rec: &Operand, ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
+        let Operand::Local(l) = *rec else { return Err(self.invariant("a field write to a constant")) };
+        let p = self.operand(rec);
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        self.b.set_cold_block(slow);
+        let not_null = self.b.create_block();
+        self.b.ins().brif(p, not_null, &[], slow, &[]);
+        self.b.switch_to_block(not_null);
+        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
+        let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
+        self.b.ins().brif(one, done, &[BlockArg::Value(p)], slow, &[]);
+        self.b.switch_to_block(slow);
+        let unique = self.helpers.array.record_unique;
+        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
+        self.set(l, q);
+        self.check_recorded(line);
+        self.b.ins().jump(done, &[BlockArg::Value(q)]);
+        self.b.switch_to_block(done);
+        let p = self.b.block_params(done)[0];
+        self.set(l, p);
+        Ok(p)
+    }
+}
+
+/// Where field `k` sits in a record.
+fn field_offset(k: usize) -> i32 {
+    abi::ARRAY_DATA + 8 * k as i32
+}
