@@ -1,9 +1,11 @@
 /*
  * plugins.c: a plugin host. Every `.rt` file of a folder is a plugin.
  *
- * The host and its plugins agree on one entry function,
+ * The host and its plugins agree on one entry function, which returns one
+ * result or a list of them,
  *
  *     fn plugin_main(input: text) -> text
+ *     fn plugin_main(input: text) -> [text]
  *
  * and an optional `fn plugin_describe() -> text`. The host
  *
@@ -14,7 +16,9 @@
  *      rt_exec_manager_function_signature);
  *   3. calls plugin_main of every plugin that loaded with the same input
  *      (rt_exec_manager_execute_string; the result is the host's string,
- *      freed with rt_string_free);
+ *      freed with rt_string_free; a list comes through rt_exec_manager_call
+ *      as an RT_TYPE_ARRAY value, read element by element with
+ *      rt_object_get_index and freed with rt_value_free);
  *   4. cleans up every manager.
  *
  * A plugin that fails to load (a compile error, a runtime error in its
@@ -45,12 +49,14 @@
 
 #define ENTRY "plugin_main"
 #define ENTRY_SIGNATURE "fn(text) -> text"
+#define LIST_ENTRY_SIGNATURE "fn(text) -> [text]"
 #define DESCRIBE "plugin_describe"
 
 typedef struct {
     char *file;      /* the file name, e.g. banner.rt */
     int64_t manager; /* 0 once cleaned up */
     int usable;      /* loaded, with the right entry function */
+    int lists;       /* its entry function returns a list of texts */
 } plugin;
 
 static void *checked(void *p) {
@@ -91,6 +97,7 @@ static plugin *list_plugins(const char *dir, size_t *count) {
         list[n].file = checked(strdup(entry->d_name));
         list[n].manager = 0;
         list[n].usable = 0;
+        list[n].lists = 0;
         n++;
     }
     closedir(d);
@@ -150,9 +157,10 @@ static void load_plugin(plugin *p, const char *dir) {
         printf("skipped: %s\n", rt_exec_manager_get_last_error());
         return;
     }
-    int right = strcmp(signature, ENTRY_SIGNATURE) == 0;
+    p->lists = strcmp(signature, LIST_ENTRY_SIGNATURE) == 0;
+    int right = p->lists || strcmp(signature, ENTRY_SIGNATURE) == 0;
     if (!right) {
-        printf("skipped: %s is %s, not %s\n", ENTRY, signature, ENTRY_SIGNATURE);
+        printf("skipped: %s is %s, not %s or %s\n", ENTRY, signature, ENTRY_SIGNATURE, LIST_ENTRY_SIGNATURE);
     }
     rt_string_free(signature);
     if (!right) {
@@ -174,8 +182,35 @@ static void load_plugin(plugin *p, const char *dir) {
     printf("\n");
 }
 
+/* Calls an entry function that returns a list and prints the list as
+ * ["a", "b"]; returns 1 if it succeeded. */
+static int run_list_plugin(const plugin *p, const char *input) {
+    rt_value arg = {.type = RT_TYPE_TEXT, .as.text = input}, list;
+    printf("  %s: ", p->file);
+    if (rt_exec_manager_call(p->manager, ENTRY, &arg, 1, &list) != RT_OK) {
+        printf("error: %s\n", rt_exec_manager_get_last_error());
+        return 0;
+    }
+    int64_t n = rt_object_len(list.as.object);
+    printf("[");
+    for (int64_t i = 0; i < n; i++) {
+        rt_value item;
+        if (rt_object_get_index(list.as.object, i, &item) == RT_OK) {
+            printf(i > 0 ? ", " : "");
+            fprint_text(stdout, item.as.text);
+            rt_value_free(&item);
+        }
+    }
+    printf("] (%lld results)\n", (long long)n);
+    rt_value_free(&list);
+    return 1;
+}
+
 /* Calls the entry function; returns 1 if it succeeded. */
 static int run_plugin(const plugin *p, const char *input) {
+    if (p->lists) {
+        return run_list_plugin(p, input);
+    }
     const char *args[] = {input};
     char *output = rt_exec_manager_execute_string(p->manager, ENTRY, args, 1);
     printf("  %s: ", p->file);

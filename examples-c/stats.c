@@ -17,6 +17,8 @@
  * Exit status: 0; 1 if an rtjit call fails (the error goes to stderr).
  */
 
+#define _POSIX_C_SOURCE 200809L
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>

@@ -86,7 +86,7 @@ fn assert_success(what: &str, out: &Output) {
 }
 
 /// The programs of examples-c/Makefile's BINS list that these tests run.
-const PROGRAMS: [&str; 5] = ["demo", "repl", "config", "hot_reload", "plugins"];
+const PROGRAMS: [&str; 6] = ["demo", "repl", "config", "hot_reload", "plugins", "stats"];
 
 /// Builds the examples once per test run; returns the directory of the programs.
 fn built() -> &'static Path {
@@ -627,18 +627,20 @@ fn plugins() -> PathBuf {
 fn plugins_run_each_plugin_of_the_folder_and_report_the_broken_one() {
     let out = run_quietly("plugins", Command::new(plugins()).arg("plugins").current_dir(examples_dir()));
     let expected = "\
-loading 4 plugins from plugins/, each into its own manager
+loading 5 plugins from plugins/, each into its own manager
   banner.rt: loaded (frames the input)
   broken.rt: failed to load: plugins/broken.rt:8:16: '+' needs two numbers or two texts (convert with str(...) to concatenate), found text and i64
+  numbered.rt: loaded (numbers the input, as a list)
   repeat.rt: loaded (repeats the input 3 times)
   stats.rt: loaded (measures the input)
 
 calling plugin_main(\"hello, world\")
   banner.rt: \"*** hello, world ***\"
+  numbered.rt: [\"1. hello, world\", \"2. hello, world\", \"3. hello, world\"] (3 results)
   repeat.rt: \"hello, world | hello, world | hello, world\"
   stats.rt: \"12 bytes (long)\"
 
-3 of 4 plugins ran, 1 failed
+4 of 5 plugins ran, 1 failed
 ";
     assert!(out.ends_with(expected), "--- got\n{out}--- expected to end with\n{expected}");
 
@@ -647,8 +649,9 @@ calling plugin_main(\"hello, world\")
     assert_has_line(&out, "  banner.rt: \"*** (nothing) ***\"");
     assert_has_line(&out, "  stats.rt: \"0 bytes (empty)\"");
     assert_has_line(&out, "  repeat.rt: \" |  | \"");
+    assert_has_line(&out, "  numbered.rt: [\"1. \", \"2. \", \"3. \"] (3 results)");
     let out = run_quietly("plugins", Command::new(plugins()).current_dir(crate_dir()));
-    assert_has_line(&out, "loading 4 plugins from examples-c/plugins/, each into its own manager");
+    assert_has_line(&out, "loading 5 plugins from examples-c/plugins/, each into its own manager");
 }
 
 #[test]
@@ -677,7 +680,7 @@ fn plugins_without_the_entry_function_or_failing_are_reported() {
     for line in [
         "  a_double.rt: loaded",
         "  b_no_entry.rt: skipped: no function plugin_main (it defines helper, other)",
-        "  c_wrong.rt: skipped: plugin_main is fn(i64) -> i64, not fn(text) -> text",
+        "  c_wrong.rt: skipped: plugin_main is fn(i64) -> i64, not fn(text) -> text or fn(text) -> [text]",
         "  a_double.rt: \"42\"",
         "1 of 4 plugins ran, 3 failed",
     ] {
@@ -828,4 +831,18 @@ fn makefile_vm_target_builds_the_library_and_runs_bytecode_vm() {
             .unwrap_or_else(|| panic!("`make {}` does not run `{command}`:\n{log}", args[1..].join(" ")));
         assert!(log.lines().position(|l| l.contains(&compile)) < Some(runs), "{log}");
     }
+}
+
+/// `stats`: a C array of doubles to `fn summary(xs: [f64]) -> Stats`, the
+/// record printed by field and as JSON, and an array back from the script.
+#[test]
+fn stats_passes_a_c_array_and_prints_the_record_it_gets() {
+    let out = run_quietly("stats", Command::new(built().join("stats")).arg("1000"));
+    assert_has_line_starting(&out, "1000 doubles copied in ");
+    assert_has_line(&out, "summary(xs): a Stats record");
+    assert_has_line(&out, "  count 1000  mean 11.872831  stddev 0.823341  min 10.000000  max 13.512791");
+    assert_has_line_starting(&out, "  as JSON: {\"count\":1000,\"mean\":11.87283076099395");
+    assert_has_line(&out, "summary(normalized(xs)): a Stats record");
+    assert!(out.contains("stddev 1.000000  min -2.274672  max 1.991836"), "{out}");
+    assert_has_line(&out, "the host's array still starts with 10.000000 (data[0] = 10.000000)");
 }
