@@ -1,6 +1,6 @@
 /*
- * objects.c: arrays and records across the C ABI (c-api.md, functions
- * 36-47; maps join them with the rest of the data issue).
+ * objects.c: arrays, records and maps across the C ABI (c-api.md,
+ * functions 36-47).
  *
  *  - building arrays (rt_array_new + rt_array_push, rt_array_from_f64/i64)
  *    and reading them (len, get_index, type, read_f64/i64, JSON)
@@ -455,6 +455,67 @@ static void group_records(void) {
     CHECK_OK(rt_exec_manager_cleanup(h));
 }
 
+/* ------------------------------------------------------------------ maps */
+
+static const char *const MAPS = "fn count(words: [text]) -> {text: i64}:\n"
+                                "    var m: {text: i64} = {}\n"
+                                "    for w in words:\n"
+                                "        if w in m:\n"
+                                "            m[w] += 1\n"
+                                "        else:\n"
+                                "            m[w] = 1\n"
+                                "    return m\n"
+                                "fn by_id() -> {i64: [f64]}: {7: [1.5], -1: []}\n"
+                                "fn total(m: {text: i64}) -> i64:\n"
+                                "    var t = 0\n"
+                                "    for k in m:\n"
+                                "        t += m[k]\n"
+                                "    return t\n";
+
+static void group_maps(void) {
+    int64_t h = new_manager();
+    source_ok(h, MAPS);
+    rt_object *words = rt_array_new(RT_TYPE_TEXT);
+    const char *ws[] = {"b", "a", "b", "c", "b"};
+    for (int i = 0; i < 5; i++) {
+        rt_value w = vtext(ws[i]);
+        CHECK_OK(rt_array_push(words, &w));
+    }
+    rt_value arg = varray(words), m, v;
+    CHECK_OK(rt_exec_manager_call(h, "count", &arg, 1, &m));
+    CHECK_EQ(m.type, RT_TYPE_MAP);
+    CHECK_OBJ_TYPE(m.as.object, "{text: i64}");
+    CHECK_EQ(rt_object_len(m.as.object), 3);
+    CHECK_JSON(m, "{\"b\":3,\"a\":1,\"c\":1}");
+    CHECK_OK(rt_object_get_field(m.as.object, "b", &v));
+    CHECK_EQ(v.as.i64, 3);
+    CHECK_ERR(rt_object_get_field(m.as.object, "zed", &v), RT_ERR_NOT_FOUND);
+    CHECK_CONTAINS(rt_exec_manager_get_last_error(), "key not found: \"zed\"");
+    CHECK_ERR(rt_object_get_index(m.as.object, 0, &v), RT_ERR_SIGNATURE);
+    /* a map passed back in */
+    CHECK_OK(rt_exec_manager_call(h, "total", &m, 1, &v));
+    CHECK_EQ(v.as.i64, 5);
+    /* a map as a global */
+    CHECK_OK(rt_exec_manager_set_global(h, "seen", &m));
+    rt_value g;
+    CHECK_OK(rt_exec_manager_get_global(h, "seen", &g));
+    CHECK_EQ(g.type, RT_TYPE_MAP);
+    rt_value_free(&g);
+    rt_value ids;
+    CHECK_OK(rt_exec_manager_call(h, "by_id", NULL, 0, &ids));
+    CHECK_OBJ_TYPE(ids.as.object, "{i64: [f64]}");
+    CHECK_JSON(ids, "{\"7\":[1.5],\"-1\":[]}");
+    CHECK_OK(rt_object_get_index(ids.as.object, 7, &v));
+    CHECK_EQ(v.type, RT_TYPE_ARRAY);
+    rt_value_free(&v);
+    CHECK_ERR(rt_object_get_index(ids.as.object, 8, &v), RT_ERR_NOT_FOUND);
+    CHECK_ERR(rt_object_get_field(ids.as.object, "7", &v), RT_ERR_SIGNATURE);
+    rt_value_free(&ids);
+    rt_value_free(&m);
+    rt_value_free(&arg);
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 /* ------------------------------------------------------------------ memory */
 
 static long resident_bytes(void) {
@@ -489,12 +550,17 @@ static void one_round(int64_t h, rt_object *arg) {
     CHECK_OK(rt_object_get_field(out.as.object, "label", &e));
     rt_value_free(&e);
     rt_value_free(&out);
+    CHECK_OK(rt_exec_manager_call(h, "by_id", NULL, 0, &out));
+    CHECK_OK(rt_object_get_index(out.as.object, 7, &e));
+    rt_value_free(&e);
+    rt_value_free(&out);
 }
 
 static void group_memory(void) {
     int64_t h = new_manager();
     source_ok(h, UNIT);
     source_ok(h, RECORDS);
+    source_ok(h, MAPS);
     double xs[64];
     for (int i = 0; i < 64; i++) xs[i] = i;
     rt_object *arg = rt_array_from_f64(xs, 64);
@@ -522,6 +588,7 @@ int main(void) {
     RUN_GROUP(group_calls, "arrays as arguments and results of call and eval");
     RUN_GROUP(group_globals, "set_global and get_global with arrays, texts, numbers (37)");
     RUN_GROUP(group_records, "records: results, fields, JSON, arguments, globals (40-44)");
-    RUN_GROUP(group_memory, "100,000 rounds of calls returning arrays and records: flat resident size");
+    RUN_GROUP(group_maps, "maps: results, entries by text and i64 key, JSON, arguments, globals");
+    RUN_GROUP(group_memory, "100,000 rounds of calls returning arrays, records and maps: flat resident size");
     return check_finish();
 }

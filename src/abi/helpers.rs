@@ -34,6 +34,8 @@ pub struct Helpers {
     pub array_refs: ManagedHelpers,
     /// The operations on arrays, `str` of any object, and `print`.
     pub array: ArrayHelpers,
+    /// The operations on maps.
+    pub map: MapHelpers,
 }
 
 impl Helpers {
@@ -116,4 +118,27 @@ pub struct ArrayHelpers {
     pub obj_to_text: usize,
     /// `fn(ctx, text)`.
     pub print: usize,
+}
+
+/// The map operations (maps share the arrays' reference counting). Those
+/// that change a map take one whose storage is its own (`map_unique`).
+#[derive(Clone, Copy, Debug)]
+pub struct MapHelpers {
+    /// `fn(ctx, ty, cap: i64) -> map`.
+    pub map_new: usize,
+    /// `fn(ctx, ty, map) -> map`: storage of its own (the same map when
+    /// refused; the error is in the context).
+    pub map_unique: usize,
+    /// `fn(ctx, ty, map, key) -> value`: borrowed; `key not found` recorded.
+    pub map_get: usize,
+    /// `fn(map, key) -> u8`.
+    pub map_has: usize,
+    /// `fn(ctx, ty, map, key, value, moved: u8)`.
+    pub map_set: usize,
+    /// `fn(ctx, ty, map, key) -> value`: moved out, zero left.
+    pub map_take: usize,
+    /// `fn(ty, map, key)`.
+    pub map_del: usize,
+    /// `fn(ctx, ty, map, values: u8) -> array`: the keys (0) or values (1).
+    pub map_list: usize,
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicUsize;
 
 mod helpers;
 
-pub use helpers::{ArrayHelpers, Helpers, ManagedHelpers, TextHelpers};
+pub use helpers::{ArrayHelpers, Helpers, ManagedHelpers, MapHelpers, TextHelpers};
 
 /// Per-execution state shared with JIT code. Each `execute`/`call` takes one
 /// from the runtime's pool (which never frees them, so other threads may
@@ -138,6 +138,9 @@ err_kinds! {
     /// An index outside an array; the detail is `3 (length 3)`.
     IndexOutOfRange = 11, "index out of range";
     PopEmpty = 12, "pop from empty array";
+    /// A map lookup of a key it does not hold; the detail is the key as
+    /// `str` of a container writes it (`"zed"`, `3`).
+    KeyNotFound = 13, "key not found";
 }
 
 /// The signature of an entry trampoline: `(ctx, args, result)`. Each

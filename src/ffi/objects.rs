@@ -107,7 +107,7 @@ pub extern "C" fn rt_object_len(o: *const RtObject) -> i64 {
         // SAFETY: NULL or a live rt_object, by the contract above.
         let object = unsafe { object_arg(o, "o") }?;
         Ok(match &object.value {
-            Value::Array(a) | Value::Record(a) => a.len() as i64,
+            Value::Array(a) | Value::Record(a) | Value::Map(a) => a.len() as i64,
             other => return Err(not_an_object(other)),
         })
     })
@@ -134,6 +134,7 @@ pub extern "C" fn rt_object_get_index(o: *const RtObject, i: i64, out: *mut RtVa
             Value::Record(r) => usize::try_from(i).ok().and_then(|i| r.get(i)).ok_or_else(|| {
                 Error::InvalidArgument(format!("a {} has no field {i} (it has {})", r.ty().name(), r.len()))
             })?,
+            Value::Map(m) => m.lookup(&Value::I64(i)).ok_or_else(|| map_miss(m, &i.to_string(), false))?,
             other => return Err(not_an_object(other)),
         };
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -170,6 +171,7 @@ pub extern "C" fn rt_object_get_field(o: *const RtObject, key: *const c_char, ou
                 })?;
                 r.get(i).unwrap_or(Value::Void)
             }
+            Value::Map(m) => m.lookup(&Value::Text(key.to_string())).ok_or_else(|| map_miss(m, key, true))?,
             Value::Array(a) => return Err(Error::Signature(format!("a {} has no field `{key}`", a.ty().name()))),
             other => return Err(not_an_object(other)),
         };
@@ -301,6 +303,27 @@ pub extern "C" fn rt_object_free(o: *mut RtObject) {
         }
         Ok(())
     })
+}
+
+/// A key the map lacks, or a key of the other type (`text_key`: the
+/// caller gave a text).
+fn map_miss(m: &Object, key: &str, text_key: bool) -> Error {
+    let keys_are_text = m.obj_ty().map_types().is_some_and(|(k, _)| k == Ty::Text);
+    match (keys_are_text, text_key) {
+        (true, false) => {
+            Error::Signature(format!("a {} has text keys: look them up with rt_object_get_field", m.ty().name()))
+        }
+        (false, true) => {
+            Error::Signature(format!("a {} has i64 keys: look them up with rt_object_get_index", m.ty().name()))
+        }
+        _ if keys_are_text => Error::NotFound(format!("key not found: {}", quoted(key))),
+        _ => Error::NotFound(format!("key not found: {key}")),
+    }
+}
+
+/// `"key"`, quoted and escaped as JSON writes it.
+fn quoted(key: &str) -> String {
+    to_json(&Value::Text(key.to_string()))
 }
 
 /// The error for an object of a kind a function does not take.

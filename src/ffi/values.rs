@@ -66,6 +66,7 @@ fn object_tag(v: &Value) -> i32 {
     match v {
         Value::Array(_) => RT_TYPE_ARRAY,
         Value::Record(_) => RT_TYPE_RECORD,
+        Value::Map(_) => RT_TYPE_MAP,
         _ => RT_TYPE_VOID,
     }
 }
@@ -88,7 +89,7 @@ pub fn to_rt_value(v: &Value) -> Result<RtValue, Error> {
         Value::F64(x) => RtValue { type_: RT_TYPE_F64, as_: RtValueAs { f64: *x } },
         Value::Bool(b) => RtValue { type_: RT_TYPE_BOOL, as_: RtValueAs { boolean: i32::from(*b) } },
         Value::Text(s) => RtValue { type_: RT_TYPE_TEXT, as_: RtValueAs { text: c_text(s) } },
-        Value::Array(_) | Value::Record(_) => {
+        Value::Array(_) | Value::Record(_) | Value::Map(_) => {
             RtValue { type_: object_tag(v), as_: RtValueAs { object: new_object(v.clone()) } }
         }
     })

@@ -21,6 +21,8 @@ pub enum Item {
 pub enum TypeExpr {
     Named(String, Pos),
     Array(Box<TypeExpr>),
+    /// `{K: V}`: a map (the checker accepts `text` and `i64` keys).
+    Map(Box<TypeExpr>, Box<TypeExpr>, Pos),
 }
 
 /// `struct Name:` and its fields, one `name: T` per line.
@@ -134,6 +136,8 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// `k in m`: whether the map has the key.
+    In,
 }
 
 impl BinOp {
@@ -153,6 +157,7 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "and",
             BinOp::Or => "or",
+            BinOp::In => "in",
         }
     }
 }
@@ -184,6 +189,8 @@ pub enum ExprKind {
     },
     /// `[a, b, c]` (`[]` needs a declared type).
     List(Vec<Expr>),
+    /// `{k: v, ...}` (`{}` needs a declared type).
+    MapLit(Vec<(Expr, Expr)>),
     /// `base[index]`.
     Index(Box<Expr>, Box<Expr>),
     /// `base[start..end]` or `base[start..=end]`.

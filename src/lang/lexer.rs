@@ -113,7 +113,11 @@ impl<'a> Lexer<'a> {
         }
         let end = self.pos();
         if let Some((open, c)) = self.parens.last() {
-            let close = if *c == '[' { ']' } else { ')' };
+            let close = match c {
+                '[' => ']',
+                '{' => '}',
+                _ => ')',
+            };
             return Err(Diagnostic::new(*open, format!("this '{c}' is never closed (expected a matching '{close}')")));
         }
         if !self.at_line_start() {
@@ -312,6 +316,29 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
+    /// An opening bracket (remembered: lines join inside brackets) or a
+    /// closing one, which must match the last one open.
+    fn bracket(&mut self, c: char, pos: Pos) -> DiagResult<Tok> {
+        let (open, tok) = match c {
+            '(' => return Ok(self.opened(pos, c, Tok::LParen)),
+            '[' => return Ok(self.opened(pos, c, Tok::LBracket)),
+            '{' => return Ok(self.opened(pos, c, Tok::LBrace)),
+            ')' => ('(', Tok::RParen),
+            ']' => ('[', Tok::RBracket),
+            _ => ('{', Tok::RBrace),
+        };
+        match self.parens.pop() {
+            Some((_, o)) if o == open => Ok(tok),
+            Some((at, o)) => Err(Diagnostic::new(pos, format!("'{c}' does not match the '{o}' at line {}", at.line))),
+            None => Err(Diagnostic::new(pos, format!("unmatched '{c}'"))),
+        }
+    }
+
+    fn opened(&mut self, pos: Pos, c: char, tok: Tok) -> Tok {
+        self.parens.push((pos, c));
+        tok
+    }
+
     fn punct(&mut self) -> DiagResult<()> {
         let pos = self.pos();
         let c = self.bump().unwrap_or('\0');
@@ -321,24 +348,7 @@ impl<'a> Lexer<'a> {
             tok
         };
         let tok = match (c, next) {
-            ('(', _) | ('[', _) => {
-                self.parens.push((pos, c));
-                if c == '(' { Tok::LParen } else { Tok::LBracket }
-            }
-            (')', _) | (']', _) => {
-                let open = if c == ')' { '(' } else { '[' };
-                match self.parens.pop() {
-                    Some((_, o)) if o == open => {}
-                    Some((at, o)) => {
-                        return Err(Diagnostic::new(
-                            pos,
-                            format!("'{c}' does not match the '{o}' at line {}", at.line),
-                        ));
-                    }
-                    None => return Err(Diagnostic::new(pos, format!("unmatched '{c}'"))),
-                }
-                if c == ')' { Tok::RParen } else { Tok::RBracket }
-            }
+            ('(' | '[' | '{' | ')' | ']' | '}', _) => self.bracket(c, pos)?,
             ('.', Some(n)) if is_ident_start(n) => Tok::Dot,
             (',', _) => Tok::Comma,
             (':', _) => Tok::Colon,

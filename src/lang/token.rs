@@ -84,6 +84,8 @@ tokens! {
         RParen = ")",
         LBracket = "[",
         RBracket = "]",
+        LBrace = "{",
+        RBrace = "}",
         Dot = ".",
         Comma = ",",
         Colon = ":",

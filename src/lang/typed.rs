@@ -78,6 +78,14 @@ pub enum TExprKind {
     Slice(Box<TExpr>, Box<TExpr>, Box<TExpr>),
     /// `xs * n`.
     Repeat(Box<TExpr>, Box<TExpr>),
+    /// `{k: v, ...}`.
+    MapLit(Vec<(TExpr, TExpr)>),
+    /// `k in m`: the map, then the key.
+    MapHas(Box<TExpr>, Box<TExpr>),
+    /// `m.keys()` (false) or `m.values()` (true).
+    MapList(Box<TExpr>, bool),
+    /// `m.remove(k)`.
+    MapRemove(Target, Box<TExpr>),
     /// `p.x`: field number `.1` of a record.
     Field(Box<TExpr>, usize),
     /// `Point(x: a, y: b)`: the fields' values in declaration order.

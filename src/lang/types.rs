@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::mir::{ObjTy, Signature, Ty};
+use crate::mir::{self, ObjTy, Signature, Ty};
 
 /// A value type of the source language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,6 +19,8 @@ pub enum Type {
     /// A record (`struct`) type: the MIR record type, whose fields all map
     /// back to source types.
     Record(ObjTy),
+    /// `{K: V}`: a map from `text` or `i64` keys (the MIR map type).
+    Map(ObjTy),
     /// No value: the result of a function that returns nothing.
     Void,
 }
@@ -34,7 +36,7 @@ impl Type {
             Type::F64 => "f64",
             Type::Bool => "bool",
             Type::Text => "text",
-            Type::Array(o) | Type::Record(o) => o.name(),
+            Type::Array(o) | Type::Record(o) | Type::Map(o) => o.name(),
             Type::Void => "void",
         }
     }
@@ -50,6 +52,18 @@ impl Type {
             Type::Array(o) => o.elem().and_then(Type::from_mir),
             _ => None,
         }
+    }
+
+    /// `{key: value}`; `None` unless the key is `text` or `i64`.
+    pub fn map_of(key: Type, value: Type) -> Option<Type> {
+        mir::ObjTy::map(key.to_mir()?, value.to_mir()?).map(Type::Map)
+    }
+
+    /// A map type's key and value types.
+    pub fn map_types(self) -> Option<(Type, Type)> {
+        let Type::Map(o) = self else { return None };
+        let (k, v) = o.map_types()?;
+        Some((Type::from_mir(k)?, Type::from_mir(v)?))
     }
 
     /// The fields of a record type, with their source types.
@@ -70,7 +84,7 @@ impl Type {
             Type::F64 => Ty::F64,
             Type::Bool => Ty::Bool,
             Type::Text => Ty::Text,
-            Type::Array(o) | Type::Record(o) => Ty::Obj(o),
+            Type::Array(o) | Type::Record(o) | Type::Map(o) => Ty::Obj(o),
             Type::Void => return None,
         })
     }
@@ -84,7 +98,10 @@ impl Type {
             // (MIR text may write others, which the language then cannot
             // name, but only reach through functions it cannot call).
             Ty::Obj(o) if o.fields().is_some() => Some(Type::Record(o)),
-            Ty::Obj(o) => o.elem().and_then(Type::from_mir).map(|_| Type::Array(o)),
+            Ty::Obj(o) => match o.map_types() {
+                Some((k, v)) => Type::from_mir(k).and(Type::from_mir(v)).map(|_| Type::Map(o)),
+                None => o.elem().and_then(Type::from_mir).map(|_| Type::Array(o)),
+            },
             _ => Type::WRITTEN.into_iter().find(|s| s.to_mir() == Some(t)),
         }
     }

@@ -349,6 +349,18 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, field: Option<i64>) -> Option<Dat
             _ => None,
         };
     }
+    if let Some((k, v)) = o.map_types() {
+        return match op {
+            DataOp::New => shape(vec![Ty::I64], Some(a)),
+            DataOp::Get | DataOp::Take => shape(vec![a, k], Some(v)),
+            DataOp::Set | DataOp::Put => shape(vec![a, k, v], None),
+            DataOp::Has => shape(vec![a, k], Some(Ty::Bool)),
+            DataOp::Del => shape(vec![a, k], None),
+            DataOp::Keys => shape(vec![a], Some(Ty::Obj(ObjTy::array(k)))),
+            DataOp::Values => shape(vec![a], Some(Ty::Obj(ObjTy::array(v)))),
+            _ => None,
+        };
+    }
     let elem = o.elem()?;
     match op {
         DataOp::New => shape(vec![Ty::I64], Some(a)),
@@ -358,7 +370,7 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, field: Option<i64>) -> Option<Dat
         DataOp::Pop => shape(vec![a], Some(elem)),
         DataOp::Slice => shape(vec![a, Ty::I64, Ty::I64], Some(a)),
         DataOp::Repeat => shape(vec![a, Ty::I64], Some(a)),
-        DataOp::Record | DataOp::Print => None,
+        DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print => None,
     }
 }
 

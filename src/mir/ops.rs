@@ -133,6 +133,14 @@ named_enum! {
         /// `r = rnew a, b, ...`: a record of `r`'s type with these fields,
         /// in declaration order.
         Record = "rnew",
+        /// `b = mhas m, k`: whether the map has the key.
+        Has = "mhas",
+        /// `mdel m, k`: removes the key's entry (nothing when it has none).
+        Del = "mdel",
+        /// `a = mkeys m`: the keys, in insertion order, as an array.
+        Keys = "mkeys",
+        /// `a = mvalues m`: the values, in insertion order, as an array.
+        Values = "mvalues",
         /// `print t`: writes a text and a newline to the manager's print
         /// handler (stdout by default).
         Print = "print",
@@ -142,21 +150,23 @@ named_enum! {
 impl DataOp {
     /// Whether the instruction has a result.
     pub fn has_result(self) -> bool {
-        !matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Print)
+        !matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Del | DataOp::Print)
     }
 
     /// What it works on, for messages.
     pub fn works_on(self) -> &'static str {
         match self {
-            DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take => "an array or a record",
+            DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take => "an array, a record or a map",
+            DataOp::New => "an array or a map",
             DataOp::Record => "a record",
+            DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values => "a map",
             _ => "an array",
         }
     }
 
     /// Whether it changes the array in its first operand (a local).
     pub fn mutates(self) -> bool {
-        matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Pop | DataOp::Take)
+        matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Pop | DataOp::Take | DataOp::Del)
     }
 }
 

@@ -123,6 +123,8 @@ impl fmt::Display for Ty {
 pub(super) enum ObjKind {
     /// `[T]`: a growable array of `T`.
     Array { elem: Ty },
+    /// `{K: V}`: a map from `text` or `i64` keys to `V`, in insertion order.
+    Map { key: Ty, value: Ty },
     /// A record, known by its MIR text (`Point{x: f64, y: f64}`), which
     /// spells out its whole structure: two records are one type exactly
     /// when their texts are equal.
@@ -158,6 +160,26 @@ impl ObjTy {
         intern(ObjKind::Array { elem }, || (format!("[{}]", elem.name()), format!("[{}]", elem.mir_name())))
     }
 
+    /// The map type `{key: value}`; `None` unless `key` is `text` or `i64`.
+    pub fn map(key: Ty, value: Ty) -> Option<ObjTy> {
+        matches!(key, Ty::Text | Ty::I64).then(|| {
+            intern(ObjKind::Map { key, value }, || {
+                (
+                    format!("{{{}: {}}}", key.name(), value.name()),
+                    format!("{{{}: {}}}", key.mir_name(), value.mir_name()),
+                )
+            })
+        })
+    }
+
+    /// A map type's key and value types.
+    pub fn map_types(self) -> Option<(Ty, Ty)> {
+        match self.0.kind {
+            ObjKind::Map { key, value } => Some((key, value)),
+            _ => None,
+        }
+    }
+
     /// The type as the language writes it (`Point`, `[f64]`).
     pub fn name(self) -> &'static str {
         self.0.name
@@ -172,7 +194,7 @@ impl ObjTy {
     pub fn elem(self) -> Option<Ty> {
         match self.0.kind {
             ObjKind::Array { elem } => Some(elem),
-            ObjKind::Record { .. } => None,
+            ObjKind::Record { .. } | ObjKind::Map { .. } => None,
         }
     }
 
@@ -180,7 +202,7 @@ impl ObjTy {
     pub fn fields(self) -> Option<&'static [Field]> {
         match self.0.kind {
             ObjKind::Record { .. } => Some(self.0.fields.get().map_or(&[], Vec::as_slice)),
-            ObjKind::Array { .. } => None,
+            ObjKind::Array { .. } | ObjKind::Map { .. } => None,
         }
     }
 
@@ -256,9 +278,10 @@ pub fn mentions(t: Ty, target: ObjTy) -> bool {
             return false;
         }
         seen.push(o);
-        match o.fields() {
-            Some(fields) => fields.iter().any(|f| walk(f.ty, target, seen)),
-            None => o.elem().is_some_and(|e| walk(e, target, seen)),
+        match (o.fields(), o.map_types()) {
+            (Some(fields), _) => fields.iter().any(|f| walk(f.ty, target, seen)),
+            (None, Some((_, v))) => walk(v, target, seen),
+            (None, None) => o.elem().is_some_and(|e| walk(e, target, seen)),
         }
     }
     walk(t, target, &mut Vec::new())
@@ -286,6 +309,8 @@ fn intern_record(text: String, name: &str) -> ObjTy {
 pub enum FieldTy {
     Ty(Ty),
     Array(Box<FieldTy>),
+    /// `{K: V}`, `K` being `text` or `i64`.
+    Map(Ty, Box<FieldTy>),
     Record(usize),
 }
 
@@ -336,6 +361,10 @@ pub fn resolve(ft: &FieldTy, types: &[ObjTy]) -> Ty {
     match ft {
         FieldTy::Ty(t) => *t,
         FieldTy::Array(e) => Ty::Obj(ObjTy::array(resolve(e, types))),
+        FieldTy::Map(k, v) => {
+            let v = resolve(v, types);
+            ObjTy::map(*k, v).map_or(Ty::I64, Ty::Obj)
+        }
         FieldTy::Record(j) => Ty::Obj(types[*j]),
     }
 }
@@ -378,6 +407,13 @@ fn write_field(decls: &[RecordDecl], ft: &FieldTy, inside: &mut Vec<usize>, out:
             out.push('[');
             write_field(decls, e, inside, out)?;
             out.push(']');
+        }
+        FieldTy::Map(k, v) => {
+            out.push('{');
+            out.push_str(k.mir_name());
+            out.push_str(": ");
+            write_field(decls, v, inside, out)?;
+            out.push('}');
         }
         FieldTy::Record(j) => write_record(decls, *j, inside, out)?,
     }

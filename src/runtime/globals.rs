@@ -30,7 +30,7 @@ pub enum Saved {
 pub fn to_saved(value: &Value, ty: Ty) -> Option<Result<Saved, Error>> {
     Some(match (value, ty) {
         (Value::Text(s), Ty::Text) => OwnedText::new(s).map(Saved::Text).ok_or(Error::Runtime("out of memory".into())),
-        (Value::Array(a) | Value::Record(a), t) if a.ty() == t => Ok(Saved::Object(a.clone())),
+        (Value::Array(a) | Value::Record(a) | Value::Map(a), t) if a.ty() == t => Ok(Saved::Object(a.clone())),
         _ if ty.is_managed() => return None,
         _ => Ok(Saved::Plain(value.to_word(ty)?)),
     })

@@ -6,7 +6,8 @@
 //! 2^53, which is the reader's choice to make); a non-finite `f64` (NaN,
 //! infinities), which JSON cannot hold, is `null`, as JavaScript's
 //! `JSON.stringify` writes it; void is `null`; a record is an object of
-//! its fields in declaration order; a float always shows it is
+//! its fields in declaration order, a map an object of its entries in
+//! insertion order (an `i64` key as a string of its digits); a float always shows it is
 //! one (`1.0`), so a reader can tell the two number types apart.
 
 use std::fmt::Write as _;
@@ -37,6 +38,22 @@ fn write(out: &mut String, v: &Value) {
                 write(out, &a.get(i).unwrap_or(Value::Void));
             }
             out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, v)) in m.entries().iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                // JSON keys are strings: an i64 key is written as its digits.
+                match k {
+                    Value::Text(s) => string(out, s),
+                    other => string(out, &other.to_string()),
+                }
+                out.push(':');
+                write(out, v);
+            }
+            out.push('}');
         }
         Value::Record(r) => {
             out.push('{');

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::helpers::array::{self as raw, RtArray};
-use super::helpers::format;
+use super::helpers::{format, map};
 use crate::error::Error;
 use crate::mir::{ObjTy, Ty};
 
@@ -84,14 +84,38 @@ impl Object {
         self.ty
     }
 
-    /// Whether this is a record (else an array).
+    /// Whether this is a record.
     pub fn is_record(&self) -> bool {
         self.ty.fields().is_some()
+    }
+
+    /// Whether this is a map.
+    pub fn is_map(&self) -> bool {
+        self.ty.map_types().is_some()
+    }
+
+    /// A map's entry `i` in insertion order, its key's and value's bits
+    /// (borrowed); `None` past the end or for another object.
+    pub fn entry_bits(&self, i: usize) -> Option<(u64, u64)> {
+        // SAFETY: `self` holds a reference to a map.
+        self.is_map().then(|| unsafe { map::entry(self.ptr as *const map::RtMap, i) })?
+    }
+
+    /// The bits of a map's value for `key` (borrowed).
+    ///
+    /// # Safety
+    /// `key` is a live value of the map's key type.
+    pub unsafe fn lookup_bits(&self, key: u64) -> Option<u64> {
+        // SAFETY: `self` holds a reference to a map; forwarded.
+        self.is_map().then(|| unsafe { map::get(self.ptr as *const map::RtMap, key) })?
     }
 
     /// The bits of element `i` (borrowed: the array keeps a managed
     /// element's reference); `None` past the end.
     pub fn element_bits(&self, i: usize) -> Option<u64> {
+        if self.is_map() {
+            return None;
+        }
         // SAFETY: `i` is an element of the object `self` holds (or a field
         // of the zero record, NULL).
         (i < self.len()).then(|| unsafe { raw::read_or_zero(self.ptr, i) })
@@ -104,8 +128,8 @@ impl Object {
     /// `bits` is a live value of the element type (a managed one is
     /// borrowed: the array takes a reference of its own).
     pub unsafe fn push_bits(&mut self, bits: u64) -> Result<(), Error> {
-        if self.is_record() {
-            return Err(Error::Signature(format!("cannot push onto a record ({})", self.ty.name())));
+        if self.ty.elem().is_none() {
+            return Err(Error::Signature(format!("cannot push onto a {}", self.ty.name())));
         }
         let before = self.len();
         // SAFETY: `self` owns its reference, which the push takes and
@@ -143,10 +167,12 @@ impl Object {
         Ty::Obj(self.ty)
     }
 
-    /// An array's elements, a record's fields.
+    /// An array's elements, a record's fields, a map's entries.
     pub fn len(&self) -> usize {
         match self.ty.fields() {
             Some(fields) => fields.len(),
+            // SAFETY: `self` holds a reference to a map.
+            None if self.is_map() => unsafe { map::len(self.ptr as *const map::RtMap) },
             // SAFETY: `self` holds a reference.
             None => unsafe { raw::len(self.ptr) },
         }

@@ -18,6 +18,8 @@ pub enum Value {
     Array(Object),
     /// A record (one reference to it, shared storage until written).
     Record(Object),
+    /// A map (one reference to it, shared storage until written).
+    Map(Object),
 }
 
 impl Value {
@@ -28,7 +30,7 @@ impl Value {
             Value::F64(_) => "f64",
             Value::Bool(_) => "bool",
             Value::Text(_) => "text",
-            Value::Array(a) | Value::Record(a) => a.ty().name(),
+            Value::Array(a) | Value::Record(a) | Value::Map(a) => a.ty().name(),
         }
     }
 
@@ -45,20 +47,26 @@ impl Value {
             (Value::F64(v), Ty::F32) => u64::from((*v as f32).to_bits()),
             (Value::Bool(b), Ty::Bool) => u64::from(*b),
             // Borrowed: the value keeps its reference while the call runs.
-            (Value::Array(a) | Value::Record(a), t) if a.ty() == t => a.as_ptr() as u64,
+            (Value::Array(a) | Value::Record(a) | Value::Map(a), t) if a.ty() == t => a.as_ptr() as u64,
             _ => return None,
         })
     }
 
     /// An array or record value, as its type says.
     pub fn object(o: Object) -> Value {
-        if o.is_record() { Value::Record(o) } else { Value::Array(o) }
+        if o.is_record() {
+            Value::Record(o)
+        } else if o.is_map() {
+            Value::Map(o)
+        } else {
+            Value::Array(o)
+        }
     }
 
     /// The object, when this is an array or a record.
     pub fn as_object(&self) -> Option<&Object> {
         match self {
-            Value::Array(o) | Value::Record(o) => Some(o),
+            Value::Array(o) | Value::Record(o) | Value::Map(o) => Some(o),
             _ => None,
         }
     }
@@ -71,7 +79,7 @@ impl Value {
             Value::F64(_) => Ty::F64,
             Value::Bool(_) => Ty::Bool,
             Value::Text(_) => Ty::Text,
-            Value::Array(a) | Value::Record(a) => a.ty(),
+            Value::Array(a) | Value::Record(a) | Value::Map(a) => a.ty(),
         })
     }
 
@@ -132,7 +140,7 @@ impl fmt::Display for Value {
             Value::F64(v) => write!(f, "{v:?}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => write!(f, "{s:?}"),
-            Value::Array(a) | Value::Record(a) => write!(f, "{a}"),
+            Value::Array(a) | Value::Record(a) | Value::Map(a) => write!(f, "{a}"),
         }
     }
 }
@@ -168,5 +176,33 @@ impl Object {
         let pushed = unsafe { self.push_bits(bits) };
         drop(text);
         pushed
+    }
+
+    /// A map's entries in insertion order, as values of their own.
+    pub fn entries(&self) -> Vec<(Value, Value)> {
+        let Some((k, v)) = self.obj_ty().map_types() else { return Vec::new() };
+        (0..self.len())
+            .map_while(|i| self.entry_bits(i))
+            // SAFETY: the entry is live while the map holds it.
+            .map(|(kb, vb)| unsafe { (Value::from_borrowed_word(kb, k), Value::from_borrowed_word(vb, v)) })
+            .collect()
+    }
+
+    /// A map's value for `key` (of the key type: text or i64), as a value
+    /// of its own.
+    pub fn lookup(&self, key: &Value) -> Option<Value> {
+        let (kt, vt) = self.obj_ty().map_types()?;
+        let text;
+        let bits = match (key, kt) {
+            (Value::Text(s), Ty::Text) => {
+                text = OwnedText::new(s)?;
+                text.as_ptr() as u64
+            }
+            (Value::I64(k), Ty::I64) => *k as u64,
+            _ => return None,
+        };
+        // SAFETY: `bits` is a live key (`text` holds a text one); the value
+        // is live while the map holds it.
+        unsafe { self.lookup_bits(bits).map(|v| Value::from_borrowed_word(v, vt)) }
     }
 }

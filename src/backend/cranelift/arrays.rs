@@ -35,6 +35,9 @@ impl Translator<'_, '_> {
         if obj.fields().is_some() {
             return self.record(dst, op, obj, args, line);
         }
+        if obj.map_types().is_some() {
+            return self.map(dst, op, obj, args, line);
+        }
         let elem = obj.elem().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
         let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
         let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
@@ -80,16 +83,22 @@ impl Translator<'_, '_> {
             DataOp::Repeat => {
                 Some(self.helper_checked(h.array_repeat, &[I64, I64, I64], &[self.ctx, vals[0], vals[1]], line))
             }
-            DataOp::Record | DataOp::Print => None,
+            DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print => None,
         };
+        self.set_result(dst, result)
+    }
+
+    /// Stores a data operation's result, when it has one.
+    pub(super) fn set_result(&mut self, dst: Option<mir::Local>, result: Option<Value>) -> Result<(), CodegenError> {
         if let (Some(d), Some(v)) = (dst, result) {
             self.set(d, v);
         }
         Ok(())
     }
 
-    /// Calls an array helper and fails with what it recorded, if anything.
-    fn helper_checked(&mut self, addr: usize, params: &[ir::Type], args: &[Value], line: u32) -> Value {
+    /// Calls a runtime helper that returns a word, and fails with what it
+    /// recorded, if anything.
+    pub(super) fn helper_checked(&mut self, addr: usize, params: &[ir::Type], args: &[Value], line: u32) -> Value {
         let v = self.call_helper(addr, params, I64, args);
         self.check_recorded(line);
         v
@@ -284,8 +293,21 @@ impl Translator<'_, '_> {
         self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), base, abi::ARRAY_DATA)
     }
 
+    /// A value of type `t` from the i64 word a helper returned.
+    pub(super) fn word_to_value(&mut self, bits: Value, t: Ty) -> Value {
+        match t {
+            Ty::F64 => self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits),
+            Ty::F32 => {
+                let low = self.b.ins().ireduce(types::I32, bits);
+                self.b.ins().bitcast(types::F32, MemFlagsData::new(), low)
+            }
+            t if t.bits() < 64 => self.b.ins().ireduce(clif_type(t), bits),
+            _ => bits,
+        }
+    }
+
     /// A value's bits in an i64, as the helpers take an element.
-    fn element_bits(&mut self, v: Value, t: Ty) -> Value {
+    pub(super) fn element_bits(&mut self, v: Value, t: Ty) -> Value {
         match t {
             Ty::F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
             Ty::F32 => {

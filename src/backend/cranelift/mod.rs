@@ -22,6 +22,7 @@ mod function;
 mod isa;
 mod loops;
 mod managed;
+mod maps;
 mod records;
 mod trampoline;
 mod types;
@@ -229,6 +230,16 @@ mod tests {
             obj_to_text: u,
             print: u,
         };
+        let map = crate::abi::MapHelpers {
+            map_new: u,
+            map_unique: u,
+            map_get: u,
+            map_has: u,
+            map_set: u,
+            map_take: u,
+            map_del: u,
+            map_list: u,
+        };
         Helpers {
             fpow: u,
             fmod: u,
@@ -240,6 +251,7 @@ mod tests {
             text,
             array_refs: text_refs,
             array,
+            map,
         }
     }
 

@@ -69,10 +69,7 @@ impl Translator<'_, '_> {
             }
             _ => return Err(self.invariant(format!("{} of a record", op.name()))),
         };
-        if let (Some(d), Some(v)) = (dst, result) {
-            self.set(d, v);
-        }
-        Ok(())
+        self.set_result(dst, result)
     }
 
     /// Field `k` of record `p`, the field's zero value for NULL.

@@ -38,7 +38,9 @@ impl Checker<'_> {
             Builtin::Len => {
                 let (x, _) = single(b, xs, pos)?;
                 match x.ty {
-                    Some(t) if t != Type::Text && t.elem().is_none() => Err(bad(t, "a text or an array")),
+                    Some(t) if t != Type::Text && t.elem().is_none() && t.map_types().is_none() => {
+                        Err(bad(t, "a text, an array or a map"))
+                    }
                     _ => Ok(call(Some(Type::I64), vec![x.e])),
                 }
             }

@@ -21,6 +21,7 @@ impl Checker<'_> {
             (ExprKind::List(items), Some(t @ Type::Array(_))) if items.is_empty() => {
                 Ok(Self::ex(Some(t), e.pos.line, TExprKind::List(Vec::new())))
             }
+            (ExprKind::MapLit(entries), Some(Type::Map(_))) => self.map_lit(entries, want, e.pos),
             _ => self.expr(e),
         }
     }
@@ -62,9 +63,20 @@ impl Checker<'_> {
         self.coerce(x, Some(Type::I64), e.pos, || "an index".to_string())
     }
 
+    /// A map key of type `k`.
+    fn key_value(&mut self, e: &Expr, k: Type) -> DiagResult<TExpr> {
+        let x = self.expr(e)?;
+        self.value(&x, e.pos)?;
+        self.coerce(x, Some(k), e.pos, || "a map key".to_string())
+    }
+
     /// `base[index]`.
     pub(super) fn index(&mut self, base: &Expr, index: &Expr, pos: Pos) -> DiagResult<Ex> {
         let b = self.expr(base)?;
+        if let Some((k, v)) = b.ty.and_then(Type::map_types) {
+            let key = self.key_value(index, k)?;
+            return Ok(Self::ex(Some(v), pos.line, TExprKind::Index(Box::new(b.e), Box::new(key))));
+        }
         let elem = match b.ty {
             Some(t) => Some(t.elem().ok_or_else(|| not_array(pos, "indexing", t))?),
             None => None,
@@ -116,8 +128,11 @@ impl Checker<'_> {
                 format!("cannot {what} `{name}`: it is immutable (declare it with `var`)"),
             ));
         }
-        if let Some(t) = ty.filter(|t| t.elem().is_none() && t.fields().is_none()) {
-            return Err(Diagnostic::new(pos, format!("cannot {what} `{name}`: it is a {t}, not an array or a record")));
+        if let Some(t) = ty.filter(|t| t.elem().is_none() && t.fields().is_none() && t.map_types().is_none()) {
+            return Err(Diagnostic::new(
+                pos,
+                format!("cannot {what} `{name}`: it is a {t}, not an array, a record or a map"),
+            ));
         }
         Ok((place, ty))
     }
@@ -128,6 +143,9 @@ impl Checker<'_> {
         let Some((var, steps)) = recv.as_path() else {
             return Err(Diagnostic::new(pos, format!("`.{name}()` needs a variable, as in `xs.{name}(...)`")));
         };
+        if matches!(name, "keys" | "values" | "remove") {
+            return self.map_method(recv, name, args, pos);
+        }
         let line = pos.line;
         let what = if name == "push" { "push to" } else { "pop from" };
         match (name, args) {
@@ -150,14 +168,17 @@ impl Checker<'_> {
                 let n = if name == "push" { 1 } else { 0 };
                 Err(Diagnostic::new(pos, format!("`{name}` takes {n} argument(s) but {} were given", args.len())))
             }
-            _ => Err(Diagnostic::new(pos, format!("unknown method `{name}` (arrays have `push` and `pop`)"))),
+            _ => Err(Diagnostic::new(
+                pos,
+                format!("unknown method `{name}` (arrays have `push` and `pop`; maps `remove`, `keys` and `values`)"),
+            )),
         }
     }
 
     /// The variable `name` (a `var`) and the steps into it, as a target,
     /// and the target's current value. With `spill`, each index is
     /// evaluated into a hidden local there (it is used twice by `op=`).
-    fn target(
+    pub(super) fn target(
         &mut self,
         name: &str,
         steps: &[PathStep],
@@ -176,15 +197,18 @@ impl Checker<'_> {
         for step in steps {
             let (ty, kind, tstep) = match step {
                 PathStep::Index(index) => {
-                    let elem = match current.ty {
-                        Some(t) => Some(t.elem().ok_or_else(|| not_array(index.pos, "indexing", t))?),
-                        None => None,
+                    let map = current.ty.and_then(Type::map_types);
+                    let elem = match (current.ty, map) {
+                        (_, Some((_, v))) => Some(v),
+                        (Some(t), None) => Some(t.elem().ok_or_else(|| not_array(index.pos, "indexing", t))?),
+                        (None, None) => None,
                     };
-                    let mut i = self.index_value(index)?;
+                    let key_ty = map.map_or(Type::I64, |(k, _)| k);
+                    let mut i = if map.is_some() { self.key_value(index, key_ty)? } else { self.index_value(index)? };
                     if let Some(out) = spill.as_deref_mut() {
-                        let hidden = self.hidden_local(Type::I64);
+                        let hidden = self.hidden_local(key_ty);
                         out.push(TStmt { line, kind: TStmtKind::SetLocal(hidden, i) });
-                        i = TExpr { ty: Type::I64, line, kind: TExprKind::Local(hidden) };
+                        i = TExpr { ty: key_ty, line, kind: TExprKind::Local(hidden) };
                     }
                     (elem, TExprKind::Index(Box::new(current.e), Box::new(i.clone())), TStep::Index(i))
                 }
@@ -227,11 +251,18 @@ impl Checker<'_> {
 
     /// `for var in iter:` over an array, as it was when the loop began.
     pub(super) fn for_each(&mut self, var: &str, iter: &Expr, body: &[Stmt], pos: Pos) -> DiagResult<TStmtKind> {
-        let x = self.expr(iter)?;
+        let mut x = self.expr(iter)?;
+        // A map's keys, in insertion order, as they were when the loop began.
+        if let Some((k, _)) = x.ty.and_then(Type::map_types) {
+            x = Self::ex(Type::array_of(k), x.e.line, TExprKind::MapList(Box::new(x.e), false));
+        }
         let array_ty = match x.ty {
             Some(t) if t.elem().is_some() => t,
             Some(t) => {
-                return Err(Diagnostic::new(iter.pos, format!("`for` needs a range `a..b` or an array, found {t}")));
+                return Err(Diagnostic::new(
+                    iter.pos,
+                    format!("`for` needs a range `a..b`, an array or a map, found {t}"),
+                ));
             }
             None => Type::I64,
         };

@@ -120,6 +120,10 @@ pub(super) fn records(unit: &Unit, env: &dyn Env) -> DiagResult<Vec<(ObjTy, u32)
 fn field_ty(t: &TypeExpr, index: &HashMap<&str, usize>, env: &dyn Env) -> DiagResult<FieldTy> {
     match t {
         TypeExpr::Array(e) => Ok(FieldTy::Array(Box::new(field_ty(e, index, env)?))),
+        TypeExpr::Map(k, v, pos) => match records::resolve(k, env)?.to_mir() {
+            Some(key @ (mir::Ty::Text | mir::Ty::I64)) => Ok(FieldTy::Map(key, Box::new(field_ty(v, index, env)?))),
+            _ => Err(Diagnostic::new(*pos, "a map's keys are text or i64")),
+        },
         TypeExpr::Named(name, pos) => {
             if let Some(i) = index.get(name.as_str()) {
                 return Ok(FieldTy::Record(*i));

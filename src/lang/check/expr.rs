@@ -42,6 +42,7 @@ impl Checker<'_> {
             ExprKind::Slice { base, start, end, inclusive } => self.slice(base, start, end, *inclusive, e.pos)?,
             ExprKind::Method { recv, name, args } => self.method(recv, name, args, e.pos)?,
             ExprKind::Field(base, name) => self.field(base, name, e.pos)?,
+            ExprKind::MapLit(entries) => self.map_lit(entries, None, e.pos)?,
             ExprKind::Record { name, fields } => self.record(name, fields, e.pos)?,
         })
     }
@@ -72,6 +73,7 @@ impl Checker<'_> {
             BinOp::And | BinOp::Or => self.logic(op, a, b, pos),
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => self.compare(op, a, b, pos),
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow => self.arith(op, a, b, pos),
+            BinOp::In => self.membership(a, b, pos),
         }
     }
 
@@ -104,7 +106,9 @@ impl Checker<'_> {
             return Ok(Self::ex(Some(Type::Bool), line, TExprKind::Cmp(cmp, Box::new(a.e), Box::new(b.e))));
         };
         let common = join(ta, tb).ok_or_else(|| Self::mismatch(op, pos, ta, tb, "operands of the same type"))?;
-        if !matches!(op, BinOp::Eq | BinOp::Ne) && matches!(common, Type::Bool | Type::Array(_) | Type::Record(_)) {
+        if !matches!(op, BinOp::Eq | BinOp::Ne)
+            && matches!(common, Type::Bool | Type::Array(_) | Type::Record(_) | Type::Map(_))
+        {
             return Err(Diagnostic::new(pos, format!("'{}' orders numbers or texts, not {common}", op.symbol())));
         }
         let ea = self.coerce(a, Some(common), pos, String::new)?;

@@ -20,6 +20,7 @@ mod data;
 mod decls;
 mod env;
 mod expr;
+mod maps;
 mod records;
 mod stmt;
 

@@ -53,6 +53,12 @@ pub(super) fn resolve(t: &TypeExpr, env: &dyn Env) -> DiagResult<Type> {
             let elem = resolve(e, env)?;
             Type::array_of(elem).ok_or_else(|| Diagnostic::new(Pos::new(1, 1), "an array of nothing"))
         }
+        TypeExpr::Map(k, v, pos) => {
+            let (key, value) = (resolve(k, env)?, resolve(v, env)?);
+            Type::map_of(key, value).ok_or_else(|| {
+                Diagnostic::new(*pos, format!("a map's keys are text or i64, not {key} (as in `{{text: {value}}}`)"))
+            })
+        }
     }
 }
 

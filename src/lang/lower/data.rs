@@ -24,6 +24,29 @@ impl Lower {
         Ok(Operand::Local(a))
     }
 
+    /// `{k: v, ...}`: `anew n` and an `aset` of each entry.
+    pub(super) fn map_lit(&mut self, ty: Ty, entries: &[(TExpr, TExpr)], line: u32) -> Lowered<Operand> {
+        let m = self.temp(ty);
+        let n = Operand::Const(Const::Int(entries.len() as i64, Ty::I64));
+        self.data(Some(m), DataOp::New, vec![n], line);
+        for (k, v) in entries {
+            let (k, v) = (self.expr(k)?, self.expr(v)?);
+            self.data(None, DataOp::Set, vec![Operand::Local(m), k, v], line);
+        }
+        Ok(Operand::Local(m))
+    }
+
+    /// `m.remove(k)`.
+    pub(super) fn map_remove(&mut self, target: &Target, key: &TExpr, line: u32) -> Lowered<Operand> {
+        let keys = self.keys(&target.steps)?;
+        let k = self.expr(key)?;
+        self.at_path(target, &keys, line, |lw, m, _| {
+            lw.data(None, DataOp::Del, vec![Operand::Local(m), k], line);
+            Ok(())
+        })?;
+        Ok(Operand::Const(Const::Int(0, Ty::I64)))
+    }
+
     /// A value-producing data operation into a new temporary of type `ty`.
     pub(super) fn data_value(&mut self, ty: Ty, op: DataOp, args: &[&TExpr], line: u32) -> Lowered<Operand> {
         let mut vals = Vec::with_capacity(args.len());
@@ -149,6 +172,9 @@ impl Lower {
 /// The type of the slot `key` names in an object of type `t`.
 fn slot_ty(t: Ty, key: &Operand) -> Option<Ty> {
     let o = t.obj()?;
+    if let Some((_, v)) = o.map_types() {
+        return Some(v);
+    }
     match (o.fields(), key) {
         (Some(_), Operand::Const(Const::Int(k, _))) => o.slot_ty(usize::try_from(*k).ok()?),
         (Some(_), _) => None,

@@ -393,6 +393,13 @@ impl Lower {
                 let k = Operand::Const(Const::Int(*k as i64, Ty::I64));
                 self.emit_temp(ty, line, |dst| InstKind::Data { dst: Some(dst), op: DataOp::Get, args: vec![r, k] })
             }
+            TExprKind::MapLit(entries) => self.map_lit(value_ty(e.ty, line)?, entries, line)?,
+            TExprKind::MapHas(m, k) => self.data_value(Ty::Bool, DataOp::Has, &[m, k], line)?,
+            TExprKind::MapList(m, values) => {
+                let op = if *values { DataOp::Values } else { DataOp::Keys };
+                self.data_value(value_ty(e.ty, line)?, op, &[m], line)?
+            }
+            TExprKind::MapRemove(target, k) => self.map_remove(target, k, line)?,
             TExprKind::Record(fields) => {
                 let ty = value_ty(e.ty, line)?;
                 let args = self.operands(fields)?;

@@ -22,6 +22,22 @@ impl Parser {
         Ok(ExprKind::List(items))
     }
 
+    /// `{k: v, ...}` after its '{' (a trailing comma is allowed).
+    pub(super) fn map_literal(&mut self) -> DiagResult<ExprKind> {
+        self.advance();
+        let mut entries = Vec::new();
+        while !self.eat(&Tok::RBrace) {
+            let key = self.expr()?;
+            self.expect(Tok::Colon, "expected ':' and the value after a map key")?;
+            entries.push((key, self.expr()?));
+            if !self.eat(&Tok::Comma) {
+                self.expect(Tok::RBrace, "expected ',' or '}' in the map literal")?;
+                break;
+            }
+        }
+        Ok(ExprKind::MapLit(entries))
+    }
+
     /// `e[i]`, `e[a..b]`, `e.name(args)`, any number of them, in a loop
     /// (each one's operands are parsed with the depth limit).
     pub(super) fn postfix(&mut self, mut e: Expr) -> DiagResult<Expr> {

@@ -158,7 +158,21 @@ impl Parser {
         }
         let mut t = match self.tok().clone() {
             Tok::Ident(word) => TypeExpr::Named(word, self.advance().pos),
-            _ => return Err(self.unexpected("expected a type (i64, f64, bool, text, [T] or a struct's name)")),
+            Tok::LBrace => {
+                let pos = self.advance().pos;
+                self.enter()?;
+                let key = self.type_name();
+                self.leave();
+                let key = key?;
+                self.expect(Tok::Colon, "expected ':' and the map's value type, as in `{text: i64}`")?;
+                self.enter()?;
+                let value = self.type_name();
+                self.leave();
+                let value = value?;
+                self.expect(Tok::RBrace, "expected '}' to close the map type")?;
+                TypeExpr::Map(Box::new(key), Box::new(value), pos)
+            }
+            _ => return Err(self.unexpected("expected a type (i64, f64, bool, text, [T], {K: V} or a struct's name)")),
         };
         for _ in 0..depth {
             self.expect(Tok::RBracket, "expected ']' to close the array type")?;
@@ -447,6 +461,7 @@ impl Parser {
                 Tok::Le => BinOp::Le,
                 Tok::Gt => BinOp::Gt,
                 Tok::Ge => BinOp::Ge,
+                Tok::In => BinOp::In,
                 _ => return None,
             })
         }
@@ -571,6 +586,7 @@ impl Parser {
                 return Ok(inner);
             }
             Tok::LBracket => self.list_literal()?,
+            Tok::LBrace => self.map_literal()?,
             _ => return Err(self.unexpected("expected an expression")),
         };
         Ok(Expr { kind, pos })
@@ -611,6 +627,10 @@ mod tests {
                 format!("{}.{name}({})", show(recv), args.iter().map(show).collect::<Vec<_>>().join(", "))
             }
             ExprKind::Field(base, name) => format!("{}.{name}", show(base)),
+            ExprKind::MapLit(entries) => {
+                let entries: Vec<String> = entries.iter().map(|(k, v)| format!("{}: {}", show(k), show(v))).collect();
+                format!("{{{}}}", entries.join(", "))
+            }
             ExprKind::Record { name, fields } => {
                 let fields: Vec<String> = fields.iter().map(|(f, _, v)| format!("{f}: {}", show(v))).collect();
                 format!("{name}({})", fields.join(", "))

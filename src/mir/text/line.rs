@@ -92,7 +92,8 @@ impl<'a> Line<'a> {
         }
     }
 
-    /// A type: a name, `[T]` for an array of `T`, or a record written
+    /// A type: a name, `[T]` for an array of `T`, `{K: V}` for a map, or
+    /// a record written
     /// out, `Point{x: f64, y: f64}` (inside it, a record it is part of is
     /// written by its name alone: `Node{children: [Node]}`).
     pub fn ty(&mut self) -> Result<Ty, Diagnostic> {
@@ -118,6 +119,18 @@ impl<'a> Line<'a> {
             let elem = self.field_ty(decls, open, depth + 1)?;
             self.expect(']', "']' closing the array type")?;
             return Ok(FieldTy::Array(Box::new(elem)));
+        }
+        if self.eat('{') {
+            let col = self.col();
+            let (key, _) = self.name("a map's key type (text or i64)")?;
+            let key = match Ty::from_name(&key) {
+                Some(t @ (Ty::Text | Ty::I64)) => t,
+                _ => return Err(self.err_at(col, format!("a map's keys are text or i64, not `{key}`"))),
+            };
+            self.expect(':', "':' and the map's value type")?;
+            let value = self.field_ty(decls, open, depth + 1)?;
+            self.expect('}', "'}' closing the map type")?;
+            return Ok(FieldTy::Map(key, Box::new(value)));
         }
         let col = self.col();
         let (name, _) = self.name(&format!("a type ({})", Ty::names()))?;

@@ -339,8 +339,8 @@ impl<'a> Checker<'a> {
         let d = self.local(f, dst)?;
         let s = self.operand(f, src)?;
         if op == UnOp::Len {
-            if !(s == Ty::Text || s.obj().and_then(|o| o.elem()).is_some()) {
-                return Err(format!("len of a {} (expected text or an array)", s.mir_name()));
+            if !(s == Ty::Text || s.obj().is_some_and(|o| o.elem().is_some() || o.map_types().is_some())) {
+                return Err(format!("len of a {} (expected text, an array or a map)", s.mir_name()));
             }
             return self.same("len result", Ty::I64, d);
         }

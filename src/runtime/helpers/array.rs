@@ -17,10 +17,12 @@
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc, realloc};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 
+use super::account::{budget, charge, fail};
+use super::map;
 use super::text::{self, RtText};
 use crate::abi::{ARRAY_DATA, ErrKind, ExecCtx};
 use crate::mir::{ObjTy, Ty};
-use crate::runtime::limits::{Account, Budget};
+use crate::runtime::limits::Account;
 
 #[repr(C)]
 pub struct RtArray {
@@ -63,47 +65,6 @@ pub fn elem_size(t: Ty) -> usize {
 fn layout(elem: usize, cap: usize) -> Option<Layout> {
     let bytes = HEADER.checked_add(elem.checked_mul(cap)?)?;
     Layout::from_size_align(bytes, 8).ok()
-}
-
-/// The budget of the running call (none outside one).
-///
-/// # Safety
-/// `ctx` is NULL or the running call's live context.
-unsafe fn budget<'a>(ctx: *mut ExecCtx) -> Option<&'a mut Budget<'a>> {
-    // SAFETY: forwarded from the caller; the budget outlives the call.
-    unsafe { ctx.as_ref().and_then(|c| (c.budget as *mut Budget).as_mut()) }
-}
-
-/// Records `kind` (the first error wins).
-///
-/// # Safety
-/// As for [`budget`].
-unsafe fn fail(ctx: *mut ExecCtx, kind: ErrKind) {
-    // SAFETY: forwarded from the caller.
-    if let Some(c) = unsafe { ctx.as_mut() } {
-        if c.err_kind == 0 {
-            c.err_kind = kind as u32;
-        }
-    }
-}
-
-/// Counts `bytes` against `account`; `OutOfMemory` in `ctx` (with the
-/// limit, for the message) when refused.
-///
-/// # Safety
-/// As for [`budget`]; `account` is NULL or live.
-unsafe fn charge(ctx: *mut ExecCtx, account: *const Account, bytes: usize) -> Result<(), ()> {
-    // SAFETY: forwarded from the caller.
-    let Some(a) = (unsafe { account.as_ref() }) else { return Ok(()) };
-    a.take(bytes).map_err(|limit| {
-        // SAFETY: as above.
-        unsafe {
-            if let Some(b) = budget(ctx) {
-                b.refused_by = limit;
-            }
-            fail(ctx, ErrKind::OutOfMemory);
-        }
-    })
 }
 
 /// A new array of type `ty` with room for `cap` elements and length 0,
@@ -276,6 +237,13 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
         }
         fence(Ordering::Acquire);
         let ty = ty_of(p);
+        if let Some((k, v)) = ty.map_types() {
+            map::free(p as *mut map::RtMap, |key, value| {
+                release_value(k, key);
+                release_value(v, value);
+            });
+            return;
+        }
         if has_managed(ty) {
             for i in 0..a.len {
                 release_value(slot_ty(ty, i), read(p, i));
@@ -572,6 +540,16 @@ pub unsafe fn values_equal(t: Ty, x: u64, y: u64) -> bool {
             Ty::F64 => f64::from_bits(x) == f64::from_bits(y),
             Ty::F32 => f32::from_bits(x as u32) == f32::from_bits(y as u32),
             Ty::Text => text::equal(x as *const RtText, y as *const RtText) != 0,
+            Ty::Obj(o) if o.map_types().is_some() => {
+                // The same entries, in any order (as Python compares dicts).
+                let (a, b) = (x as *const map::RtMap, y as *const map::RtMap);
+                let value = o.map_types().map_or(Ty::I64, |(_, v)| v);
+                map::len(a) == map::len(b)
+                    && (0..map::len(a)).all(|i| {
+                        map::entry(a, i)
+                            .is_some_and(|(k, va)| map::get(b, k).is_some_and(|vb| values_equal(value, va, vb)))
+                    })
+            }
             Ty::Obj(o) => {
                 let (a, b) = (x as *const RtArray, y as *const RtArray);
                 match o.fields() {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use super::array::{self, RtArray};
+use super::map;
 use super::text::{self, RtText};
 use crate::abi::ExecCtx;
 use crate::mir::{ObjTy, Ty};
@@ -34,6 +35,22 @@ pub unsafe fn write_value(out: &mut String, t: Ty, bits: u64, nested: bool) {
                 } else {
                     out.push_str(s);
                 }
+                Ok(())
+            }
+            Ty::Obj(o) if o.map_types().is_some() => {
+                let p = bits as *const map::RtMap;
+                let (k, v) = o.map_types().unwrap_or((Ty::I64, Ty::I64));
+                out.push('{');
+                for i in 0..map::len(p) {
+                    let Some((key, value)) = map::entry(p, i) else { break };
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_value(out, k, key, true);
+                    out.push_str(": ");
+                    write_value(out, v, value, true);
+                }
+                out.push('}');
                 Ok(())
             }
             Ty::Obj(o) if o.fields().is_some() => {

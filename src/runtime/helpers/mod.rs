@@ -8,7 +8,10 @@
 //! none panics, since a panic cannot unwind through JIT frames
 //! (tests/architecture.rs).
 
+mod account;
 pub mod array;
+pub mod map;
+pub mod map_ops;
 pub mod record;
 pub mod format;
 mod limits;
@@ -20,7 +23,7 @@ pub use table::undone_function_addr;
 
 use std::sync::LazyLock;
 
-use crate::abi::{ArrayHelpers, Helpers, ManagedHelpers, TextHelpers};
+use crate::abi::{ArrayHelpers, Helpers, ManagedHelpers, MapHelpers, TextHelpers};
 use crate::runtime::limits::EPOCH;
 
 /// `Table { field: path::field, ... }` with every function's address.
@@ -55,5 +58,15 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
         array_equal: array::array_equal as *const () as usize,
         obj_to_text: format::obj_to_text as *const () as usize,
         print: format::print as *const () as usize,
+    },
+    map: MapHelpers {
+        map_new: map_ops::map_new as *const () as usize,
+        map_unique: map_ops::map_unique as *const () as usize,
+        map_get: map_ops::map_get as *const () as usize,
+        map_has: map_ops::map_has as *const () as usize,
+        map_set: map_ops::map_set as *const () as usize,
+        map_take: map_ops::map_take as *const () as usize,
+        map_del: map_ops::map_del as *const () as usize,
+        map_list: map_ops::map_list as *const () as usize,
     },
 });
