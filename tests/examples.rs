@@ -443,9 +443,18 @@ fn config_reads_typed_settings_with_defaults_and_shows_an_error() {
     // settings the file leaves out (RT_ERR_NOT_FOUND): the host's defaults
     assert_has_line(&out, "  workers = 4 (i64, default: not in the config)");
     assert_has_line(&out, "  motd = \"welcome\" (text, default: not in the config)");
+    // data: an array of text copied element by element, a map read by key
+    assert_has_line(&out, "  servers = [\"10.0.0.1:8080\", \"10.0.0.2:8080\", \"10.0.0.3:9090\"] ([text])");
+    assert_has_line(&out, "  limits[\"requests_per_minute\"] = 600 (i64)");
+    assert_has_line(&out, "  limits[\"max_connections\"] = 200 (i64)");
+    assert_has_line(&out, "  limits[\"burst\"] = 50 (i64)");
+    assert_has_line(&out, "  limits[\"queue_size\"] = 128 (i64, default: not in the map)");
+    assert!(!out.contains("the host does not know"), "app.conf has no unknown limits:\n{out}");
     // the host's typed copy, used after the manager call returned the strings
     assert_has_line(&out, "  web-1 listens on example.internal:8080 (http://example.internal:8080/) with 4 workers");
     assert_has_line(&out, "  requests time out after 30 min, bodies up to 8 MiB, 25% traced");
+    assert_has_line(&out, "  it forwards to 3 servers: 10.0.0.1:8080, 10.0.0.2:8080, 10.0.0.3:9090");
+    assert_has_line(&out, "  at most 600 requests per minute (bursts of 50), 200 connections, 128 queued");
     // the broken config: file:line:col, and a reload that changes nothing
     assert_has_line(&out, "== a config with a mistake: scripts/broken.conf ==");
     assert_has_line(
@@ -469,14 +478,66 @@ fn config_finds_its_file_from_the_root_and_from_examples_c() {
 fn config_rejects_a_value_of_the_wrong_type() {
     let dir = temp_dir("config-wrong-type");
     let file = dir.join("app.conf");
-    std::fs::write(&file, "name = \"db-1\"\nport = \"5432\"\nsample_rate = 1\ndebug = 1 > 0\n").unwrap();
+    std::fs::write(
+        &file,
+        "name = \"db-1\"\nport = \"5432\"\nsample_rate = 1\ndebug = 1 > 0\nworkers = [8]\n\
+         servers = [5432, 5433]\nlimits = {\"burst\": 1.5}\n",
+    )
+    .unwrap();
     let out = run_quietly("config", Command::new(config()).arg(&file));
     assert_has_line(&out, "  name = \"db-1\" (text)");
     assert_has_line(&out, "  port = 80 (i64, default: the config sets it to the text \"5432\")");
     assert_has_line(&out, "  sample_rate = 1.0 (f64)");
     assert_has_line(&out, "  debug = true (bool)");
     assert_has_line(&out, "  url = \"\" (text, default: not in the config)");
+    // an object where the host wants a scalar, or one of another type: its type and JSON
+    assert_has_line(&out, "  workers = 4 (i64, default: the config sets it to the [i64] [8])");
+    assert_has_line(&out, "  servers = [] ([text], default: the config sets it to the [i64] [5432,5433])");
+    assert_has_line(
+        &out,
+        "  limits = {} ({text: i64}, default: the config sets it to the {text: f64} {\"burst\":1.5})",
+    );
+    assert_has_line(&out, "  limits[\"requests_per_minute\"] = 60 (i64, default)");
+    assert_has_line(&out, "  limits[\"burst\"] = 10 (i64, default)");
+    assert_has_line(&out, "  it forwards to no servers");
+    assert_has_line(&out, "  at most 60 requests per minute (bursts of 10), 100 connections, 128 queued");
     assert_has_line(&out, "  (no broken.conf next to the config: nothing to show)");
+
+    std::fs::write(&file, "servers = \"10.0.0.9:80\"\n").unwrap();
+    let out = run_quietly("config", Command::new(config()).arg(&file));
+    assert_has_line(&out, "  servers = [] ([text], default: the config sets it to the text \"10.0.0.9:80\")");
+    assert_has_line(&out, "  limits = {} ({text: i64}, default: not in the config)");
+    assert_has_line(&out, "  limits[\"max_connections\"] = 100 (i64, default)");
+}
+
+#[test]
+fn config_reads_the_limits_it_knows_and_reports_the_others() {
+    let dir = temp_dir("config-limits");
+    let file = dir.join("app.conf");
+    std::fs::write(
+        &file,
+        "servers = [\"db:5432\"]\nlimits = {\"burst\": 5, \"max_queue\": 9}\nlimits[\"max_connections\"] = 2 * 8\n",
+    )
+    .unwrap();
+    let out = run_quietly("config", Command::new(config()).arg(&file));
+    assert_has_line(&out, "  servers = [\"db:5432\"] ([text])");
+    assert_has_line(&out, "  limits[\"requests_per_minute\"] = 60 (i64, default: not in the map)");
+    assert_has_line(&out, "  limits[\"max_connections\"] = 16 (i64)");
+    assert_has_line(&out, "  limits[\"burst\"] = 5 (i64)");
+    assert_has_line(&out, "  limits[\"queue_size\"] = 128 (i64, default: not in the map)");
+    assert_has_line(
+        &out,
+        "  limits: 1 entry the host does not know, ignored: {\"burst\":5,\"max_queue\":9,\"max_connections\":16}",
+    );
+    assert_has_line(&out, "  it forwards to 1 server: db:5432");
+    assert_has_line(&out, "  at most 60 requests per minute (bursts of 5), 16 connections, 128 queued");
+
+    // an empty list and an empty map, declared with their types
+    std::fs::write(&file, "var servers: [text] = []\nvar limits: {text: i64} = {}\n").unwrap();
+    let out = run_quietly("config", Command::new(config()).arg(&file));
+    assert_has_line(&out, "  servers = [] ([text])");
+    assert_has_line(&out, "  limits[\"burst\"] = 10 (i64, default: not in the map)");
+    assert_has_line(&out, "  it forwards to no servers");
 }
 
 #[test]
