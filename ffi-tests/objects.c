@@ -516,6 +516,88 @@ static void group_maps(void) {
     CHECK_OK(rt_exec_manager_cleanup(h));
 }
 
+/* ------------------------------------------------------------------ the spec's examples */
+
+/* language.md, "Data: arrays, records, maps": each example, evaluated in
+ * order in one manager (as a REPL would), gives the value the section
+ * states; `expect` is the JSON of the value (or, for str and print, the
+ * text), `error` the start of the runtime error's message. */
+static char printed[256];
+static void capture(void *user, const char *text, size_t len) {
+    (void)user;
+    snprintf(printed, sizeof printed, "%.*s", (int)len, text);
+}
+
+static void spec_eval(int64_t h, const char *source, const char *expect) {
+    rt_value v;
+    int32_t s = rt_exec_manager_eval(h, source, &v);
+    CHECK_MSG(s == RT_OK, "eval of `%s` returned %d %s: %s", source, s, status_name(s),
+              rt_exec_manager_get_last_error());
+    char *json = rt_value_to_json(&v);
+    const char *got = v.type == RT_TYPE_TEXT ? v.as.text : json;
+    CHECK_MSG(got != NULL && strcmp(got, expect) == 0, "`%s` gave %s, the spec says %s", source, got ? got : "(NULL)",
+              expect);
+    rt_string_free(json);
+    rt_value_free(&v);
+}
+
+static void spec_error(int64_t h, const char *source, const char *message) {
+    rt_value v;
+    CHECK_ERR(rt_exec_manager_eval(h, source, &v), RT_ERR_RUNTIME);
+    const char *got = rt_exec_manager_get_last_error();
+    CHECK_MSG(strncmp(got, message, strlen(message)) == 0, "`%s` failed with \"%s\", the spec says \"%s\"", source, got,
+              message);
+}
+
+static void group_spec_examples(void) {
+    int64_t h = new_manager();
+    CHECK_OK(rt_exec_manager_set_print(h, capture, NULL));
+    spec_eval(h, "val xs = [1, 2, 3]", "[1,2,3]");
+    spec_eval(h, "var ys: [f64] = []", "[]");
+    spec_eval(h, "xs[0]", "1");
+    spec_error(h, "xs[3]", "index out of range: 3 (length 3)");
+    spec_eval(h, "ys.push(2.5)\nys", "[2.5]");
+    spec_eval(h, "ys.pop()", "2.5");
+    spec_error(h, "ys.pop()", "pop from empty array");
+    spec_eval(h, "len(xs)", "3");
+    spec_eval(h, "xs + [4]", "[1,2,3,4]");
+    spec_eval(h, "xs[1..3]", "[2,3]");
+    spec_eval(h, "xs[1..=2]", "[2,3]");
+    spec_eval(h, "[0.0] * 4", "[0.0,0.0,0.0,0.0]");
+    spec_eval(h, "var seen = 0\nfor x in xs:\n    seen += x\nseen", "6");
+    spec_eval(h, "xs == [1, 2, 3]", "true");
+    spec_eval(h, "struct Point:\n    x: f64\n    y: f64\nval p = Point(x: 1.0, y: 2.0)", "{\"x\":1.0,\"y\":2.0}");
+    spec_eval(h, "p.x", "1.0");
+    spec_eval(h, "var q = p\nq.x = 3.0\np.x", "1.0");
+    spec_eval(h, "q.x", "3.0");
+    spec_eval(h, "var ages = {\"ann\": 31}", "{\"ann\":31}");
+    spec_eval(h, "ages[\"bob\"] = 27\nages", "{\"ann\":31,\"bob\":27}");
+    spec_eval(h, "ages[\"ann\"]", "31");
+    spec_error(h, "ages[\"zed\"]", "key not found: \"zed\"");
+    spec_eval(h, "\"bob\" in ages", "true");
+    spec_eval(h, "ages.remove(\"bob\")\nages", "{\"ann\":31}");
+    spec_eval(h, "ages[\"cy\"] = 5\nvar ks = \"\"\nfor k in ages:\n    ks += k\nks", "anncy");
+    spec_eval(h, "ages.keys()", "[\"ann\",\"cy\"]");
+    spec_eval(h, "ages.values()", "[31,5]");
+    spec_eval(h, "print(\"total\", xs[0], p)\n0", "0");
+    CHECK_STREQ(printed, "total 1 Point(x: 1.0, y: 2.0)");
+    spec_eval(h, "str([1, 2])", "[1, 2]");
+    spec_eval(h, "str(p)", "Point(x: 1.0, y: 2.0)");
+    spec_eval(h, "str({\"ann\": 31})", "{\"ann\": 31}");
+    spec_eval(h, "str([\"a\", \"b\"])", "[\"a\", \"b\"]");
+    spec_eval(h, "struct Person:\n    name: text\nstr(Person(name: \"ann\"))", "Person(name: \"ann\")");
+    spec_eval(h, "str({1: \"a\"})", "{1: \"a\"}");
+    spec_eval(h, "str(\"a\")", "a");
+    spec_eval(h, "print(\"a\")\n0", "0");
+    CHECK_STREQ(printed, "a");
+    spec_eval(h, "struct Node:\n    children: [Node]\nNode(children: [Node(children: [])])",
+              "{\"children\":[{\"children\":[]}]}");
+    spec_eval(h, "var grid: {text: [Point]} = {}\ngrid[\"a\"] = [p]\ngrid[\"a\"][0].y", "2.0");
+    CHECK_OK(rt_exec_manager_set_memory_limit(h, 1 << 20));
+    spec_error(h, "var big = [0] * 1000000", "out of memory");
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 /* ------------------------------------------------------------------ memory */
 
 static long resident_bytes(void) {
@@ -588,6 +670,7 @@ int main(void) {
     RUN_GROUP(group_calls, "arrays as arguments and results of call and eval");
     RUN_GROUP(group_globals, "set_global and get_global with arrays, texts, numbers (37)");
     RUN_GROUP(group_records, "records: results, fields, JSON, arguments, globals (40-44)");
+    RUN_GROUP(group_spec_examples, "every example of language.md's data section, through eval");
     RUN_GROUP(group_maps, "maps: results, entries by text and i64 key, JSON, arguments, globals");
     RUN_GROUP(group_memory, "100,000 rounds of calls returning arrays, records and maps: flat resident size");
     return check_finish();

@@ -332,13 +332,19 @@ pub struct DataShape {
 
 /// The shape of `op` on objects of type `obj` (`None` when it does not
 /// work on `obj`); `print` takes none. On a record, `aget`, `aset` and
-/// `aput` and `atake` name the field by its number, `field`, a constant.
-pub fn data_shape(op: DataOp, obj: Option<Ty>, field: Option<i64>) -> Option<DataShape> {
+/// `aput` and `atake` name the field by its number, a constant: `keys`
+/// holds the constant value of each operand after the first, if it is one.
+/// `aget` takes any number of keys (a path).
+pub fn data_shape(op: DataOp, obj: Option<Ty>, keys: &[Option<i64>]) -> Option<DataShape> {
     let shape = |args: Vec<Ty>, result: Option<Ty>| Some(DataShape { args, result });
     if op == DataOp::Print {
         return shape(vec![Ty::Text], None);
     }
     let a = obj?;
+    if op == DataOp::Get && keys.len() > 1 {
+        return get_path(a, keys);
+    }
+    let field = keys.first().copied().flatten();
     let o = a.obj()?;
     if let Some(fields) = o.fields() {
         let field_ty = || fields.get(usize::try_from(field?).ok()?).map(|f| f.ty);
@@ -372,6 +378,20 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, field: Option<i64>) -> Option<Dat
         DataOp::Repeat => shape(vec![a, Ty::I64], Some(a)),
         DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print => None,
     }
+}
+
+/// `x = aget a, k1, k2, ...`: the part the keys reach one after another
+/// (each an index, a field number or a map key), read without making the
+/// parts on the way values of their own.
+fn get_path(obj: Ty, keys: &[Option<i64>]) -> Option<DataShape> {
+    let mut args = vec![obj];
+    let mut cur = obj;
+    for key in keys {
+        let step = data_shape(DataOp::Get, Some(cur), std::slice::from_ref(key))?;
+        args.push(step.args[1]);
+        cur = step.result?;
+    }
+    Some(DataShape { args, result: Some(cur) })
 }
 
 /// The object a data operation works on: its result's type for `anew` and

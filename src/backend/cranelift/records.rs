@@ -73,7 +73,7 @@ impl Translator<'_, '_> {
     }
 
     /// Field `k` of record `p`, the field's zero value for NULL.
-    fn load_field(&mut self, p: Value, k: usize, field: Ty) -> Value {
+    pub(super) fn load_field(&mut self, p: Value, k: usize, field: Ty) -> Value {
         let not_null = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, clif_type(field));

@@ -24,6 +24,38 @@ impl Lower {
         Ok(Operand::Local(a))
     }
 
+    /// `xs[i].x[j]...`, a chain of elements and fields, as one `aget` of a
+    /// path: the parts on the way are read, never held (a held part would
+    /// share its storage, and the next write to it would copy it).
+    pub(super) fn path_get(&mut self, e: &TExpr) -> Lowered<Operand> {
+        let mut steps = Vec::new();
+        let mut root = e;
+        loop {
+            match &root.kind {
+                TExprKind::Index(base, i) => {
+                    steps.push(Err(&**i));
+                    root = base;
+                }
+                TExprKind::Field(base, k) => {
+                    steps.push(Ok(*k));
+                    root = base;
+                }
+                _ => break,
+            }
+        }
+        let mut args = vec![self.expr(root)?];
+        for step in steps.into_iter().rev() {
+            args.push(match step {
+                Ok(k) => Operand::Const(Const::Int(k as i64, Ty::I64)),
+                Err(i) => self.expr(i)?,
+            });
+        }
+        let ty = e.ty.to_mir().ok_or_else(|| format!("a read of void at line {}", e.line))?;
+        let t = self.temp(ty);
+        self.data(Some(t), DataOp::Get, args, e.line);
+        Ok(Operand::Local(t))
+    }
+
     /// `{k: v, ...}`: `anew n` and an `aset` of each entry.
     pub(super) fn map_lit(&mut self, ty: Ty, entries: &[(TExpr, TExpr)], line: u32) -> Lowered<Operand> {
         let m = self.temp(ty);

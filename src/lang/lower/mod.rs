@@ -382,17 +382,12 @@ impl Lower {
             }
             TExprKind::Builtin(b, args) => self.builtin(*b, args, e.ty, line)?,
             TExprKind::List(items) => self.list(value_ty(e.ty, line)?, items, line)?,
-            TExprKind::Index(a, i) => self.data_value(value_ty(e.ty, line)?, DataOp::Get, &[a, i], line)?,
+            TExprKind::Index(..) => self.path_get(e)?,
             TExprKind::Slice(a, i, j) => self.data_value(value_ty(e.ty, line)?, DataOp::Slice, &[a, i, j], line)?,
             TExprKind::Repeat(a, n) => self.data_value(value_ty(e.ty, line)?, DataOp::Repeat, &[a, n], line)?,
             TExprKind::Push(target, x) => self.push(target, x, line)?,
             TExprKind::Pop(target) => self.pop(target, e.ty, line)?,
-            TExprKind::Field(r, k) => {
-                let ty = value_ty(e.ty, line)?;
-                let r = self.expr(r)?;
-                let k = Operand::Const(Const::Int(*k as i64, Ty::I64));
-                self.emit_temp(ty, line, |dst| InstKind::Data { dst: Some(dst), op: DataOp::Get, args: vec![r, k] })
-            }
+            TExprKind::Field(..) => self.path_get(e)?,
             TExprKind::MapLit(entries) => self.map_lit(value_ty(e.ty, line)?, entries, line)?,
             TExprKind::MapHas(m, k) => self.data_value(Ty::Bool, DataOp::Has, &[m, k], line)?,
             TExprKind::MapList(m, values) => {

@@ -258,11 +258,15 @@ fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
         InstKind::Data { dst, op, args } => {
             let first = args.first().and_then(|a| ops.operand_type(a));
             let object = data_object(*op, dst.and_then(|d| ops.local_type(&d)), first);
-            let field = match args.get(1) {
-                Some(Operand::Const(Const::Int(v, _))) => Some(*v),
-                _ => None,
-            };
-            let want = data_shape(*op, object, field).map(|s| s.args).unwrap_or_default();
+            let keys: Vec<Option<i64>> = args
+                .iter()
+                .skip(1)
+                .map(|a| match a {
+                    Operand::Const(Const::Int(v, _)) => Some(*v),
+                    _ => None,
+                })
+                .collect();
+            let want = data_shape(*op, object, &keys).map(|s| s.args).unwrap_or_default();
             let text = format!("{} {}", op.name(), ops.args(args, &want));
             match dst {
                 Some(d) => format!("{} = {text}", n(d)),

@@ -269,11 +269,15 @@ fn instruction(kind: &RawKind, dst: Option<&Named>, at: At, s: &Scope, types: &T
                 Some(RawOp::Name(name, col)) => Some(s.types[s.local(name, *col)?.0 as usize]),
                 _ => None,
             };
-            let field = match args.get(1) {
-                Some(RawOp::Int(v, _, _)) => i64::try_from(*v).ok(),
-                _ => None,
-            };
-            let want = data_shape(*op, data_object(*op, dst_ty, first), field).map(|sh| sh.args).unwrap_or_default();
+            let keys: Vec<Option<i64>> = args
+                .iter()
+                .skip(1)
+                .map(|a| match a {
+                    RawOp::Int(v, _, _) => i64::try_from(*v).ok(),
+                    _ => None,
+                })
+                .collect();
+            let want = data_shape(*op, data_object(*op, dst_ty, first), &keys).map(|sh| sh.args).unwrap_or_default();
             let args: Result<Vec<_>, _> =
                 args.iter().enumerate().map(|(i, a)| s.operand(a, want.get(i).copied())).collect();
             InstKind::Data { dst: dst_local, op: *op, args: args? }

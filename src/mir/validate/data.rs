@@ -19,8 +19,8 @@ impl Checker<'_> {
             None => return Err(format!("{} needs an object operand", op.name())),
         };
         let object = data_object(op, dst_ty, first);
-        let field = self.field_number(op, object, args)?;
-        let shape = data_shape(op, object, field).ok_or_else(|| {
+        let keys = self.keys(op, object, args)?;
+        let shape = data_shape(op, object, &keys).ok_or_else(|| {
             let found = object.map_or("nothing".to_string(), |t| format!("a {}", t.mir_name()));
             format!("{} works on {}, not {found}", op.name(), op.works_on())
         })?;
@@ -53,24 +53,40 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
-    /// The field an operation on a record names: a constant below the
-    /// record's field count (`None` for an array or no record).
-    fn field_number(&self, op: DataOp, object: Option<Ty>, args: &[Operand]) -> Result<Option<i64>, String> {
-        let Some(fields) = object.and_then(Ty::obj).and_then(|o| o.fields()) else { return Ok(None) };
+    /// The constant value of each operand after the first; a record's field
+    /// (along a path, for `aget`) must be one, below its field count.
+    fn keys(&self, op: DataOp, object: Option<Ty>, args: &[Operand]) -> Result<Vec<Option<i64>>, String> {
+        let keys: Vec<Option<i64>> = args
+            .iter()
+            .skip(1)
+            .map(|a| match a {
+                Operand::Const(Const::Int(k, _)) => Some(*k),
+                _ => None,
+            })
+            .collect();
         if !matches!(op, DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take) {
-            return Ok(None);
+            return Ok(keys);
         }
-        match args.get(1) {
-            Some(Operand::Const(Const::Int(k, _))) if usize::try_from(*k).is_ok_and(|k| k < fields.len()) => {
-                Ok(Some(*k))
+        let steps = if op == DataOp::Get { keys.len() } else { keys.len().min(1) };
+        let mut cur = object;
+        for (i, key) in keys.iter().take(steps).enumerate() {
+            let Some(o) = cur.and_then(Ty::obj) else { break };
+            if let Some(fields) = o.fields() {
+                match key {
+                    Some(k) if usize::try_from(*k).is_ok_and(|k| k < fields.len()) => {}
+                    Some(k) => {
+                        return Err(format!(
+                            "{} of field {k} of a {}, which has {} field(s)",
+                            op.name(),
+                            o.name(),
+                            fields.len()
+                        ));
+                    }
+                    None => return Err(format!("{} of a record takes the field's number as a constant", op.name())),
+                }
             }
-            Some(Operand::Const(Const::Int(k, _))) => Err(format!(
-                "{} of field {k} of a {}, which has {} field(s)",
-                op.name(),
-                object.map_or("", Ty::name),
-                fields.len()
-            )),
-            _ => Err(format!("{} of a record takes the field's number as a constant", op.name())),
+            cur = data_shape(DataOp::Get, cur, &keys[i..=i]).and_then(|s| s.result);
         }
+        Ok(keys)
     }
 }
