@@ -344,6 +344,9 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, keys: &[Option<i64>]) -> Option<D
     if op == DataOp::Get && keys.len() > 1 {
         return get_path(a, keys);
     }
+    if op == DataOp::Set && keys.len() > 2 {
+        return set_path(a, &keys[..keys.len() - 1]);
+    }
     let field = keys.first().copied().flatten();
     let o = a.obj()?;
     if let Some(fields) = o.fields() {
@@ -392,6 +395,29 @@ fn get_path(obj: Ty, keys: &[Option<i64>]) -> Option<DataShape> {
         cur = step.result?;
     }
     Some(DataShape { args, result: Some(cur) })
+}
+
+/// `aset a, k1, ..., kn, v`: written in place through arrays and records
+/// (a path through a map goes by `atake` and `aput`).
+fn set_path(obj: Ty, keys: &[Option<i64>]) -> Option<DataShape> {
+    let is_map = |t: Ty| t.obj().is_some_and(|o| o.map_types().is_some());
+    let (last, inner) = keys.split_last()?;
+    let mut args = vec![obj];
+    let mut cur = obj;
+    for key in inner {
+        if is_map(cur) {
+            return None;
+        }
+        let step = data_shape(DataOp::Get, Some(cur), std::slice::from_ref(key))?;
+        args.push(step.args[1]);
+        cur = step.result?;
+    }
+    if is_map(cur) {
+        return None;
+    }
+    let step = data_shape(DataOp::Set, Some(cur), std::slice::from_ref(last))?;
+    args.extend([step.args[1], step.args[2]]);
+    Some(DataShape { args, result: None })
 }
 
 /// The object a data operation works on: its result's type for `anew` and

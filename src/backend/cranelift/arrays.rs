@@ -30,6 +30,9 @@ impl Translator<'_, '_> {
         if op == DataOp::Get && args.len() > 2 {
             return self.get_path(dst, args, line);
         }
+        if op == DataOp::Set && args.len() > 3 {
+            return self.set_path(args, line);
+        }
         let array_ty = match (op, dst) {
             (DataOp::New | DataOp::Record, Some(d)) => self.local_ty(d),
             _ => self.ty_of(&args[0]),
@@ -91,42 +94,6 @@ impl Translator<'_, '_> {
         self.set_result(dst, result)
     }
 
-    /// `x = aget a, k1, k2, ...`: each step is the part's own read (a
-    /// checked element load, a field load, a map lookup), and no part on
-    /// the way is retained: the result is borrowed from `a`, as one step's.
-    fn get_path(&mut self, dst: Option<mir::Local>, args: &[Operand], line: u32) -> Result<(), CodegenError> {
-        let mut cur = self.ty_of(&args[0]);
-        let mut v = self.operand(&args[0]);
-        for key in &args[1..] {
-            let obj = cur.obj().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
-            let (next, value) = if let Some(fields) = obj.fields() {
-                let k = match key {
-                    Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
-                    _ => None,
-                };
-                let Some((k, f)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
-                    return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
-                };
-                (f, self.load_field(v, k, f))
-            } else if let Some((kt, vt)) = obj.map_types() {
-                let ty = self.b.ins().iconst(I64, obj.addr() as i64);
-                let k = self.operand(key);
-                let k = self.element_bits(k, kt);
-                let get = self.helpers.map.map_get;
-                let bits = self.helper_checked(get, &[I64, I64, I64, I64], &[self.ctx, ty, v, k], line);
-                (vt, self.word_to_value(bits, vt))
-            } else {
-                let elem = obj.elem().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
-                let i = self.operand(key);
-                let at = self.element_at(v, i, elem, line);
-                (elem, self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
-            };
-            cur = next;
-            v = value;
-        }
-        self.set_result(dst, Some(v))
-    }
-
     /// Stores a data operation's result, when it has one.
     pub(super) fn set_result(&mut self, dst: Option<mir::Local>, result: Option<Value>) -> Result<(), CodegenError> {
         if let (Some(d), Some(v)) = (dst, result) {
@@ -166,7 +133,7 @@ impl Translator<'_, '_> {
 
     /// The array in `args[0]` with storage of its own (a copy, made by the
     /// helper, only when it is shared), stored back in its local.
-    fn own_storage(&mut self, args: &[Operand], ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
+    pub(super) fn own_storage(&mut self, args: &[Operand], ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
         let p = self.operand(&args[0]);
         let shared = self.b.create_block();
         let done = self.b.create_block();
@@ -192,7 +159,7 @@ impl Translator<'_, '_> {
 
     /// The address of element `i` of array `p`, after checking that `p` is
     /// not empty (NULL) and `i` is below its length.
-    fn element_at(&mut self, p: Value, i: Value, elem: Ty, line: u32) -> Value {
+    pub(super) fn element_at(&mut self, p: Value, i: Value, elem: Ty, line: u32) -> Value {
         let out = self.b.create_block();
         self.b.append_block_param(out, I64);
         self.b.set_cold_block(out);

@@ -23,6 +23,7 @@ mod isa;
 mod loops;
 mod managed;
 mod maps;
+mod paths;
 mod records;
 mod trampoline;
 mod types;

@@ -104,7 +104,7 @@ impl Translator<'_, '_> {
 
     /// The record in `rec` (a local) with storage of its own: the runtime
     /// copies it when it is shared and makes one for NULL; stored back.
-    fn own_record(&mut self, rec: &Operand, ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
+    pub(super) fn own_record(&mut self, rec: &Operand, ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
         let Operand::Local(l) = *rec else { return Err(self.invariant("a field write to a constant")) };
         let p = self.operand(rec);
         let slow = self.b.create_block();
@@ -131,6 +131,6 @@ impl Translator<'_, '_> {
 }
 
 /// Where field `k` sits in a record.
-fn field_offset(k: usize) -> i32 {
+pub(super) fn field_offset(k: usize) -> i32 {
     abi::ARRAY_DATA + 8 * k as i32
 }

@@ -180,6 +180,17 @@ impl Lower {
         let v = self.expr(value)?;
         let keys = self.keys(&target.steps)?;
         let (last, path) = keys.split_last().ok_or_else(|| format!("an assignment with no steps at line {line}"))?;
+        let root = target.root.to_mir().ok_or_else(|| format!("a change to void at line {line}"))?;
+        if !path.is_empty() && in_place(root, path) {
+            // One `aset` of the whole path: each part is written in place.
+            return self.change(&target.place, root, line, |lw, obj| {
+                let mut args = vec![Operand::Local(obj)];
+                args.extend(keys.iter().copied());
+                args.push(v);
+                lw.data(None, DataOp::Set, args, line);
+                Ok(())
+            });
+        }
         self.at_path(target, path, line, |lw, obj, _| {
             lw.data(None, DataOp::Set, vec![Operand::Local(obj), *last, v], line);
             Ok(())
@@ -212,4 +223,21 @@ fn slot_ty(t: Ty, key: &Operand) -> Option<Ty> {
         (Some(_), _) => None,
         (None, _) => o.elem(),
     }
+}
+
+/// Whether a write through `path` from an object of type `t` can be done
+/// in place: no map is on the way (a map's value has no fixed slot).
+fn in_place(t: Ty, path: &[Operand]) -> bool {
+    let mut cur = t;
+    for key in path {
+        let Some(o) = cur.obj() else { return false };
+        if o.map_types().is_some() {
+            return false;
+        }
+        match slot_ty(cur, key) {
+            Some(next) => cur = next,
+            None => return false,
+        }
+    }
+    cur.obj().is_some_and(|o| o.map_types().is_none())
 }

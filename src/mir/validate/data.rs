@@ -67,7 +67,12 @@ impl Checker<'_> {
         if !matches!(op, DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take) {
             return Ok(keys);
         }
-        let steps = if op == DataOp::Get { keys.len() } else { keys.len().min(1) };
+        let steps = match op {
+            DataOp::Get => keys.len(),
+            // `aset a, k1, ..., kn, v`: the last operand is the value.
+            DataOp::Set => keys.len().saturating_sub(1).max(1),
+            _ => keys.len().min(1),
+        };
         let mut cur = object;
         for (i, key) in keys.iter().take(steps).enumerate() {
             let Some(o) = cur.and_then(Ty::obj) else { break };

@@ -1,0 +1,131 @@
+//! Paths through nested arrays and records: `aget a, k1, k2, ...` reads
+//! each part in turn and holds none of them; `aset a, k1, ..., kn, v`
+//! writes in place, each part on the way first made the storage of its
+//! own (a load and a compare when it is; a copy by the runtime, stored
+//! back in its slot, when it is shared). Maps on a path are read by
+//! lookup; a write through a map goes by `atake`/`aput` instead.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value, types};
+
+use super::function::Translator;
+use super::records::field_offset;
+use super::types::clif_type;
+use crate::abi;
+use crate::backend::CodegenError;
+use crate::mir::{self, ObjTy, Operand, Ty};
+
+const I64: types::Type = types::I64;
+
+impl Translator<'_, '_> {
+    /// `x = aget a, k1, k2, ...`: each step is the part's own read (a
+    /// checked element load, a field load, a map lookup), and no part on
+    /// the way is retained: the result is borrowed from `a`, as one step's.
+    pub(super) fn get_path(
+        &mut self,
+        dst: Option<mir::Local>,
+        args: &[Operand],
+        line: u32,
+    ) -> Result<(), CodegenError> {
+        let mut cur = self.ty_of(&args[0]);
+        let mut v = self.operand(&args[0]);
+        for key in &args[1..] {
+            let obj = cur.obj().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
+            let (next, value) = if let Some(fields) = obj.fields() {
+                let k = match key {
+                    Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
+                    _ => None,
+                };
+                let Some((k, f)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
+                    return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
+                };
+                (f, self.load_field(v, k, f))
+            } else if let Some((kt, vt)) = obj.map_types() {
+                let ty = self.b.ins().iconst(I64, obj.addr() as i64);
+                let k = self.operand(key);
+                let k = self.element_bits(k, kt);
+                let get = self.helpers.map.map_get;
+                let bits = self.helper_checked(get, &[I64, I64, I64, I64], &[self.ctx, ty, v, k], line);
+                (vt, self.word_to_value(bits, vt))
+            } else {
+                let elem = obj.elem().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
+                let i = self.operand(key);
+                let at = self.element_at(v, i, elem, line);
+                (elem, self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
+            };
+            cur = next;
+            v = value;
+        }
+        self.set_result(dst, Some(v))
+    }
+
+    /// `aset a, k1, ..., kn, v` over arrays and records.
+    pub(super) fn set_path(&mut self, args: &[Operand], line: u32) -> Result<(), CodegenError> {
+        let (value, keys) = args[1..].split_last().ok_or_else(|| self.invariant("aset without a value"))?;
+        let root = self.ty_of(&args[0]).obj().ok_or_else(|| self.invariant("aset of a path into a scalar"))?;
+        let ty_addr = self.b.ins().iconst(I64, root.addr() as i64);
+        let mut cur = if root.fields().is_some() {
+            self.own_record(&args[0], ty_addr, line)?
+        } else {
+            self.own_storage(args, ty_addr, line)?
+        };
+        let mut obj = root;
+        let (last, path) = keys.split_last().ok_or_else(|| self.invariant("aset without a key"))?;
+        for key in path {
+            let (slot, offset, part) = self.slot_of(cur, obj, key, line)?;
+            let part = part.obj().ok_or_else(|| self.invariant("a path through a scalar"))?;
+            let child = self.b.ins().load(I64, MemFlagsData::trusted(), slot, offset);
+            cur = self.own_in_slot(child, part, slot, offset, line);
+            obj = part;
+        }
+        let (slot, offset, t) = self.slot_of(cur, obj, last, line)?;
+        let v = self.operand(value);
+        self.replace_element(slot, offset, t, v, false)
+    }
+
+    /// The address (and offset) of the slot `key` names in the object `p`
+    /// of type `obj`, and the slot's type: an element (null and bounds
+    /// checked) or a field (a record on a write path is never NULL).
+    fn slot_of(&mut self, p: Value, obj: ObjTy, key: &Operand, line: u32) -> Result<(Value, i32, Ty), CodegenError> {
+        if let Some(fields) = obj.fields() {
+            let k = match key {
+                Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
+                _ => None,
+            };
+            let Some((k, t)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
+                return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
+            };
+            return Ok((p, field_offset(k), t));
+        }
+        let elem = obj.elem().ok_or_else(|| self.invariant(format!("an in-place path through a {}", obj.name())))?;
+        let i = self.operand(key);
+        Ok((self.element_at(p, i, elem, line), 0, elem))
+    }
+
+    /// The part `p` (of type `obj`, in the slot at `slot + offset`) with
+    /// storage of its own: `p` when it has one reference, else the
+    /// runtime's copy (a new zero record for NULL), stored in the slot.
+    fn own_in_slot(&mut self, p: Value, obj: ObjTy, slot: Value, offset: i32, line: u32) -> Value {
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        self.b.set_cold_block(slow);
+        let not_null = self.b.create_block();
+        self.b.ins().brif(p, not_null, &[], slow, &[]);
+        self.b.switch_to_block(not_null);
+        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
+        let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
+        self.b.ins().brif(one, done, &[BlockArg::Value(p)], slow, &[]);
+        self.b.switch_to_block(slow);
+        let h = self.helpers.array;
+        let unique = if obj.fields().is_some() { h.record_unique } else { h.array_unique };
+        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
+        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
+        // The slot's reference went to the copy (or the same part).
+        self.b.ins().store(MemFlagsData::trusted(), q, slot, offset);
+        self.check_recorded(line);
+        self.b.ins().jump(done, &[BlockArg::Value(q)]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+}
