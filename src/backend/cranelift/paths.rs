@@ -106,6 +106,26 @@ impl Translator<'_, '_> {
     /// storage of its own: `p` when it has one reference, else the
     /// runtime's copy (a new zero record for NULL), stored in the slot.
     fn own_in_slot(&mut self, p: Value, obj: ObjTy, slot: Value, offset: i32, line: u32) -> Value {
+        let h = self.helpers.array;
+        let unique = if obj.fields().is_some() { h.record_unique } else { h.array_unique };
+        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
+        // The slot's reference went to the copy (or the same part).
+        self.own_object(p, unique, ty_addr, line, |t, q| {
+            t.b.ins().store(MemFlagsData::trusted(), q, slot, offset);
+        })
+    }
+
+    /// `p` when it is not NULL and has one reference (a load and a
+    /// compare), else what the runtime's `unique` makes of it, which
+    /// `keep` stores where `p` came from.
+    pub(super) fn own_object(
+        &mut self,
+        p: Value,
+        unique: usize,
+        ty_addr: Value,
+        line: u32,
+        keep: impl FnOnce(&mut Self, Value),
+    ) -> Value {
         let slow = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
@@ -117,12 +137,8 @@ impl Translator<'_, '_> {
         let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
         self.b.ins().brif(one, done, &[BlockArg::Value(p)], slow, &[]);
         self.b.switch_to_block(slow);
-        let h = self.helpers.array;
-        let unique = if obj.fields().is_some() { h.record_unique } else { h.array_unique };
-        let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
         let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
-        // The slot's reference went to the copy (or the same part).
-        self.b.ins().store(MemFlagsData::trusted(), q, slot, offset);
+        keep(self, q);
         self.check_recorded(line);
         self.b.ins().jump(done, &[BlockArg::Value(q)]);
         self.b.switch_to_block(done);

@@ -4,7 +4,6 @@
 //! is the zero record: a read gives the field's zero value, a write first
 //! gets storage of its own (as for arrays, also when it is shared).
 
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value, types};
 
 use super::function::Translator;
@@ -107,24 +106,8 @@ impl Translator<'_, '_> {
     pub(super) fn own_record(&mut self, rec: &Operand, ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
         let Operand::Local(l) = *rec else { return Err(self.invariant("a field write to a constant")) };
         let p = self.operand(rec);
-        let slow = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.append_block_param(done, I64);
-        self.b.set_cold_block(slow);
-        let not_null = self.b.create_block();
-        self.b.ins().brif(p, not_null, &[], slow, &[]);
-        self.b.switch_to_block(not_null);
-        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
-        let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
-        self.b.ins().brif(one, done, &[BlockArg::Value(p)], slow, &[]);
-        self.b.switch_to_block(slow);
         let unique = self.helpers.array.record_unique;
-        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
-        self.set(l, q);
-        self.check_recorded(line);
-        self.b.ins().jump(done, &[BlockArg::Value(q)]);
-        self.b.switch_to_block(done);
-        let p = self.b.block_params(done)[0];
+        let p = self.own_object(p, unique, ty_addr, line, |t, q| t.set(l, q));
         self.set(l, p);
         Ok(p)
     }
