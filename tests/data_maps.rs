@@ -116,3 +116,48 @@ fn map_mistakes_are_compile_errors() {
     assert!(error("val b = 1 in 2\n").contains("`in` needs a map"));
     assert!(error("fn f(m: {f64: i64}): 1\n").contains("keys are text or i64"));
 }
+
+#[test]
+fn a_rolled_back_unit_restores_map_globals_and_a_map_past_the_limit_is_an_error() {
+    let m = manager(2);
+    m.compile_source("var seen = {\"a\": 1}\nvar ids: {i64: text} = {}\n", "<a>").unwrap();
+    let e = m.compile_source("seen[\"b\"] = 2\nseen.remove(\"a\")\nids[3] = \"x\"\nboom = 1 / 0\n", "<b>").unwrap_err();
+    assert!(e.to_string().contains("division by zero"), "{e}");
+    assert_eq!(m.global("seen").unwrap().to_string(), r#"{"a": 1}"#);
+    assert_eq!(m.global("ids").unwrap().to_string(), "{}");
+    // A map that grows past the memory limit stops the call, and the
+    // manager goes on.
+    m.set_memory_limit(1 << 20);
+    m.compile_source("fn grow(n):\n    var m: {i64: i64} = {}\n    for i in 0..n:\n        m[i] = i\n    return len(m)\n", "<c>")
+        .unwrap();
+    let e = m.call("grow", &[Value::I64(10_000_000)]).unwrap_err().to_string();
+    assert!(e.starts_with("out of memory: limit of 1048576 bytes in grow at line 4"), "{e}");
+    assert_eq!(m.call("grow", &[Value::I64(1000)]).unwrap(), Value::I64(1000));
+}
+
+#[test]
+fn threads_read_and_write_one_map_global_and_see_it_whole() {
+    let m = std::sync::Arc::new(manager(2));
+    m.compile_source(
+        "var m: {text: i64} = {}\nfn bump(k: text):\n    if k in m:\n        m[k] += 1\n    else:\n        m[k] = 1\nfn total() -> i64:\n    var t = 0\n    for k in m:\n        t += m[k]\n    return t\n",
+        "<t>",
+    )
+    .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let m = std::sync::Arc::clone(&m);
+            std::thread::spawn(move || {
+                for i in 0..500 {
+                    m.call("bump", &[Value::Text(format!("k{}", (i + t) % 7))]).unwrap();
+                    let Value::I64(total) = m.call("total", &[]).unwrap() else { panic!("total is not an i64") };
+                    assert!(total >= 1);
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    // Writes from different threads may replace each other (no lock in the
+    // language), but every value read is a whole map.
+    let Value::I64(total) = m.call("total", &[]).unwrap() else { panic!() };
+    assert!((1..=2000).contains(&total), "{total}");
+}
