@@ -5,9 +5,11 @@ compiler instead of from nothing.
 
   source: every string literal of tests/conformance/cases.rs that looks like
           a program (dedented as tests/conformance/harness.rs does), plus
-          the source units written in tests/examples.rs and tests/reload.rs.
-  mir:    every string literal of tests/mir.rs and tests/mir_fuzz.rs that
-          starts with the version line `mir `.
+          the source units written in tests/examples.rs, tests/reload.rs,
+          tests/limits.rs and the data tests (tests/data_*.rs, print.rs).
+  mir:    every string literal of tests/mir.rs, tests/mir_fuzz.rs and the
+          MIR data tests (tests/mir_arrays.rs, mir_records.rs, mir_maps.rs)
+          that starts with the version line `mir `.
   capi:   byte strings from a fixed-seed PRNG (any bytes are a valid
           sequence of calls for that target) and a few hand-picked ones.
 
@@ -142,13 +144,14 @@ def read(rel):
 
 def main():
     sources = []
-    for rel in ["tests/conformance/cases.rs", "tests/examples.rs", "tests/reload.rs", "tests/limits.rs"]:
+    for rel in ["tests/conformance/cases.rs", "tests/examples.rs", "tests/reload.rs", "tests/limits.rs",
+                "tests/data_lang.rs", "tests/data_records.rs", "tests/data_maps.rs", "tests/print.rs"]:
         for s in rust_strings(read(rel)):
             s = unit_text(s)
             if looks_like_source(s):
                 sources.append(s)
     mirs = []
-    for rel in ["tests/mir.rs", "tests/mir_fuzz.rs"]:
+    for rel in ["tests/mir.rs", "tests/mir_fuzz.rs", "tests/mir_arrays.rs", "tests/mir_records.rs", "tests/mir_maps.rs"]:
         for s in rust_strings(read(rel)):
             if s.startswith("mir "):
                 mirs.append(s)
