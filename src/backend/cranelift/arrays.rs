@@ -206,18 +206,11 @@ impl Translator<'_, '_> {
         }
         let h = *self.helpers.managed(elem).ok_or_else(|| self.invariant(format!("{elem} is not managed")))?;
         if !moved {
-            self.call_helper_void(h.retain, &[I64], &[v]);
+            self.retain_value(v);
         }
         let old = self.b.ins().load(I64, flags, at, offset);
         self.b.ins().store(flags, v, at, offset);
-        // Usually zero (atake left it so): no call then.
-        let release = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.ins().brif(old, release, &[], done, &[]);
-        self.b.switch_to_block(release);
-        self.call_helper_void(h.release, &[I64], &[old]);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
+        self.release_value(h, old);
         Ok(())
     }
 
