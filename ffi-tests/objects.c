@@ -435,6 +435,7 @@ static void group_records(void) {
     CHECK_OK(rt_exec_manager_call(h, "relabel", args, 2, &out));
     CHECK_JSON(out, "{\"count\":4,\"mean\":3.0,\"label\":\"new\",\"tags\":[\"a\",\"new\"]}");
     CHECK_JSON(st, "{\"count\":4,\"mean\":3.0,\"label\":\"xs\",\"tags\":[\"a\"]}");
+    rt_value_free(&out);
     /* the wrong tag for the object is refused */
     rt_value mislabelled = {.type = RT_TYPE_ARRAY, .as.object = st.as.object};
     rt_value bad[2] = {mislabelled, vtext("x")};
