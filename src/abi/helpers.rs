@@ -49,16 +49,15 @@ impl Helpers {
     }
 }
 
-/// What every managed type provides: freeing at the last reference (JIT
-/// code counts references itself, inline, at [`super::REFS`]), and the reads
+/// What every managed type provides: its reference counts, and the reads
 /// and writes of its globals (which take a lock, so that a reader never
 /// takes a reference to a value another thread has just released).
 #[derive(Clone, Copy, Debug)]
 pub struct ManagedHelpers {
-    /// `fn(value)`: free an object whose last reference JIT code has just
-    /// dropped (the count, at [`super::REFS`], is 0). JIT code counts
-    /// references inline and calls this only then.
-    pub destroy: usize,
+    /// `fn(value)`: add a reference (a zero value is ignored).
+    pub retain: usize,
+    /// `fn(value)`: drop a reference, freeing the object with the last one.
+    pub release: usize,
     /// `fn(cell) -> value`: a new reference to the value in a global's cell.
     pub global_load: usize,
     /// `fn(cell, value)`: store a new reference to `value`, drop the old one.

@@ -84,9 +84,6 @@ pub const CTX_TRIPWIRE: i32 = offset_of!(ExecCtx, tripwire) as i32;
 /// the reference count, the length and the room (8-byte unsigned counts)
 /// and the first element, from the array's address. NULL is the empty array.
 pub const ARRAY_REFS: i32 = 0;
-/// Where every managed value (text or object) keeps its reference count:
-/// an atomic word at the start of its header.
-pub const REFS: i32 = 0;
 pub const ARRAY_LEN: i32 = 24;
 pub const ARRAY_CAP: i32 = 32;
 pub const ARRAY_DATA: i32 = 40;

@@ -206,11 +206,18 @@ impl Translator<'_, '_> {
         }
         let h = *self.helpers.managed(elem).ok_or_else(|| self.invariant(format!("{elem} is not managed")))?;
         if !moved {
-            self.retain_value(v);
+            self.call_helper_void(h.retain, &[I64], &[v]);
         }
         let old = self.b.ins().load(I64, flags, at, offset);
         self.b.ins().store(flags, v, at, offset);
-        self.release_value(h, old);
+        // Usually zero (atake left it so): no call then.
+        let release = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(old, release, &[], done, &[]);
+        self.b.switch_to_block(release);
+        self.call_helper_void(h.release, &[I64], &[old]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 

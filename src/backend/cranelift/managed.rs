@@ -3,11 +3,11 @@
 //! type's helpers, which lock), and the operations on texts.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{AtomicRmwOp, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
 
 use super::function::Translator;
 use super::types::clif_type;
-use crate::abi::{self, ErrKind, ManagedHelpers};
+use crate::abi::{ErrKind, ManagedHelpers};
 use crate::backend::CodegenError;
 use crate::mir::{self, CmpOp, Operand, Ty};
 
@@ -18,53 +18,17 @@ impl Translator<'_, '_> {
     }
 
     pub(super) fn retain(&mut self, l: mir::Local) -> Result<(), CodegenError> {
+        let h = self.managed(self.local_ty(l))?;
         let v = self.local(l);
-        self.retain_value(v);
+        self.call_helper_void(h.retain, &[types::I64], &[v]);
         Ok(())
     }
 
     pub(super) fn release(&mut self, l: mir::Local) -> Result<(), CodegenError> {
         let h = self.managed(self.local_ty(l))?;
         let v = self.local(l);
-        self.release_value(h, v);
+        self.call_helper_void(h.release, &[types::I64], &[v]);
         Ok(())
-    }
-
-    /// Adds a reference to the managed value `v` inline: an atomic
-    /// increment of the count every managed header starts with (nothing
-    /// for zero, the empty value).
-    pub(super) fn retain_value(&mut self, v: Value) {
-        let live = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.ins().brif(v, live, &[], done, &[]);
-        self.b.switch_to_block(live);
-        let one = self.b.ins().iconst(types::I64, 1);
-        let at = self.b.ins().iadd_imm_s(v, i64::from(abi::REFS));
-        self.b.ins().atomic_rmw(types::I64, MemFlagsData::trusted(), AtomicRmwOp::Add, at, one);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
-    }
-
-    /// Drops a reference to `v` inline (an atomic decrement); the runtime
-    /// frees the value only when the count reaches 0.
-    pub(super) fn release_value(&mut self, h: ManagedHelpers, v: Value) {
-        let live = self.b.create_block();
-        let last = self.b.create_block();
-        let done = self.b.create_block();
-        self.b.set_cold_block(last);
-        self.b.ins().brif(v, live, &[], done, &[]);
-        self.b.switch_to_block(live);
-        let one = self.b.ins().iconst(types::I64, 1);
-        let at = self.b.ins().iadd_imm_s(v, i64::from(abi::REFS));
-        // Cranelift's atomics are sequentially consistent: the decrement
-        // orders every use of the value before the free.
-        let before = self.b.ins().atomic_rmw(types::I64, MemFlagsData::trusted(), AtomicRmwOp::Sub, at, one);
-        let was_last = self.b.ins().icmp_imm_s(IntCC::Equal, before, 1);
-        self.b.ins().brif(was_last, last, &[], done, &[]);
-        self.b.switch_to_block(last);
-        self.call_helper_void(h.destroy, &[types::I64], &[v]);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
     }
 
     /// The address of a global's cell, as a value, and its type.

@@ -203,7 +203,7 @@ mod tests {
             a
         }
         let u = unused as *const () as usize;
-        let text_refs = ManagedHelpers { destroy: u, global_load: u, global_store: u };
+        let text_refs = ManagedHelpers { retain: u, release: u, global_load: u, global_store: u };
         let text = TextHelpers {
             concat: u,
             equal: u,

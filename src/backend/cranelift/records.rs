@@ -94,7 +94,8 @@ impl Translator<'_, '_> {
     /// managed value gets a reference.
     fn store_new_field(&mut self, p: Value, k: usize, field: Ty, v: Value) -> Result<(), CodegenError> {
         if field.is_managed() {
-            self.retain_value(v);
+            let h = *self.helpers.managed(field).ok_or_else(|| self.invariant(format!("{field} is not managed")))?;
+            self.call_helper_void(h.retain, &[I64], &[v]);
         }
         self.b.ins().store(MemFlagsData::trusted(), v, p, field_offset(k));
         Ok(())

@@ -236,19 +236,6 @@ pub unsafe extern "C" fn release(p: *const RtArray) {
             return;
         }
         fence(Ordering::Acquire);
-        destroy(p);
-    }
-}
-
-/// Frees an array, record or map whose last reference is gone (its count
-/// is 0), dropping its elements' references.
-///
-/// # Safety
-/// As for [`text::destroy`].
-pub unsafe extern "C" fn destroy(p: *const RtArray) {
-    // SAFETY: forwarded from the caller: nothing else reaches the object.
-    unsafe {
-        let a = &*p;
         let ty = ty_of(p);
         if let Some((k, v)) = ty.map_types() {
             map::free(p as *mut map::RtMap, |key, value| {

@@ -40,11 +40,11 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     memset: libc::memset as *const () as usize,
     epoch: &EPOCH as *const _ as usize,
     checkpoint: limits::checkpoint as *const () as usize,
-    text_refs: addresses!(ManagedHelpers from text { destroy, global_load, global_store }),
+    text_refs: addresses!(ManagedHelpers from text { retain, release, global_load, global_store }),
     text: addresses!(TextHelpers from text {
         concat, equal, compare, length, from_i64, from_f64, from_bool, parse_i64, parse_f64,
     }),
-    array_refs: addresses!(ManagedHelpers from array { destroy, global_load, global_store }),
+    array_refs: addresses!(ManagedHelpers from array { retain, release, global_load, global_store }),
     array: ArrayHelpers {
         array_new: array::array_new as *const () as usize,
         record_new: record::record_new as *const () as usize,

@@ -148,27 +148,12 @@ pub unsafe extern "C" fn release(p: *const RtText) {
             return;
         }
         fence(Ordering::Acquire);
-        destroy(p);
-    }
-}
-
-/// Frees a text whose last reference is gone (its count is 0).
-///
-/// # Safety
-/// `p` is a text no one refers to any more, and whose count's last
-/// decrement happened before (an acquire fence or a sequentially
-/// consistent decrement).
-pub unsafe extern "C" fn destroy(p: *const RtText) {
-    // SAFETY: forwarded from the caller.
-    unsafe {
         if let Some(layout) = layout((*p).len) {
             Account::release((*p).account, layout.size());
             dealloc(p as *mut u8, layout);
         }
     }
 }
-
-const _: () = assert!(std::mem::offset_of!(RtText, refs) == crate::abi::REFS as usize);
 
 /// A new reference to `a + b`.
 ///
