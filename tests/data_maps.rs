@@ -128,8 +128,11 @@ fn a_rolled_back_unit_restores_map_globals_and_a_map_past_the_limit_is_an_error(
     // A map that grows past the memory limit stops the call, and the
     // manager goes on.
     m.set_memory_limit(1 << 20);
-    m.compile_source("fn grow(n):\n    var m: {i64: i64} = {}\n    for i in 0..n:\n        m[i] = i\n    return len(m)\n", "<c>")
-        .unwrap();
+    m.compile_source(
+        "fn grow(n):\n    var m: {i64: i64} = {}\n    for i in 0..n:\n        m[i] = i\n    return len(m)\n",
+        "<c>",
+    )
+    .unwrap();
     let e = m.call("grow", &[Value::I64(10_000_000)]).unwrap_err().to_string();
     assert!(e.starts_with("out of memory: limit of 1048576 bytes in grow at line 4"), "{e}");
     assert_eq!(m.call("grow", &[Value::I64(1000)]).unwrap(), Value::I64(1000));
