@@ -4,31 +4,10 @@
 //! `==`, a record holding an array of itself, records across units and
 //! the redefinition rule, at every opt level and through printed MIR.
 
-use rtjit::{Backend, Manager, Value};
+mod data_support;
 
-fn manager(level: u8) -> Manager {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
-    m.set_opt_level(level).unwrap();
-    m
-}
-
-/// `source` compiled at every level, and its MIR text compiled again;
-/// `check` runs against each.
-fn everywhere(source: &str, check: impl Fn(&Manager, &str)) {
-    for level in 0..=3 {
-        let m = manager(level);
-        m.compile_source(source, "<test>").unwrap_or_else(|e| panic!("opt {level}: {e}"));
-        check(&m, &format!("opt {level}"));
-        let mir = rtjit::mir_from_source(source).unwrap();
-        let again = manager(level);
-        again.compile_mir(mir.as_bytes(), "<mir>").unwrap_or_else(|e| panic!("{e}\n{mir}"));
-        check(&again, &format!("MIR, opt {level}"));
-    }
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(s.into())
-}
+use data_support::{everywhere, manager, text};
+use rtjit::Value;
 
 const POINTS: &str = r#"
 struct Point:

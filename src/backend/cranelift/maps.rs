@@ -76,13 +76,13 @@ impl Translator<'_, '_> {
         self.set_result(dst, result)
     }
 
-    /// The map in `m` (a local) with storage of its own, stored back.
+    /// The map in `m` (a local) with storage of its own, stored back: a
+    /// load and a compare when it is the map's own, else the runtime's copy
+    /// (or a new map for NULL, the empty one).
     fn own_map(&mut self, m: &Operand, ty: Value, line: u32) -> Result<Value, CodegenError> {
         let Operand::Local(l) = *m else { return Err(self.invariant("a map write to a constant")) };
         let p = self.operand(m);
-        let q = self.call_helper(self.helpers.map.map_unique, &[I64, I64, I64], I64, &[self.ctx, ty, p]);
-        self.set(l, q);
-        self.check_recorded(line);
-        Ok(q)
+        let unique = self.helpers.map.map_unique;
+        Ok(self.own_object(p, unique, ty, line, |t, q| t.set(l, q)))
     }
 }

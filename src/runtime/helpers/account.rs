@@ -2,6 +2,7 @@
 //! account a new object's bytes count in, and recording `out of memory`
 //! (or another error) for the JIT code to report.
 
+use super::text::OwnedText;
 use crate::abi::{ErrKind, ExecCtx};
 use crate::runtime::limits::{Account, Budget};
 
@@ -24,6 +25,21 @@ pub unsafe fn fail(ctx: *mut ExecCtx, kind: ErrKind) {
         if c.err_kind == 0 {
             c.err_kind = kind as u32;
         }
+    }
+}
+
+/// Records `kind` with `detail`, the text its message shows after the
+/// kind's words (the first error wins).
+///
+/// # Safety
+/// As for [`budget`].
+pub unsafe fn fail_with(ctx: *mut ExecCtx, kind: ErrKind, detail: &str) {
+    // SAFETY: forwarded from the caller.
+    let Some(c) = (unsafe { ctx.as_mut() }) else { return };
+    if c.err_kind == 0 {
+        c.err_kind = kind as u32;
+        // The detail's reference goes to whoever runs the call.
+        c.err_detail = OwnedText::new(detail).map_or(std::ptr::null_mut(), |t| t.into_raw() as *mut u8);
     }
 }
 

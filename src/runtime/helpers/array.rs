@@ -17,7 +17,7 @@
 use std::alloc::{Layout, alloc, alloc_zeroed, dealloc, realloc};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 
-use super::account::{budget, charge, fail};
+use super::account::{budget, charge, fail, fail_with};
 use super::map;
 use super::text::{self, RtText};
 use crate::abi::{ARRAY_DATA, ErrKind, ExecCtx};
@@ -430,15 +430,8 @@ pub unsafe extern "C" fn array_unique(ctx: *mut ExecCtx, ty: usize, p: *mut RtAr
 /// # Safety
 /// `ctx` is the running call's live context.
 pub unsafe extern "C" fn index_error(ctx: *mut ExecCtx, i: i64, len: i64) {
-    let detail = text::OwnedText::new(&format!("{i} (length {len})"));
-    // SAFETY: forwarded from the caller; the detail's reference goes to
-    // whoever runs the call.
-    unsafe {
-        if (*ctx).err_kind == 0 {
-            (*ctx).err_kind = ErrKind::IndexOutOfRange as u32;
-            (*ctx).err_detail = detail.map_or(std::ptr::null_mut(), |t| t.into_raw() as *mut u8);
-        }
-    }
+    // SAFETY: forwarded from the caller.
+    unsafe { fail_with(ctx, ErrKind::IndexOutOfRange, &format!("{i} (length {len})")) };
 }
 
 /// `b = aslice a, i, j`: a new array of elements `i..j`; `i..j` outside

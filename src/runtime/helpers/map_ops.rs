@@ -4,6 +4,7 @@
 //! gets storage of its own (`map_unique`: a copy when it is shared), so a
 //! map shared by two values is never changed.
 
+use super::account::fail_with;
 use super::array::{self, RtArray, release, release_value, retain_value};
 use super::map::{self, Inserted, RtMap};
 use super::text;
@@ -80,17 +81,8 @@ unsafe fn key_error(ctx: *mut ExecCtx, kt: Ty, key: u64) {
         Ty::Text => escape::quote(unsafe { text::text_str(key as *const text::RtText) }),
         _ => (key as i64).to_string(),
     };
-    let detail = text::OwnedText::new(&shown);
-    // SAFETY: forwarded from the caller; the detail's reference goes to
-    // whoever runs the call.
-    unsafe {
-        if let Some(c) = ctx.as_mut() {
-            if c.err_kind == 0 {
-                c.err_kind = ErrKind::KeyNotFound as u32;
-                c.err_detail = detail.map_or(std::ptr::null_mut(), |t| t.into_raw() as *mut u8);
-            }
-        }
-    }
+    // SAFETY: forwarded from the caller.
+    unsafe { fail_with(ctx, ErrKind::KeyNotFound, &shown) };
 }
 
 /// `v = aget m, k`: the value for `k` (borrowed); `key not found` (and 0)
