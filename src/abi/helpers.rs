@@ -16,12 +16,8 @@ pub struct Helpers {
     pub ipow: usize,
     /// libc `memset`, to zero large stack slots.
     pub memset: usize,
-    /// The address of the process's epoch, an `AtomicU64` that interrupts
-    /// and the time-limit ticker advance; a checkpoint compares it with the
-    /// context's `epoch_deadline`.
-    pub epoch: usize,
     /// `fn(ctx, function id: u32, line: u32, stack pointer) -> u32`: what a
-    /// checkpoint calls once the epoch reached the deadline: nonzero when
+    /// checkpoint calls once its tripwire was tripped: nonzero when
     /// the call must stop (the error is recorded in the context), else it
     /// has set the next deadline. The stack pointer is the checkpoint
     /// stub's, where a stack scan starts.

@@ -39,8 +39,8 @@ pub struct ExecCtx {
     /// `InvalidNumber`: a reference to the text that did not parse). Owned
     /// by whoever runs the call, which releases it.
     pub err_detail: *mut u8,
-    /// At a checkpoint, JIT code calls `Helpers::checkpoint` once the
-    /// process's epoch (the cell at `Helpers::epoch`) has reached this.
+    /// 0 while the call counts steps (`runtime::limits`); JIT code reads
+    /// only that.
     pub epoch_deadline: u64,
     /// The runtime's state of the call's limits, which helpers use; JIT code
     /// only passes the context on.
@@ -51,6 +51,10 @@ pub struct ExecCtx {
     /// `stack_limit` itself and then runs the entry checkpoint's slow path.
     /// Other threads write it.
     pub tripwire: AtomicUsize,
+    /// The result of a helper JIT code called through the register-
+    /// preserving stub (`backend::cranelift::cold_call`), which returns
+    /// nothing itself.
+    pub cold_result: u64,
 }
 
 /// A tripwire's value while a trip is pending: above every stack pointer.
@@ -69,6 +73,7 @@ impl Default for ExecCtx {
             budget: std::ptr::null_mut(),
             // Never tripped: no stop, no stack check.
             tripwire: AtomicUsize::new(0),
+            cold_result: 0,
         }
     }
 }
@@ -79,6 +84,7 @@ pub const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;
 pub const CTX_STACK_LIMIT: i32 = offset_of!(ExecCtx, stack_limit) as i32;
 pub const CTX_EPOCH_DEADLINE: i32 = offset_of!(ExecCtx, epoch_deadline) as i32;
 pub const CTX_TRIPWIRE: i32 = offset_of!(ExecCtx, tripwire) as i32;
+pub const CTX_COLD_RESULT: i32 = offset_of!(ExecCtx, cold_result) as i32;
 
 /// An array's layout as JIT code reads it (`runtime::helpers::array`):
 /// the reference count, the length and the room (8-byte unsigned counts)
@@ -87,6 +93,23 @@ pub const ARRAY_REFS: i32 = 0;
 pub const ARRAY_LEN: i32 = 24;
 pub const ARRAY_CAP: i32 = 32;
 pub const ARRAY_DATA: i32 = 40;
+
+/// Fields a record may have for JIT code to read a NULL one (the zero
+/// record) from [`ZERO_RECORD`] instead of branching on it.
+pub const ZERO_RECORD_FIELDS: usize = 4096;
+
+/// Zeros laid out as a record of [`ZERO_RECORD_FIELDS`] fields: JIT code
+/// reads a field of a NULL record here (a select instead of a branch per
+/// read). Never written: a write to a NULL record gets a new record first.
+pub struct ZeroRecord([u64; ZERO_RECORD_FIELDS + ARRAY_DATA as usize / 8]);
+
+pub static ZERO_RECORD: ZeroRecord = ZeroRecord([0; ZERO_RECORD_FIELDS + ARRAY_DATA as usize / 8]);
+
+impl ZeroRecord {
+    pub fn addr(&'static self) -> usize {
+        self.0.as_ptr() as usize
+    }
+}
 
 /// `err_func` for a unit's top-level code.
 pub const INIT_FUNC_ID: u32 = u32::MAX;

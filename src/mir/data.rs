@@ -349,6 +349,9 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, keys: &[Option<i64>]) -> Option<D
     }
     let field = keys.first().copied().flatten();
     let o = a.obj()?;
+    if op == DataOp::Own {
+        return shape(vec![a], None);
+    }
     if let Some(fields) = o.fields() {
         let field_ty = || fields.get(usize::try_from(field?).ok()?).map(|f| f.ty);
         return match op {
@@ -379,7 +382,9 @@ pub fn data_shape(op: DataOp, obj: Option<Ty>, keys: &[Option<i64>]) -> Option<D
         DataOp::Pop => shape(vec![a], Some(elem)),
         DataOp::Slice => shape(vec![a, Ty::I64, Ty::I64], Some(a)),
         DataOp::Repeat => shape(vec![a, Ty::I64], Some(a)),
-        DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print => None,
+        DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print | DataOp::Own => {
+            None
+        }
     }
 }
 

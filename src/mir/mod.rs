@@ -5,16 +5,20 @@
 //! walks and rewrites them; `validate` checks a module before any pass or
 //! backend may see it; `opt` runs the passes a backend's input goes
 //! through (ending with `ownership`, which makes reference counting
-//! explicit); `text` is the MIR text format.
+//! explicit); `text` is the MIR text format. `loops` and `storage` are
+//! analyses the passes and backends share (natural loops; what an object
+//! local's storage is known to be).
 //!
 //! Architecture invariant: `mir` imports nothing from `lang`, `backend` or
 //! `runtime` (tests/architecture.rs).
 
 mod data;
+pub mod loops;
 mod types;
 mod ops;
 pub mod opt;
 mod ownership;
+pub mod storage;
 pub mod text;
 mod validate;
 mod visit;

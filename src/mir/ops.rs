@@ -144,19 +144,25 @@ named_enum! {
         /// `print t`: writes a text and a newline to the manager's print
         /// handler (stdout by default).
         Print = "print",
+        /// `aown a`: gives `a` storage of its own, as a write does first
+        /// (a copy when it is shared; a new record or map for an empty
+        /// one); nothing else changes. `opt::loop_storage` puts one before
+        /// a loop that writes `a` on every iteration, so that the loop's
+        /// writes need no check.
+        Own = "aown",
     }
 }
 
 impl DataOp {
     /// Whether the instruction has a result.
     pub fn has_result(self) -> bool {
-        !matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Del | DataOp::Print)
+        !matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Del | DataOp::Print | DataOp::Own)
     }
 
     /// What it works on, for messages.
     pub fn works_on(self) -> &'static str {
         match self {
-            DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take => "an array, a record or a map",
+            DataOp::Get | DataOp::Set | DataOp::Put | DataOp::Take | DataOp::Own => "an array, a record or a map",
             DataOp::New => "an array or a map",
             DataOp::Record => "a record",
             DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values => "a map",
@@ -166,7 +172,10 @@ impl DataOp {
 
     /// Whether it changes the array in its first operand (a local).
     pub fn mutates(self) -> bool {
-        matches!(self, DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Pop | DataOp::Take | DataOp::Del)
+        matches!(
+            self,
+            DataOp::Set | DataOp::Put | DataOp::Push | DataOp::Pop | DataOp::Take | DataOp::Del | DataOp::Own
+        )
     }
 }
 

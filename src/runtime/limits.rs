@@ -1,18 +1,18 @@
 //! Stopping and bounding what a manager runs: interruption, and the time,
 //! step, memory and stack limits (c-api.md, 31-35).
 //!
-//! The model is wasmtime's epochs. One process-wide counter, the epoch,
-//! moves when a manager is interrupted and, once a millisecond, while a
-//! call with a time limit runs. A loop checkpoint in JIT code (loop back
-//! edges, `mir::opt::checkpoints`) is two loads and a compare of the epoch
-//! against the call's deadline in its context. A function entry instead
-//! compares the stack pointer with the context's tripwire, which every move
-//! of the epoch trips (`tripwire`). Only then does JIT code call
-//! [`checkpoint`], which
-//! finds out whether this call must stop (its manager was interrupted, its
-//! time is up) or sets the next deadline. A call with a step limit gets
-//! deadline 0, so every checkpoint counts: slower, but exact, and the same
-//! at every optimisation level.
+//! The model is wasmtime's epochs, with V8's stack guard as the check.
+//! One process-wide counter, the epoch, moves when a manager is
+//! interrupted and, once a millisecond, while a call with a time limit
+//! runs; every move trips every context's tripwire (`tripwire`). A
+//! checkpoint in JIT code (every function entry and loop back edge,
+//! `mir::opt::checkpoints`) compares the stack pointer with the tripwire:
+//! one load and a compare. Only after a trip does JIT code call
+//! [`checkpoint`], which finds out whether this call must stop (its
+//! manager was interrupted, its time is up) and re-arms the word. A call
+//! with a step limit gets deadline 0 and keeps its word tripped, so every
+//! checkpoint counts: slower, but exact, and the same at every
+//! optimisation level.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, OnceLock};

@@ -24,6 +24,7 @@ pub fn everywhere(source: &str, check: impl Fn(&Manager, &str)) {
     }
 }
 
+#[allow(dead_code)] // not every test file uses it
 pub fn text(s: &str) -> Value {
     Value::Text(s.into())
 }

@@ -6,6 +6,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, BlockArg, InstBuilder, MemFlagsData, Value, types};
 
 use super::function::Translator;
+use super::regions::Part;
 use super::types::clif_type;
 use crate::abi::{self, ErrKind};
 use crate::backend::CodegenError;
@@ -22,16 +23,8 @@ impl Translator<'_, '_> {
         line: u32,
     ) -> Result<(), CodegenError> {
         let h = self.helpers.array;
-        if op == DataOp::Print {
-            let t = self.operand(&args[0]);
-            self.call_helper_void(h.print, &[I64, I64], &[self.ctx, t]);
-            return Ok(());
-        }
-        if op == DataOp::Get && args.len() > 2 {
-            return self.get_path(dst, args, line);
-        }
-        if op == DataOp::Set && args.len() > 3 {
-            return self.set_path(args, line);
+        if let Some(done) = self.data_elsewhere(dst, op, args, line) {
+            return done;
         }
         let array_ty = match (op, dst) {
             (DataOp::New | DataOp::Record, Some(d)) => self.local_ty(d),
@@ -52,12 +45,14 @@ impl Translator<'_, '_> {
                 Some(self.helper_checked(h.array_new, &[I64, I64, I64], &[self.ctx, ty_addr, vals[0]], line))
             }
             DataOp::Get => {
-                let at = self.element_at(vals[0], vals[1], elem, line);
-                Some(self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
+                let len = self.known_len(&args[0]);
+                let at = self.element_at(vals[0], vals[1], len, elem, line);
+                Some(self.b.ins().load(clif_type(elem), self.regions.flags(Part::Slot(elem)), at, 0))
             }
             DataOp::Set | DataOp::Put => {
                 let p = self.own_storage(args, ty_addr, line)?;
-                let at = self.element_at(p, vals[1], elem, line);
+                let len = self.known_len(&args[0]);
+                let at = self.element_at(p, vals[1], len, elem, line);
                 self.replace_element(at, 0, elem, vals[2], op == DataOp::Put)?;
                 if op == DataOp::Put {
                     self.moved_out(&args[2], elem);
@@ -74,10 +69,12 @@ impl Translator<'_, '_> {
             }
             DataOp::Take => {
                 let p = self.own_storage(args, ty_addr, line)?;
-                let at = self.element_at(p, vals[1], elem, line);
-                let v = self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0);
+                let len = self.known_len(&args[0]);
+                let at = self.element_at(p, vals[1], len, elem, line);
+                let slot = self.regions.flags(Part::Slot(elem));
+                let v = self.b.ins().load(clif_type(elem), slot, at, 0);
                 let zero = super::function::zero(&mut self.b, elem);
-                self.b.ins().store(MemFlagsData::trusted(), zero, at, 0);
+                self.b.ins().store(slot, zero, at, 0);
                 Some(v)
             }
             DataOp::Slice => Some(self.helper_checked(
@@ -89,9 +86,36 @@ impl Translator<'_, '_> {
             DataOp::Repeat => {
                 Some(self.helper_checked(h.array_repeat, &[I64, I64, I64], &[self.ctx, vals[0], vals[1]], line))
             }
-            DataOp::Record | DataOp::Has | DataOp::Del | DataOp::Keys | DataOp::Values | DataOp::Print => None,
+            DataOp::Record
+            | DataOp::Has
+            | DataOp::Del
+            | DataOp::Keys
+            | DataOp::Values
+            | DataOp::Print
+            | DataOp::Own => None,
         };
         self.set_result(dst, result)
+    }
+
+    /// The operations translated elsewhere: `print`, paths, `aown`.
+    fn data_elsewhere(
+        &mut self,
+        dst: Option<mir::Local>,
+        op: DataOp,
+        args: &[Operand],
+        line: u32,
+    ) -> Option<Result<(), CodegenError>> {
+        Some(match op {
+            DataOp::Print => {
+                let t = self.operand(&args[0]);
+                self.call_helper_void(self.helpers.array.print, &[I64, I64], &[self.ctx, t]);
+                Ok(())
+            }
+            DataOp::Get if args.len() > 2 => self.get_path(dst, args, line),
+            DataOp::Set if args.len() > 3 => self.set_path(args, line),
+            DataOp::Own => self.own(args, line),
+            _ => return None,
+        })
     }
 
     /// Stores a data operation's result, when it has one.
@@ -132,22 +156,26 @@ impl Translator<'_, '_> {
     }
 
     /// The array in `args[0]` with storage of its own (a copy, made by the
-    /// helper, only when it is shared), stored back in its local.
+    /// helper, only when it is shared), stored back in its local; no check
+    /// when it is known to be its own.
     pub(super) fn own_storage(&mut self, args: &[Operand], ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
         let p = self.operand(&args[0]);
+        if self.known_unique(&args[0]) {
+            return Ok(p);
+        }
         let shared = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
         let not_null = self.b.create_block();
         self.b.ins().brif(p, not_null, &[], done, &[BlockArg::Value(p)]);
         self.b.switch_to_block(not_null);
-        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
+        let refs = self.b.ins().load(I64, self.regions.flags(Part::Header), p, abi::ARRAY_REFS);
         let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
         self.b.ins().brif(one, done, &[BlockArg::Value(p)], shared, &[]);
         self.b.set_cold_block(shared);
         self.b.switch_to_block(shared);
         let unique = self.helpers.array.array_unique;
-        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
+        let q = self.cold_call(unique, &[ty_addr, p]);
         self.set_array(args, q)?;
         self.check_recorded(line);
         self.b.ins().jump(done, &[BlockArg::Value(q)]);
@@ -158,16 +186,22 @@ impl Translator<'_, '_> {
     }
 
     /// The address of element `i` of array `p`, after checking that `p` is
-    /// not empty (NULL) and `i` is below its length.
-    pub(super) fn element_at(&mut self, p: Value, i: Value, elem: Ty, line: u32) -> Value {
+    /// not empty (NULL) and `i` is below its length: `len`, when it is
+    /// known (0 for NULL), else loaded.
+    pub(super) fn element_at(&mut self, p: Value, i: Value, len: Option<Value>, elem: Ty, line: u32) -> Value {
         let out = self.b.create_block();
         self.b.append_block_param(out, I64);
         self.b.set_cold_block(out);
-        let not_null = self.b.create_block();
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.ins().brif(p, not_null, &[], out, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(not_null);
-        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        let len = match len {
+            Some(len) => len,
+            None => {
+                let not_null = self.b.create_block();
+                let zero = self.b.ins().iconst(I64, 0);
+                self.b.ins().brif(p, not_null, &[], out, &[BlockArg::Value(zero)]);
+                self.b.switch_to_block(not_null);
+                self.b.ins().load(I64, self.regions.flags(Part::Header), p, abi::ARRAY_LEN)
+            }
+        };
         let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
         let inside = self.b.create_block();
         self.b.ins().brif(outside, out, &[BlockArg::Value(len)], inside, &[]);
@@ -199,7 +233,7 @@ impl Translator<'_, '_> {
         v: Value,
         moved: bool,
     ) -> Result<(), CodegenError> {
-        let flags = MemFlagsData::trusted();
+        let flags = self.regions.flags(Part::Slot(elem));
         if !elem.is_managed() {
             self.b.ins().store(flags, v, at, offset);
             return Ok(());
@@ -231,7 +265,7 @@ impl Translator<'_, '_> {
     }
 
     /// `apush`: a scalar element is stored inline when the storage is the
-    /// array's own and has room (one block of compares), else the helper
+    /// array's own (known, or one reference) and has room (one block of compares), else the helper
     /// grows or copies the array.
     fn push(&mut self, args: &[Operand], elem: Ty, ty_addr: Value, x: Value, line: u32) -> Result<(), CodegenError> {
         let p = self.operand(&args[0]);
@@ -239,13 +273,17 @@ impl Translator<'_, '_> {
         let done = self.b.create_block();
         self.b.set_cold_block(slow);
         if !elem.is_managed() {
-            let flags = MemFlagsData::trusted();
+            let flags = self.regions.flags(Part::Header);
             let (has_storage, own, has_room) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
             self.b.ins().brif(p, has_storage, &[], slow, &[]);
             self.b.switch_to_block(has_storage);
-            let refs = self.b.ins().load(I64, flags, p, abi::ARRAY_REFS);
-            let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
-            self.b.ins().brif(one, own, &[], slow, &[]);
+            if self.known_unique(&args[0]) {
+                self.b.ins().jump(own, &[]);
+            } else {
+                let refs = self.b.ins().load(I64, flags, p, abi::ARRAY_REFS);
+                let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
+                self.b.ins().brif(one, own, &[], slow, &[]);
+            }
             self.b.switch_to_block(own);
             let len = self.b.ins().load(I64, flags, p, abi::ARRAY_LEN);
             let cap = self.b.ins().load(I64, flags, p, abi::ARRAY_CAP);
@@ -255,7 +293,7 @@ impl Translator<'_, '_> {
             let size = i64::from(elem.bits() / 8);
             let offset = if size == 1 { len } else { self.b.ins().imul_imm_s(len, size) };
             let at = self.b.ins().iadd(p, offset);
-            self.b.ins().store(flags, x, at, abi::ARRAY_DATA);
+            self.b.ins().store(self.regions.flags(Part::Slot(elem)), x, at, abi::ARRAY_DATA);
             let longer = self.b.ins().iadd_imm_s(len, 1);
             self.b.ins().store(flags, longer, p, abi::ARRAY_LEN);
             self.b.ins().jump(done, &[]);
@@ -265,7 +303,8 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(slow);
         let bits = self.element_bits(x, elem);
         let push = self.helpers.array.array_push;
-        let q = self.helper_checked(push, &[I64, I64, I64, I64], &[self.ctx, ty_addr, p, bits], line);
+        let q = self.cold_call(push, &[ty_addr, p, bits]);
+        self.check_recorded(line);
         self.set_array(args, q)?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
@@ -280,7 +319,7 @@ impl Translator<'_, '_> {
         let not_null = self.b.create_block();
         self.b.ins().brif(p, not_null, &[], empty, &[]);
         self.b.switch_to_block(not_null);
-        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        let len = self.b.ins().load(I64, self.regions.flags(Part::Header), p, abi::ARRAY_LEN);
         let some = self.b.create_block();
         self.b.ins().brif(len, some, &[], empty, &[]);
 
@@ -292,11 +331,11 @@ impl Translator<'_, '_> {
 
         self.b.switch_to_block(some);
         let last = self.b.ins().iadd_imm_s(len, -1);
-        self.b.ins().store(MemFlagsData::trusted(), last, p, abi::ARRAY_LEN);
+        self.b.ins().store(self.regions.flags(Part::Header), last, p, abi::ARRAY_LEN);
         let size = i64::from(elem.bits() / 8);
         let offset = if size == 1 { last } else { self.b.ins().imul_imm_s(last, size) };
         let base = self.b.ins().iadd(p, offset);
-        self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), base, abi::ARRAY_DATA)
+        self.b.ins().load(clif_type(elem), self.regions.flags(Part::Slot(elem)), base, abi::ARRAY_DATA)
     }
 
     /// A value of type `t` from the i64 word a helper returned.
@@ -325,6 +364,20 @@ impl Translator<'_, '_> {
         }
     }
 
+    /// `helper(ctx, words...)` (two or three words) through the
+    /// register-preserving stub (`cold_call`): for a slow path that goes
+    /// back to hot code.
+    pub(super) fn cold_call(&mut self, helper: usize, words: &[Value]) -> Value {
+        let (sig, stub) = self.cold_call_stubs[usize::from(words.len() == 3)];
+        let stub = self.b.ins().iconst(I64, stub as i64);
+        let helper = self.b.ins().iconst(I64, helper as i64);
+        let mut args = vec![self.ctx];
+        args.extend_from_slice(words);
+        args.push(helper);
+        self.b.ins().call_indirect(sig, stub, &args);
+        self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, abi::CTX_COLD_RESULT)
+    }
+
     /// The length of array `p` (0 for NULL, the empty array).
     pub(super) fn array_len(&mut self, p: Value) -> Value {
         let not_null = self.b.create_block();
@@ -333,7 +386,7 @@ impl Translator<'_, '_> {
         let zero = self.b.ins().iconst(I64, 0);
         self.b.ins().brif(p, not_null, &[], done, &[BlockArg::Value(zero)]);
         self.b.switch_to_block(not_null);
-        let len = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_LEN);
+        let len = self.b.ins().load(I64, self.regions.flags(Part::Header), p, abi::ARRAY_LEN);
         self.b.ins().jump(done, &[BlockArg::Value(len)]);
         self.b.switch_to_block(done);
         self.b.block_params(done)[0]

@@ -3,87 +3,76 @@
 //! (`entry`); this is the one on loop back edges, and the slow path both
 //! share.
 //!
-//! The hot path is two loads and a compare: the process's epoch against
-//! the deadline in the execution context. The cold path calls the runtime's
+//! The hot path is a load and a compare: the stack pointer against the
+//! tripwire in the execution context, which the runtime trips for every
+//! reason a call may have to stop (as at a function entry). The cold path calls the runtime's
 //! checkpoint helper through a stub of this module that preserves every
 //! register: a plain call there would make the register allocator spill the
 //! loop's values around it, on the hot path too (measured: +20% on a tight
 //! integer loop, +38% on mandelbrot). The stub returns nothing; a stop is
 //! recorded in the context's error kind, which the caller then reads.
 //!
-//! The stub is compiled once per process, into a module of its own that is
-//! never freed (a few dozen bytes): compiling it into every module cost
-//! each compile about a third of a one-line unit's time.
+//! The stub is compiled once per process (`stubs`).
 
 use std::sync::OnceLock;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, types};
 use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Module as _, default_libcall_names};
 
 use super::function::Translator;
 use crate::abi;
-use crate::backend::{CodegenError, OptLevel};
+use crate::backend::CodegenError;
 
 /// `(ctx, function id, line)`, as the stub and the helper take them.
 fn params() -> [AbiParam; 3] {
     [AbiParam::new(types::I64), AbiParam::new(types::I32), AbiParam::new(types::I32)]
 }
 
-/// The signature JIT code calls the stub with.
+/// The signature JIT code calls the stub with: the context alone. The
+/// checkpoint's site (function id and line, one word) is in the context's
+/// `cold_result`: constants passed in argument registers would tie those
+/// registers on the hot path, where the loop's values then move around
+/// them.
 pub(super) fn stub_signature() -> ir::Signature {
     let mut sig = ir::Signature::new(CallConv::PreserveAll);
-    sig.params.extend(params());
+    sig.params.push(AbiParam::new(types::I64));
     sig
+}
+
+/// The site word a checkpoint leaves for the stub.
+fn site(func_id: u32, line: u32) -> i64 {
+    ((u64::from(func_id) << 32) | u64::from(line)) as i64
 }
 
 /// The address of the process's checkpoint stub, which calls `helper` (a
 /// C function `(ctx, u32, u32, stub's stack pointer) -> u32`; the same for
 /// every module) and preserves all registers.
-pub(super) fn stub(helper: usize) -> Result<usize, CodegenError> {
-    static STUB: OnceLock<Result<usize, String>> = OnceLock::new();
-    STUB.get_or_init(|| build_stub(helper))
-        .clone()
-        .map_err(|message| CodegenError::Invariant { function: "<checkpoint stub>".into(), message })
-}
-
+///
 /// The stack pointer it passes is where the call's stack scan starts
 /// (`runtime::scan`): above the helper's frames, whose unused slots would
 /// only add stale words.
-fn build_stub(helper: usize) -> Result<usize, String> {
-    let isa = super::isa::isa_for(OptLevel::DEFAULT).map_err(|e| e.to_string())?;
-    let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-    let sig = stub_signature();
-    let id = jit.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
-    let mut ctx = jit.make_context();
-    let mut fbc = FunctionBuilderContext::new();
-    ctx.func.signature = sig;
-    let mut helper_sig = ir::Signature::new(jit.isa().default_call_conv());
-    helper_sig.params.extend(params());
-    helper_sig.params.push(AbiParam::new(types::I64));
-    helper_sig.returns.push(AbiParam::new(types::I32));
-    let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    let mut args = b.block_params(entry).to_vec();
-    args.push(b.ins().get_stack_pointer(types::I64));
-    let sigref = b.import_signature(helper_sig);
-    let callee = b.ins().iconst(types::I64, helper as i64);
-    b.ins().call_indirect(sigref, callee, &args);
-    b.ins().return_(&[]);
-    b.seal_all_blocks();
-    b.finalize(jit.isa().frontend_config());
-    jit.define_function(id, &mut ctx).map_err(|e| e.to_string())?;
-    jit.finalize_definitions().map_err(|e| e.to_string())?;
-    let addr = jit.get_finalized_function(id) as usize;
-    // Dropping a JITModule keeps its code (only `free_memory` frees it):
-    // the stub stays for the life of the process.
-    drop(jit);
-    Ok(addr)
+pub(super) fn stub(helper: usize) -> Result<usize, CodegenError> {
+    static STUB: OnceLock<Result<usize, String>> = OnceLock::new();
+    let helper_sig = |conv| {
+        let mut sig = ir::Signature::new(conv);
+        sig.params.extend(params());
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I32));
+        sig
+    };
+    super::stubs::cached(&STUB, "checkpoint", || {
+        super::stubs::compile(stub_signature(), helper_sig, |b, params, sigref| {
+            let ctx = params[0];
+            let site = b.ins().load(types::I64, MemFlagsData::trusted(), ctx, abi::CTX_COLD_RESULT);
+            let high = b.ins().ushr_imm_u(site, 32);
+            let func = b.ins().ireduce(types::I32, high);
+            let line = b.ins().ireduce(types::I32, site);
+            let sp = b.ins().get_stack_pointer(types::I64);
+            let callee = b.ins().iconst(types::I64, helper as i64);
+            b.ins().call_indirect(sigref, callee, &[ctx, func, line, sp]);
+        })
+    })
 }
 
 impl Translator<'_, '_> {
@@ -95,16 +84,19 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// Compares the epoch with the deadline and goes on to `next` while it
-    /// is below; returns the (cold) block taken once it has reached it.
+    /// Compares the stack pointer with the context's tripwire (as a
+    /// function entry does) and goes on to `next` while it is not below;
+    /// returns the (cold) block taken once the word is tripped. The entry
+    /// checked the stack pointer against the limit in this frame, so only
+    /// a trip (`runtime::tripwire`: an interrupt, a time-limit tick, a
+    /// stack-scan request, a step limit) takes it.
     fn checkpoint_fast_path(&mut self, next: ir::Block) -> ir::Block {
         let flags = MemFlagsData::trusted();
-        let epoch_addr = self.b.ins().iconst(types::I64, self.helpers.epoch as i64);
         // A plain load is enough: the slow path's call, on a path into
         // every later checkpoint, keeps the optimiser from reusing a read.
-        let epoch = self.b.ins().load(types::I64, flags, epoch_addr, 0);
-        let deadline = self.b.ins().load(types::I64, flags, self.ctx, abi::CTX_EPOCH_DEADLINE);
-        let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
+        let word = self.b.ins().load(types::I64, flags, self.ctx, abi::CTX_TRIPWIRE);
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        let due = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, word);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         self.b.ins().brif(due, slow, &[], next, &[]);
@@ -114,11 +106,11 @@ impl Translator<'_, '_> {
     /// Calls the stub, then stops the function if the call must stop, or
     /// goes on to `next`.
     pub(super) fn checkpoint_slow_path(&mut self, line: u32, next: ir::Block) {
-        let fid = self.b.ins().iconst(types::I32, i64::from(self.func_id as i32));
-        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
+        let at = self.b.ins().iconst(types::I64, site(self.func_id, line));
+        self.b.ins().store(MemFlagsData::trusted(), at, self.ctx, abi::CTX_COLD_RESULT);
         let (sig, addr) = self.checkpoint_stub;
         let stub = self.b.ins().iconst(types::I64, addr as i64);
-        self.b.ins().call_indirect(sig, stub, &[self.ctx, fid, l]);
+        self.b.ins().call_indirect(sig, stub, &[self.ctx]);
         let stopped = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
         self.b.ins().brif(stopped, self.propagate, &[], next, &[]);
     }

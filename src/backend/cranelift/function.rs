@@ -30,7 +30,7 @@ pub(super) fn translate(
     func_id: u32,
     request: &Request<'_>,
     isa: &dyn TargetIsa,
-    checkpoint_stub: (ir::SigRef, usize),
+    stubs: Stubs,
 ) -> Result<(), CodegenError> {
     let Ownership::Explicit { release_at_exit } = &f.ownership else {
         return Err(invariant(f, "the function was not prepared (ownership is implicit)"));
@@ -50,16 +50,22 @@ pub(super) fn translate(
     b.set_cold_block(err_block);
     let propagate = b.create_block();
     b.set_cold_block(propagate);
+    let storage = super::tracked::Tracked::new(&mut b, f);
+    let regions = super::regions::Regions::new(b.func);
     let mut t = Translator {
         b,
         ctx,
         vars,
+        storage,
+        regions,
+        elements: super::tracked::Known::default(),
         slots,
         release_at_exit,
         err_block,
         propagate,
         func_id,
-        checkpoint_stub,
+        checkpoint_stub: stubs.checkpoint,
+        cold_call_stubs: stubs.cold_calls,
         f,
         layout: request.layout,
         helpers: request.helpers,
@@ -67,22 +73,145 @@ pub(super) fn translate(
     };
     let entry = t.entry(&blocks);
     let loop_depth = super::loops::depths(f);
-    for (i, (mb, cb)) in f.blocks.iter().zip(&blocks).enumerate() {
+    let mut sealing = Sealing::new(f);
+    sealing.seal_unwaited(&mut t.b, &blocks);
+    for i in Sealing::order(f) {
+        let (mb, cb) = (&f.blocks[i], blocks[i]);
         let insts = match (i, entry) {
+            // An unrolled function's dispatch: it has no objects to track.
             (0, Entry::Dispatched) => continue,
             (0, Entry::CheckpointDone) => &mb.insts[1..],
             _ => &mb.insts[..],
         };
-        t.b.switch_to_block(*cb);
+        let first_inner = t.b.func.dfg.num_blocks();
+        t.b.switch_to_block(cb);
+        t.storage.enter(i);
+        t.elements.clear();
         for inst in insts {
+            t.forget_elements(&inst.kind);
             t.inst(inst)?;
+            t.storage.unique.step(&inst.kind);
         }
+        t.measure_fixed(i);
+        // A switch seals the blocks it makes itself.
+        let before_switch = t.b.func.dfg.num_blocks();
         t.term(&mb.term, &blocks, &loop_depth)?;
+        let last_inner =
+            if matches!(mb.term, Terminator::Switch { .. }) { before_switch } else { t.b.func.dfg.num_blocks() };
+        sealing.translated(&mut t.b, i, first_inner..last_inner, &blocks);
     }
     t.error_exits()?;
     t.b.seal_all_blocks();
     t.b.finalize(isa.frontend_config());
     Ok(())
+}
+
+/// The process's stubs a function calls: each one's signature as the
+/// function imported it, and its address.
+pub(super) struct Stubs {
+    pub checkpoint: (ir::SigRef, usize),
+    pub cold_calls: [(ir::SigRef, usize); 2],
+}
+
+/// The order MIR blocks are translated in, and when each Cranelift block is
+/// sealed: as soon as every branch to it exists, so that the SSA builder
+/// resolves a local that a loop does not change to the value it had before
+/// the loop (sealing everything at the end left a block parameter for it at
+/// every join inside the loop, and the register allocator a copy per
+/// parameter on every iteration).
+struct Sealing {
+    /// For each MIR block, its predecessors not yet translated.
+    waiting: Vec<usize>,
+    successors: Vec<Vec<usize>>,
+}
+
+impl Sealing {
+    fn new(f: &mir::Function) -> Sealing {
+        let successors: Vec<Vec<usize>> = f
+            .successor_lists()
+            .into_iter()
+            .map(|mut s| {
+                s.sort_unstable();
+                s.dedup();
+                s
+            })
+            .collect();
+        let mut waiting = vec![0; successors.len()];
+        successors.iter().flatten().for_each(|s| waiting[*s] += 1);
+        Sealing { waiting, successors }
+    }
+
+    /// Reverse postorder (a block after its dominators, a loop's header
+    /// before its body), then the unreachable blocks.
+    fn order(f: &mir::Function) -> Vec<usize> {
+        let mut order = mir::loops::reverse_postorder(f);
+        let mut seen = vec![false; f.blocks.len()];
+        order.iter().for_each(|b| seen[*b] = true);
+        order.extend((0..f.blocks.len()).filter(|b| !seen[*b]));
+        order
+    }
+
+    /// Seals the blocks no MIR block branches to (the entry's targets,
+    /// which the prologue already did).
+    fn seal_unwaited(&self, b: &mut FunctionBuilder, blocks: &[ir::Block]) {
+        for (i, w) in self.waiting.iter().enumerate() {
+            if *w == 0 {
+                b.seal_block(blocks[i]);
+            }
+        }
+    }
+
+    /// MIR block `b` is translated, into its own block and the blocks
+    /// `inner` (which only its code branches to): those are complete, and
+    /// so is each successor whose last predecessor it was.
+    fn translated(
+        &mut self,
+        b: &mut FunctionBuilder,
+        mir_block: usize,
+        inner: std::ops::Range<usize>,
+        blocks: &[ir::Block],
+    ) {
+        for block in inner_order(b.func, blocks[mir_block], inner) {
+            b.seal_block(block);
+        }
+        for s in &self.successors[mir_block] {
+            self.waiting[*s] -= 1;
+            if self.waiting[*s] == 0 {
+                b.seal_block(blocks[*s]);
+            }
+        }
+    }
+}
+
+/// The blocks `inner` in the order to seal them: each after the blocks
+/// that branch to it (reverse postorder from `start`, the MIR block's own
+/// block), so the SSA builder finds a local's value in a sealed
+/// predecessor instead of making a parameter for it; then any left over.
+fn inner_order(func: &ir::Function, start: ir::Block, inner: std::ops::Range<usize>) -> Vec<ir::Block> {
+    let is_inner = |x: ir::Block| inner.contains(&(x.as_u32() as usize));
+    let successors = |x: ir::Block| -> Vec<ir::Block> {
+        let Some(last) = func.layout.last_inst(x) else { return Vec::new() };
+        let dfg = &func.dfg;
+        let dests = dfg.insts[last].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+        dests.iter().map(|d| d.block(&dfg.value_lists)).filter(|d| is_inner(*d)).collect()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut post = Vec::new();
+    let mut stack = vec![(start, successors(start), 0usize)];
+    seen.insert(start);
+    while let Some((x, succ, i)) = stack.pop() {
+        if let Some(&next) = succ.get(i) {
+            stack.push((x, succ, i + 1));
+            if seen.insert(next) {
+                stack.push((next, successors(next), 0));
+            }
+        } else if x != start {
+            post.push(x);
+        }
+    }
+    post.reverse();
+    let rest = inner.map(|i| ir::Block::from_u32(i as u32)).filter(|x| !seen.contains(x));
+    post.into_iter().chain(rest.collect::<Vec<_>>()).collect()
 }
 
 /// How [`Translator::entry`] took the function's first MIR block.
@@ -161,6 +290,12 @@ pub(super) struct Translator<'a, 'b> {
     /// The execution context (`*mut abi::ExecCtx`).
     pub ctx: Value,
     vars: Vec<Variable>,
+    /// What is known about the objects' storage where translation is.
+    pub storage: super::tracked::Tracked,
+    /// The alias regions of object memory.
+    pub regions: super::regions::Regions,
+    /// The element pointers the current MIR block has reached.
+    pub elements: super::tracked::Known,
     pub slots: Vec<ir::StackSlot>,
     /// Locals whose references every exit drops.
     release_at_exit: &'a [mir::Local],
@@ -172,6 +307,9 @@ pub(super) struct Translator<'a, 'b> {
     /// The checkpoint stub's signature here, and its address (see
     /// `checkpoint`).
     pub checkpoint_stub: (ir::SigRef, usize),
+    /// The same for the register-preserving stubs of cold calls (helpers
+    /// of two words, of three).
+    pub cold_call_stubs: [(ir::SigRef, usize); 2],
     pub f: &'a mir::Function,
     pub layout: &'a dyn Layout,
     pub helpers: &'a Helpers,

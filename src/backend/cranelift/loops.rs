@@ -9,33 +9,12 @@
 
 use crate::mir;
 
-/// For every block, the number of natural loops containing it (loops found
-/// from the back edges of a depth-first walk from the entry).
+/// For every block, the number of natural loops containing it.
 pub(super) fn depths(f: &mir::Function) -> Vec<u32> {
-    let succ = f.successor_lists();
-    let n = succ.len();
-    let mut preds = vec![Vec::new(); n];
-    for (b, ss) in succ.iter().enumerate() {
-        for s in ss {
-            preds[*s].push(b);
-        }
-    }
-    let back_edges = f.back_edges();
-    // Each back edge tail -> head closes a loop: the blocks that reach the
-    // tail without passing through the head.
-    let mut depth = vec![0u32; n];
-    for (tail, head) in back_edges {
-        let mut in_loop = vec![false; n];
-        in_loop[head] = true;
-        let mut work = vec![tail];
-        while let Some(b) = work.pop() {
-            if !in_loop[b] {
-                in_loop[b] = true;
-                work.extend(preds[b].iter().copied());
-            }
-        }
-        for (d, inside) in depth.iter_mut().zip(in_loop) {
-            *d += u32::from(inside);
+    let mut depth = vec![0u32; f.blocks.len()];
+    for lp in mir::loops::natural_loops(f) {
+        for (d, inside) in depth.iter_mut().zip(&lp.body) {
+            *d += u32::from(*inside);
         }
     }
     depth
@@ -43,36 +22,7 @@ pub(super) fn depths(f: &mir::Function) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
-    const NESTED: &str = "mir 1
-fn f(n: i64) -> i64 {
-    local s: i64
-    local i: i64
-    local j: i64
-    local c: bool
-entry:
-    s = copy 0
-    i = copy 0
-    jmp outer
-outer:
-    c = lt i, n
-    br c, outer_body, done
-outer_body:
-    j = copy 0
-    jmp inner
-inner:
-    c = lt j, n
-    br c, inner_body, outer_step
-inner_body:
-    s = add s, j
-    j = add j, 1
-    jmp inner
-outer_step:
-    i = add i, 1
-    jmp outer
-done:
-    ret s
-}
-";
+    use crate::mir::fixtures::NESTED_LOOPS as NESTED;
 
     #[test]
     fn nested_loops_have_nested_depths() {

@@ -79,9 +79,12 @@ impl Translator<'_, '_> {
     /// The map in `m` (a local) with storage of its own, stored back: a
     /// load and a compare when it is the map's own, else the runtime's copy
     /// (or a new map for NULL, the empty one).
-    fn own_map(&mut self, m: &Operand, ty: Value, line: u32) -> Result<Value, CodegenError> {
+    pub(super) fn own_map(&mut self, m: &Operand, ty: Value, line: u32) -> Result<Value, CodegenError> {
         let Operand::Local(l) = *m else { return Err(self.invariant("a map write to a constant")) };
         let p = self.operand(m);
+        if self.known_unique(m) {
+            return Ok(p);
+        }
         let unique = self.helpers.map.map_unique;
         Ok(self.own_object(p, unique, ty, line, |t, q| t.set(l, q)))
     }

@@ -17,6 +17,8 @@ mod arith;
 mod arrays;
 mod calls;
 mod checkpoint;
+mod cold_call;
+mod elements;
 mod entry;
 mod function;
 mod isa;
@@ -25,6 +27,10 @@ mod managed;
 mod maps;
 mod paths;
 mod records;
+mod regions;
+mod storage;
+mod stubs;
+mod tracked;
 mod trampoline;
 mod types;
 
@@ -90,6 +96,7 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
     let call_conv = jit.isa().default_call_conv();
     let stub = checkpoint::stub(request.helpers.checkpoint)?;
+    let cold_stubs = [cold_call::stub(2)?, cold_call::stub(3)?];
     // Every function's id and code size, for the ranges.
     let mut sizes = Vec::with_capacity(2 * request.functions.len());
     let mut ids = Vec::with_capacity(request.functions.len());
@@ -107,7 +114,12 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
         // Imported here: `checkpoint` extends `function`'s translator, so
         // `function` may not import from it (no cycles).
         let stub_ref = (ctx.func.import_signature(checkpoint::stub_signature()), stub);
-        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stub_ref)?;
+        let cold_refs = [
+            (ctx.func.import_signature(cold_call::signature(2)), cold_stubs[0]),
+            (ctx.func.import_signature(cold_call::signature(3)), cold_stubs[1]),
+        ];
+        let stubs = function::Stubs { checkpoint: stub_ref, cold_calls: cold_refs };
+        function::translate(&mut ctx.func, &mut fbc, f, func_id, request, jit.isa(), stubs)?;
         jit.define_function(id, &mut ctx).map_err(|e| invariant(module_error(e)))?;
         dump(&f.name, &ctx);
         sizes.push((id, code_size(&ctx)));
@@ -215,8 +227,6 @@ mod tests {
             parse_i64: u,
             parse_f64: u,
         };
-        static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let epoch = &EPOCH as *const _ as usize;
         let array = ArrayHelpers {
             array_new: u,
             record_new: u,
@@ -246,7 +256,6 @@ mod tests {
             fmod: u,
             ipow: u,
             memset: u,
-            epoch,
             checkpoint: u,
             text_refs,
             text,

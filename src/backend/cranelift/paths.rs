@@ -6,10 +6,11 @@
 //! lookup; a write through a map goes by `atake`/`aput` instead.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 
 use super::function::Translator;
 use super::records::field_offset;
+use super::regions::Part;
 use super::types::clif_type;
 use crate::abi;
 use crate::backend::CodegenError;
@@ -29,7 +30,14 @@ impl Translator<'_, '_> {
     ) -> Result<(), CodegenError> {
         let mut cur = self.ty_of(&args[0]);
         let mut v = self.operand(&args[0]);
-        for key in &args[1..] {
+        let mut len = self.known_len(&args[0]);
+        let mut start = 1;
+        let mut non_null = false;
+        if let Some(e) = self.known_element(&args[0], &args[1]) {
+            cur = cur.obj().and_then(|o| o.elem()).ok_or_else(|| self.invariant("a remembered element"))?;
+            (v, non_null, start) = (e.ptr, e.owned, 2);
+        }
+        for (n, key) in args.iter().enumerate().skip(start) {
             let obj = cur.obj().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
             let (next, value) = if let Some(fields) = obj.fields() {
                 let k = match key {
@@ -39,7 +47,12 @@ impl Translator<'_, '_> {
                 let Some((k, f)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
                     return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
                 };
-                (f, self.load_field(v, k, f))
+                let value = if std::mem::take(&mut non_null) {
+                    self.field_value(v, k, f)
+                } else {
+                    self.load_field(v, k, f, fields.len())
+                };
+                (f, value)
             } else if let Some((kt, vt)) = obj.map_types() {
                 let ty = self.b.ins().iconst(I64, obj.addr() as i64);
                 let k = self.operand(key);
@@ -50,11 +63,16 @@ impl Translator<'_, '_> {
             } else {
                 let elem = obj.elem().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
                 let i = self.operand(key);
-                let at = self.element_at(v, i, elem, line);
-                (elem, self.b.ins().load(clif_type(elem), MemFlagsData::trusted(), at, 0))
+                let at = self.element_at(v, i, len, elem, line);
+                let value = self.b.ins().load(clif_type(elem), self.regions.flags(Part::Slot(elem)), at, 0);
+                if n == 1 && elem.obj().is_some() && args.len() > 2 {
+                    self.remember_element(&args[0], key, value, false);
+                }
+                (elem, value)
             };
             cur = next;
             v = value;
+            len = None;
         }
         self.set_result(dst, Some(v))
     }
@@ -64,29 +82,53 @@ impl Translator<'_, '_> {
         let (value, keys) = args[1..].split_last().ok_or_else(|| self.invariant("aset without a value"))?;
         let root = self.ty_of(&args[0]).obj().ok_or_else(|| self.invariant("aset of a path into a scalar"))?;
         let ty_addr = self.b.ins().iconst(I64, root.addr() as i64);
+        if !self.known_unique(&args[0]) {
+            self.forget_owned_elements(&args[0]);
+        }
         let mut cur = if root.fields().is_some() {
             self.own_record(&args[0], ty_addr, line)?
         } else {
             self.own_storage(args, ty_addr, line)?
         };
         let mut obj = root;
+        let mut len = self.known_len(&args[0]);
         let (last, path) = keys.split_last().ok_or_else(|| self.invariant("aset without a key"))?;
-        for key in path {
-            let (slot, offset, part) = self.slot_of(cur, obj, key, line)?;
+        let mut path = path.iter();
+        if let Some(e) = self.known_element(&args[0], &args[1]).filter(|e| e.owned) {
+            obj = obj.elem().and_then(|t| t.obj()).ok_or_else(|| self.invariant("a remembered element"))?;
+            (cur, len) = (e.ptr, None);
+            path.next();
+        }
+        for (n, key) in path.enumerate() {
+            let (slot, offset, part) = self.slot_of(cur, obj, key, len.take(), line)?;
             let part = part.obj().ok_or_else(|| self.invariant("a path through a scalar"))?;
-            let child = self.b.ins().load(I64, MemFlagsData::trusted(), slot, offset);
+            let child = self.b.ins().load(I64, self.regions.flags(Part::Slot(Ty::Obj(part))), slot, offset);
+            if n == 0 && obj.elem().is_some() {
+                self.forget_shared_elements(&args[0]);
+            }
             cur = self.own_in_slot(child, part, slot, offset, line);
+            if n == 0 && obj.elem().is_some() && obj == root {
+                self.remember_element(&args[0], key, cur, true);
+            }
             obj = part;
         }
-        let (slot, offset, t) = self.slot_of(cur, obj, last, line)?;
+        let (slot, offset, t) = self.slot_of(cur, obj, last, len, line)?;
         let v = self.operand(value);
         self.replace_element(slot, offset, t, v, false)
     }
 
     /// The address (and offset) of the slot `key` names in the object `p`
     /// of type `obj`, and the slot's type: an element (null and bounds
-    /// checked) or a field (a record on a write path is never NULL).
-    fn slot_of(&mut self, p: Value, obj: ObjTy, key: &Operand, line: u32) -> Result<(Value, i32, Ty), CodegenError> {
+    /// checked, against `len` when it is known) or a field (a record on a
+    /// write path is never NULL).
+    fn slot_of(
+        &mut self,
+        p: Value,
+        obj: ObjTy,
+        key: &Operand,
+        len: Option<Value>,
+        line: u32,
+    ) -> Result<(Value, i32, Ty), CodegenError> {
         if let Some(fields) = obj.fields() {
             let k = match key {
                 Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
@@ -99,7 +141,7 @@ impl Translator<'_, '_> {
         }
         let elem = obj.elem().ok_or_else(|| self.invariant(format!("an in-place path through a {}", obj.name())))?;
         let i = self.operand(key);
-        Ok((self.element_at(p, i, elem, line), 0, elem))
+        Ok((self.element_at(p, i, len, elem, line), 0, elem))
     }
 
     /// The part `p` (of type `obj`, in the slot at `slot + offset`) with
@@ -111,7 +153,8 @@ impl Translator<'_, '_> {
         let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
         // The slot's reference went to the copy (or the same part).
         self.own_object(p, unique, ty_addr, line, |t, q| {
-            t.b.ins().store(MemFlagsData::trusted(), q, slot, offset);
+            let flags = t.regions.flags(Part::Slot(Ty::Obj(obj)));
+            t.b.ins().store(flags, q, slot, offset);
         })
     }
 
@@ -133,11 +176,11 @@ impl Translator<'_, '_> {
         let not_null = self.b.create_block();
         self.b.ins().brif(p, not_null, &[], slow, &[]);
         self.b.switch_to_block(not_null);
-        let refs = self.b.ins().load(I64, MemFlagsData::trusted(), p, abi::ARRAY_REFS);
+        let refs = self.b.ins().load(I64, self.regions.flags(Part::Header), p, abi::ARRAY_REFS);
         let one = self.b.ins().icmp_imm_s(IntCC::Equal, refs, 1);
         self.b.ins().brif(one, done, &[BlockArg::Value(p)], slow, &[]);
         self.b.switch_to_block(slow);
-        let q = self.call_helper(unique, &[I64, I64, I64], I64, &[self.ctx, ty_addr, p]);
+        let q = self.cold_call(unique, &[ty_addr, p]);
         keep(self, q);
         self.check_recorded(line);
         self.b.ins().jump(done, &[BlockArg::Value(q)]);

@@ -4,9 +4,10 @@
 //! is the zero record: a read gives the field's zero value, a write first
 //! gets storage of its own (as for arrays, also when it is shared).
 
-use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 
 use super::function::Translator;
+use super::regions::Part;
 use super::types::clif_type;
 use crate::abi;
 use crate::backend::CodegenError;
@@ -48,7 +49,7 @@ impl Translator<'_, '_> {
         let result = match op {
             DataOp::Get => {
                 let p = self.operand(&args[0]);
-                Some(self.load_field(p, k, field))
+                Some(self.load_field(p, k, field, fields.len()))
             }
             DataOp::Set | DataOp::Put => {
                 let p = self.own_record(&args[0], ty_addr, line)?;
@@ -63,7 +64,7 @@ impl Translator<'_, '_> {
                 let p = self.own_record(&args[0], ty_addr, line)?;
                 let v = self.field_value(p, k, field);
                 let zero = super::function::zero(&mut self.b, field);
-                self.b.ins().store(MemFlagsData::trusted(), zero, p, field_offset(k));
+                self.b.ins().store(self.regions.flags(Part::Slot(field)), zero, p, field_offset(k));
                 Some(v)
             }
             _ => return Err(self.invariant(format!("{} of a record", op.name()))),
@@ -71,8 +72,15 @@ impl Translator<'_, '_> {
         self.set_result(dst, result)
     }
 
-    /// Field `k` of record `p`, the field's zero value for NULL.
-    pub(super) fn load_field(&mut self, p: Value, k: usize, field: Ty) -> Value {
+    /// Field `k` of record `p`, the field's zero value for NULL: read from
+    /// the zero record in that case (a select, which the optimiser shares
+    /// between the reads of one record, instead of a branch per read).
+    pub(super) fn load_field(&mut self, p: Value, k: usize, field: Ty, fields: usize) -> Value {
+        if fields <= abi::ZERO_RECORD_FIELDS {
+            let zero = self.b.ins().iconst(I64, abi::ZERO_RECORD.addr() as i64);
+            let q = self.b.ins().select(p, p, zero);
+            return self.field_value(q, k, field);
+        }
         let not_null = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, clif_type(field));
@@ -86,8 +94,8 @@ impl Translator<'_, '_> {
     }
 
     /// Field `k` of a record that is not NULL.
-    fn field_value(&mut self, p: Value, k: usize, field: Ty) -> Value {
-        self.b.ins().load(clif_type(field), MemFlagsData::trusted(), p, field_offset(k))
+    pub(super) fn field_value(&mut self, p: Value, k: usize, field: Ty) -> Value {
+        self.b.ins().load(clif_type(field), self.regions.flags(Part::Slot(field)), p, field_offset(k))
     }
 
     /// Stores `v` in field `k` of a new record (whose fields are zero); a
@@ -97,7 +105,7 @@ impl Translator<'_, '_> {
             let h = *self.helpers.managed(field).ok_or_else(|| self.invariant(format!("{field} is not managed")))?;
             self.call_helper_void(h.retain, &[I64], &[v]);
         }
-        self.b.ins().store(MemFlagsData::trusted(), v, p, field_offset(k));
+        self.b.ins().store(self.regions.flags(Part::Slot(field)), v, p, field_offset(k));
         Ok(())
     }
 
@@ -106,6 +114,9 @@ impl Translator<'_, '_> {
     pub(super) fn own_record(&mut self, rec: &Operand, ty_addr: Value, line: u32) -> Result<Value, CodegenError> {
         let Operand::Local(l) = *rec else { return Err(self.invariant("a field write to a constant")) };
         let p = self.operand(rec);
+        if self.known_unique(rec) {
+            return Ok(p);
+        }
         let unique = self.helpers.array.record_unique;
         let p = self.own_object(p, unique, ty_addr, line, |t, q| t.set(l, q));
         self.set(l, p);

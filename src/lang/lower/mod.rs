@@ -187,7 +187,7 @@ impl Lower {
         match &s.kind {
             TStmtKind::SetLocal(id, e) => {
                 let v = self.expr(e)?;
-                self.emit(InstKind::Copy { dst: Local(*id), src: v }, line);
+                self.set_local(Local(*id), v, line);
             }
             TStmtKind::SetGlobal(name, e) => {
                 let v = self.expr(e)?;
@@ -336,6 +336,23 @@ impl Lower {
     }
 
     /// Emits `kind(t)` for a new temporary `t` of type `ty`; returns `t`.
+    /// `x = v`. When `v` is the temporary the instruction just before made,
+    /// that instruction writes `x` instead: a managed value then has one
+    /// reference (`x`'s) rather than a second one held by the temporary
+    /// until the function returns, and its storage is its own (writes to
+    /// it need no copy).
+    fn set_local(&mut self, x: Local, v: Operand, line: u32) {
+        if let Operand::Local(t) = v {
+            let is_temp = self.locals[t.0 as usize].name.is_empty();
+            let insts = &mut self.blocks[self.cur].insts;
+            if let Some(last) = insts.last_mut().filter(|i| is_temp && i.kind.dst() == Some(t)) {
+                last.kind = last.kind.clone().with_dst(x);
+                return;
+            }
+        }
+        self.emit(InstKind::Copy { dst: x, src: v }, line);
+    }
+
     fn emit_temp(&mut self, ty: Ty, line: u32, kind: impl FnOnce(Local) -> InstKind) -> Operand {
         let t = self.temp(ty);
         self.emit(kind(t), line);

@@ -71,7 +71,6 @@ done:
         let Terminator::Branch { then_block, else_block, .. } = body.term else { panic!("{:?}", body.term) };
         assert_eq!(else_block, BlockId(3), "leaving the loop is not a step");
         assert_eq!(f.blocks[then_block.0 as usize].insts[0].kind, InstKind::Checkpoint);
-        let module = Module { functions: vec![f], ..Default::default() };
-        crate::mir::validate(&module, &crate::mir::NoEnv).unwrap();
+        crate::mir::fixtures::assert_valid(f);
     }
 }

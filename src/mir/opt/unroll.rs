@@ -190,8 +190,7 @@ mod tests {
         let after = self_calls(&f).len();
         assert_eq!(before, 2);
         assert!(after >= 8, "{after} self-calls left");
-        let module = Module { functions: vec![f], ..Default::default() };
-        crate::mir::validate(&module, &crate::mir::NoEnv).unwrap();
+        crate::mir::fixtures::assert_valid(f);
     }
 
     #[test]

@@ -24,7 +24,6 @@ pub use table::undone_function_addr;
 use std::sync::LazyLock;
 
 use crate::abi::{ArrayHelpers, Helpers, ManagedHelpers, MapHelpers, TextHelpers};
-use crate::runtime::limits::EPOCH;
 
 /// `Table { field: path::field, ... }` with every function's address.
 macro_rules! addresses {
@@ -38,7 +37,6 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     fmod: math::fmod as *const () as usize,
     ipow: math::ipow as *const () as usize,
     memset: libc::memset as *const () as usize,
-    epoch: &EPOCH as *const _ as usize,
     checkpoint: limits::checkpoint as *const () as usize,
     text_refs: addresses!(ManagedHelpers from text { retain, release, global_load, global_store }),
     text: addresses!(TextHelpers from text {

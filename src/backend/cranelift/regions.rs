@@ -1,0 +1,62 @@
+//! Alias regions (type-based alias analysis) for the memory of objects, so
+//! that Cranelift's redundant-load elimination can keep a value loaded
+//! across stores that cannot change it: a field write (`bs[i].vx = v`, a
+//! store of an f64) leaves the array's element pointers and every header
+//! as they were, so the next `bs[i].x` reuses the pointer it loaded.
+//!
+//! Three regions, each a set of locations that no access outside it
+//! touches while a function runs:
+//!
+//! - **header**: an object's reference count, length and capacity;
+//! - **scalar slots**: elements and fields holding numbers and booleans;
+//! - **reference slots**: elements and fields holding managed values.
+//!
+//! A slot's type is fixed for the life of its object, and memory is only
+//! reused after the runtime frees it, inside a helper call, which
+//! Cranelift treats as touching every region. Everything else JIT code
+//! reads (the context, global cells, texts, MIR's raw loads and stores,
+//! which never reach object memory) has no region, which Cranelift keeps
+//! apart from these.
+
+use cranelift_codegen::ir::{self, AliasRegionData, MemFlagsData};
+
+use crate::mir::Ty;
+
+/// Which part of an object an access touches.
+#[derive(Clone, Copy)]
+pub(super) enum Part {
+    Header,
+    /// A slot holding a value of this type.
+    Slot(Ty),
+}
+
+/// The function's three object regions.
+pub(super) struct Regions {
+    header: ir::AliasRegion,
+    scalar: ir::AliasRegion,
+    reference: ir::AliasRegion,
+}
+
+impl Regions {
+    pub fn new(func: &mut ir::Function) -> Regions {
+        let mut region = |user_id: u32, description: &'static str| {
+            func.dfg.alias_regions.insert(AliasRegionData { user_id, description: description.into() })
+        };
+        Regions {
+            header: region(1, "object header"),
+            scalar: region(2, "scalar slot"),
+            reference: region(3, "reference slot"),
+        }
+    }
+
+    /// The flags of an access to `part` of an object: trusted (aligned,
+    /// never trapping: JIT code checks before it accesses) in its region.
+    pub fn flags(&self, part: Part) -> MemFlagsData {
+        let region = match part {
+            Part::Header => self.header,
+            Part::Slot(t) if t.is_managed() => self.reference,
+            Part::Slot(_) => self.scalar,
+        };
+        MemFlagsData::trusted().with_alias_region(Some(region))
+    }
+}
