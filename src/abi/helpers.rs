@@ -100,7 +100,8 @@ pub struct ArrayHelpers {
     pub array_unique: usize,
     /// `fn(ctx, ty, array, element bits: u64) -> array`.
     pub array_push: usize,
-    /// `fn(ctx, index: i64, length: i64)`: records the error.
+    /// `fn(ctx, index: i64, length: i64) -> 0`: records the error (the
+    /// result is for the cold call stub, which takes a helper's result).
     pub index_error: usize,
     /// `fn(ctx, array, i: i64, j: i64) -> array`.
     pub array_slice: usize,

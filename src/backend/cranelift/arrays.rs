@@ -208,8 +208,10 @@ impl Translator<'_, '_> {
 
         self.b.switch_to_block(out);
         let len = self.b.block_params(out)[0];
+        // Through the register-preserving stub: the values the exit still
+        // needs stay where the hot path keeps them.
         let index_error = self.helpers.array.index_error;
-        self.call_helper_void(index_error, &[I64, I64, I64], &[self.ctx, i, len]);
+        self.cold_call(index_error, &[i, len]);
         let kind = self.b.ins().iconst(types::I32, ErrKind::IndexOutOfRange as i64);
         let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
         let err = self.err_block();

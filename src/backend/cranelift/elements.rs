@@ -34,12 +34,13 @@ impl Translator<'_, '_> {
         self.elements.copies.iter().find(|(c, _)| *c == l).map_or(l, |(_, of)| *of)
     }
 
-    /// Element `index` of `array` is `ptr` (its own storage when `owned`).
-    pub(super) fn remember_element(&mut self, array: &Operand, index: &Operand, ptr: Value, owned: bool) {
+    /// Element `index` of `array` is `ptr`, held in `slot` (its own storage
+    /// when `owned`).
+    pub(super) fn remember_element(&mut self, array: &Operand, index: &Operand, ptr: Value, slot: Value, owned: bool) {
         let (Operand::Local(a), Operand::Local(i)) = (*array, *index) else { return };
         let i = self.copy_of(i);
         self.elements.list.retain(|e| !(e.array == a && e.index == i));
-        self.elements.list.push(Element { array: a, index: i, ptr, owned });
+        self.elements.list.push(Element { array: a, index: i, ptr, slot, owned });
     }
 
     /// A write through element `index` of `array` is about to replace its

@@ -66,7 +66,7 @@ impl Translator<'_, '_> {
                 let at = self.element_at(v, i, len, elem, line);
                 let value = self.b.ins().load(clif_type(elem), self.regions.flags(Part::Slot(elem)), at, 0);
                 if n == 1 && elem.obj().is_some() && args.len() > 2 {
-                    self.remember_element(&args[0], key, value, false);
+                    self.remember_element(&args[0], key, value, at, false);
                 }
                 (elem, value)
             };
@@ -94,9 +94,18 @@ impl Translator<'_, '_> {
         let mut len = self.known_len(&args[0]);
         let (last, path) = keys.split_last().ok_or_else(|| self.invariant("aset without a key"))?;
         let mut path = path.iter();
-        if let Some(e) = self.known_element(&args[0], &args[1]).filter(|e| e.owned) {
-            obj = obj.elem().and_then(|t| t.obj()).ok_or_else(|| self.invariant("a remembered element"))?;
-            (cur, len) = (e.ptr, None);
+        if let Some(e) = self.known_element(&args[0], &args[1]) {
+            // Checked and loaded already; owned already, or made so here.
+            let part = obj.elem().and_then(|t| t.obj()).ok_or_else(|| self.invariant("a remembered element"))?;
+            cur = if e.owned {
+                e.ptr
+            } else {
+                self.forget_shared_elements(&args[0]);
+                let q = self.own_in_slot(e.ptr, part, e.slot, 0, line);
+                self.remember_element(&args[0], &args[1], q, e.slot, true);
+                q
+            };
+            (obj, len) = (part, None);
             path.next();
         }
         for (n, key) in path.enumerate() {
@@ -107,8 +116,8 @@ impl Translator<'_, '_> {
                 self.forget_shared_elements(&args[0]);
             }
             cur = self.own_in_slot(child, part, slot, offset, line);
-            if n == 0 && obj.elem().is_some() && obj == root {
-                self.remember_element(&args[0], key, cur, true);
+            if n == 0 && obj.elem().is_some() && obj == root && offset == 0 {
+                self.remember_element(&args[0], key, cur, slot, true);
             }
             obj = part;
         }

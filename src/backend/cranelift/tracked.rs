@@ -81,5 +81,7 @@ pub(super) struct Element {
     pub array: Local,
     pub index: Local,
     pub ptr: Value,
+    /// The address of the slot holding it.
+    pub slot: Value,
     pub owned: bool,
 }

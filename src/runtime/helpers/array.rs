@@ -425,13 +425,15 @@ pub unsafe extern "C" fn array_unique(ctx: *mut ExecCtx, ty: usize, p: *mut RtAr
     if q.is_null() { p } else { q }
 }
 
-/// Records `index out of range: i (length n)`.
+/// Records `index out of range: i (length n)`; returns 0 (JIT code calls
+/// it through the cold call stub, which passes a result on).
 ///
 /// # Safety
 /// `ctx` is the running call's live context.
-pub unsafe extern "C" fn index_error(ctx: *mut ExecCtx, i: i64, len: i64) {
+pub unsafe extern "C" fn index_error(ctx: *mut ExecCtx, i: i64, len: i64) -> u64 {
     // SAFETY: forwarded from the caller.
     unsafe { fail_with(ctx, ErrKind::IndexOutOfRange, &format!("{i} (length {len})")) };
+    0
 }
 
 /// `b = aslice a, i, j`: a new array of elements `i..j`; `i..j` outside
