@@ -7,11 +7,10 @@
 
 mod data_support;
 
-use data_support::everywhere;
+use data_support::{everywhere, text};
 use rtjit::Value;
 
-const PROGRAMS: &str = "\
-struct P:
+const PROGRAMS: &str = r##"struct P:
     x: i64
     y: i64
 
@@ -53,12 +52,34 @@ fn shared_elements(n) -> i64:
         rows[1][0] += 1
     return saved[0] * 100 + rows[1][0]
 
+fn counts() -> text:
+    val ws = ["a", "b", "a", "c", "a", "b"]
+    var m: {text: i64} = {}
+    for w in ws:
+        if w in m:
+            m[w] += 1
+        else:
+            m[w] = 1
+    return str(m)
+
+fn two_keys(a: text, b: text) -> text:
+    var m = {"x": 1, "y": 2}
+    m[a] = m[b] + 10
+    m[b] += 100
+    return str(m)
+
+fn kept_map(k: text) -> text:
+    var m = {"x": 1}
+    val before = m
+    m[k] += 5
+    return str(before) + str(m)
+
 fn out_of_range(n) -> i64:
     var a = [0, 0]
     for k in 0..n:
         a[k] = k
     return a[1]
-";
+"##;
 
 #[test]
 fn in_place_writes_keep_value_semantics() {
@@ -77,6 +98,14 @@ fn in_place_writes_keep_value_semantics() {
         assert_eq!(call("pushed_in_loop", &[Value::I64(3)]), Value::I64(2 * 100 + 4), "{label}");
         assert_eq!(call("shared_elements", &[Value::I64(2)]), Value::I64(3 * 100 + 5), "{label}");
         assert_eq!(call("out_of_range", &[Value::I64(2)]), Value::I64(1), "{label}");
+        // One lookup for `m[k] += v`: the same entry, other keys, inserts.
+        assert_eq!(call("counts", &[]), text(r#"{"a": 3, "b": 2, "c": 1}"#), "{label}");
+        assert_eq!(call("two_keys", &[text("x"), text("x")]), text(r#"{"x": 111, "y": 2}"#), "{label}");
+        assert_eq!(call("two_keys", &[text("x"), text("y")]), text(r#"{"x": 12, "y": 102}"#), "{label}");
+        assert_eq!(call("two_keys", &[text("z"), text("y")]), text(r#"{"x": 1, "y": 102, "z": 12}"#), "{label}");
+        assert_eq!(call("kept_map", &[text("x")]), text(r#"{"x": 1}{"x": 6}"#), "{label}");
+        let e = m.call("kept_map", &[text("q")]).unwrap_err().to_string();
+        assert!(e.contains("key not found"), "{label}: {e}");
         let e = m.call("out_of_range", &[Value::I64(3)]).unwrap_err().to_string();
         assert!(e.contains("index out of range") && e.contains("2 (length 2)"), "{label}: {e}");
     });

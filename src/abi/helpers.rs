@@ -138,4 +138,8 @@ pub struct MapHelpers {
     pub map_del: usize,
     /// `fn(ctx, ty, map, values: u8) -> array`: the keys (0) or values (1).
     pub map_list: usize,
+    /// `fn(ctx, ty, map, key) -> *mut value`: where the value is, in a map
+    /// whose storage is the caller's own; NULL and `key not found`
+    /// recorded when it has none.
+    pub map_slot: usize,
 }

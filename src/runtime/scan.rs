@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
-use crate::util::{stack, sync};
+use crate::util::{stack, sync, valgrind};
 
 /// A module waiting to be freed: its code ranges, each `[start, end)` with
 /// the module's key.
@@ -117,18 +117,28 @@ fn scan_stack(from: usize, top: usize, candidates: &Candidates) -> Option<Vec<u6
     }
     let word = std::mem::size_of::<usize>();
     let mut addr = from.next_multiple_of(word);
+    // The words are copied a chunk at a time into a buffer of this frame,
+    // which memcheck is told holds defined values (`util::valgrind`): other
+    // frames' padding is read on purpose, as numbers.
+    let mut chunk = [0usize; 64];
     while addr + word <= top {
-        // SAFETY: `[from, top)` is this thread's stack above the current
-        // frame, up to one of its callers' (checked above), mapped and
-        // readable; words of other frames are only read, as integers.
-        let value = unsafe { std::ptr::read_volatile(addr as *const usize) };
-        let after = candidates.partition_point(|(start, _, _)| *start <= value);
-        if let Some((_, end, key)) = after.checked_sub(1).map(|i| candidates[i]) {
-            if value < end && !found.contains(&key) {
-                found.push(key);
+        let n = ((top - addr) / word).min(chunk.len());
+        for (k, slot) in chunk[..n].iter_mut().enumerate() {
+            // SAFETY: `[from, top)` is this thread's stack above the current
+            // frame, up to one of its callers' (checked above), mapped and
+            // readable; words of other frames are only read, as integers.
+            *slot = unsafe { std::ptr::read_volatile((addr + k * word) as *const usize) };
+        }
+        valgrind::make_defined(chunk.as_ptr().cast(), n * word);
+        for value in &chunk[..n] {
+            let after = candidates.partition_point(|(start, _, _)| start <= value);
+            if let Some((_, end, key)) = after.checked_sub(1).map(|i| candidates[i]) {
+                if *value < end && !found.contains(&key) {
+                    found.push(key);
+                }
             }
         }
-        addr += word;
+        addr += n * word;
     }
     Some(found)
 }

@@ -29,6 +29,22 @@ impl Translator<'_, '_> {
         self.elements.list.iter().find(|e| e.array == a && e.index == i).copied()
     }
 
+    /// Where the value for key `key` of map `map` is, when a read in this
+    /// block found it.
+    pub(super) fn known_map_slot(&self, map: &Operand, key: &Operand) -> Option<Value> {
+        let (Operand::Local(m), Operand::Local(k)) = (*map, *key) else { return None };
+        let k = self.copy_of(k);
+        self.elements.map_slots.iter().find(|(a, b, _)| *a == m && *b == k).map(|(_, _, at)| *at)
+    }
+
+    /// The value for `key` of `map` is at `at`.
+    pub(super) fn remember_map_slot(&mut self, map: &Operand, key: &Operand, at: Value) {
+        let (Operand::Local(m), Operand::Local(k)) = (*map, *key) else { return };
+        let k = self.copy_of(k);
+        self.elements.map_slots.retain(|(a, b, _)| !(*a == m && *b == k));
+        self.elements.map_slots.push((m, k, at));
+    }
+
     /// The local whose value `l` copies in this block (itself if none).
     fn copy_of(&self, l: Local) -> Local {
         self.elements.copies.iter().find(|(c, _)| *c == l).map_or(l, |(_, of)| *of)
@@ -79,7 +95,11 @@ impl Translator<'_, '_> {
             // A read keeps everything; a path write keeps its entries up
             // to date itself (`set_path`).
             InstKind::Data { op: DataOp::Get, .. } => true,
-            InstKind::Data { op: DataOp::Set, args, .. } => args.len() > 3,
+            InstKind::Data { op: DataOp::Set, args, .. } if args.len() > 3 => true,
+            // A write to a map entry a read found changes no other entry.
+            InstKind::Data { op: DataOp::Set | DataOp::Put, args, .. } => {
+                self.known_map_slot(&args[0], &args[1]).is_some()
+            }
             _ => false,
         };
         if !keeps {
@@ -89,6 +109,7 @@ impl Translator<'_, '_> {
         if let Some(d) = kind.dst() {
             let known = &mut self.elements;
             known.list.retain(|e| e.array != d && e.index != d);
+            known.map_slots.retain(|(m, k, _)| *m != d && *k != d);
             known.copies.retain(|(c, of)| *c != d && *of != d);
             if let InstKind::Copy { src: Operand::Local(s), .. } = kind {
                 let of = self.copy_of(*s);

@@ -5,6 +5,7 @@
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 
 use super::function::Translator;
+use super::regions::Part;
 use crate::backend::CodegenError;
 use crate::mir::{self, DataOp, ObjTy, Operand};
 
@@ -28,6 +29,24 @@ impl Translator<'_, '_> {
         let key = |t: &mut Self| t.element_bits(vals[1], key_ty);
         let result = match op {
             DataOp::New => Some(self.helper_checked(h.map_new, &[I64, I64, I64], &[self.ctx, ty, vals[0]], line)),
+            DataOp::Get if self.known_unique(&args[0]) && matches!(args[1], Operand::Local(_)) => {
+                let k = key(self);
+                let params = [I64, I64, I64, I64];
+                let at = self.helper_checked(h.map_slot, &params, &[self.ctx, ty, vals[0], k], line);
+                self.remember_map_slot(&args[0], &args[1], at);
+                let bits = self.b.ins().load(I64, self.regions.flags(Part::Slot(value_ty)), at, 0);
+                Some(self.word_to_value(bits, value_ty))
+            }
+            DataOp::Set | DataOp::Put
+                if self.known_unique(&args[0]) && self.known_map_slot(&args[0], &args[1]).is_some() =>
+            {
+                let at = self.known_map_slot(&args[0], &args[1]).ok_or_else(|| self.invariant("a map slot"))?;
+                self.store_in_map_slot(at, value_ty, vals[2], op == DataOp::Put)?;
+                if op == DataOp::Put {
+                    self.moved_out(&args[2], value_ty);
+                }
+                None
+            }
             DataOp::Get => {
                 let k = key(self);
                 let bits = self.helper_checked(h.map_get, &[I64, I64, I64, I64], &[self.ctx, ty, vals[0], k], line);
@@ -74,6 +93,17 @@ impl Translator<'_, '_> {
             _ => return Err(self.invariant(format!("{} of a map", op.name()))),
         };
         self.set_result(dst, result)
+    }
+
+    /// Replaces the value at `at`, a map entry's (a whole word: the map
+    /// keeps every value as 64 bits, zero-extended).
+    fn store_in_map_slot(&mut self, at: Value, value_ty: mir::Ty, v: Value, moved: bool) -> Result<(), CodegenError> {
+        if value_ty.is_managed() {
+            return self.replace_element(at, 0, value_ty, v, moved);
+        }
+        let bits = self.element_bits(v, value_ty);
+        self.b.ins().store(self.regions.flags(Part::Slot(value_ty)), bits, at, 0);
+        Ok(())
     }
 
     /// The map in `m` (a local) with storage of its own, stored back: a

@@ -250,6 +250,7 @@ mod tests {
             map_take: u,
             map_del: u,
             map_list: u,
+            map_slot: u,
         };
         Helpers {
             fpow: u,

@@ -63,12 +63,16 @@ pub(super) struct Known {
     pub list: Vec<Element>,
     /// `(c, l)`: local `c` holds a copy of local `l`'s value.
     pub copies: Vec<(Local, Local)>,
+    /// `(m, k, at)`: the value for key `k` (the local first holding it) of
+    /// map `m`, whose storage is its own, is at address `at`.
+    pub map_slots: Vec<(Local, Local, Value)>,
 }
 
 impl Known {
     pub fn clear(&mut self) {
         self.list.clear();
         self.copies.clear();
+        self.map_slots.clear();
     }
 }
 

@@ -154,6 +154,22 @@ pub unsafe fn get(p: *const RtMap, key: u64) -> Option<u64> {
     m.entries.get(&k).copied()
 }
 
+/// The address of the value for `key`: valid until the map is next
+/// changed other than through it.
+///
+/// # Safety
+/// `p` is NULL or a live map whose storage is the caller's own.
+pub unsafe fn slot(p: *mut RtMap, key: u64) -> Option<*mut u64> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: forwarded from the caller (not NULL).
+    let k = Key::new(key_ty(unsafe { ty_of(p) }), key);
+    // SAFETY: as above; no other reference to the map exists.
+    let m = unsafe { &mut *p };
+    m.entries.get_mut(&k).map(|v| v as *mut u64)
+}
+
 /// Entry `i` in insertion order: its key and value (borrowed).
 ///
 /// # Safety

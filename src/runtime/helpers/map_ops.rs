@@ -103,6 +103,26 @@ pub unsafe extern "C" fn map_get(ctx: *mut ExecCtx, ty: usize, p: *const RtMap, 
     }
 }
 
+/// `x = aget m, k` on a map whose storage is the caller's own: the address
+/// of the value, which JIT code reads, and where a write to the same key
+/// that follows stores (one lookup for `m[k] += v`); NULL with `key not
+/// found` recorded when the map lacks it.
+///
+/// # Safety
+/// As for [`map_set`].
+pub unsafe extern "C" fn map_slot(ctx: *mut ExecCtx, ty: usize, p: *mut RtMap, key: u64) -> *mut u64 {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match map::slot(p, key) {
+            Some(at) => at,
+            None => {
+                key_error(ctx, types(ty).0, key);
+                std::ptr::null_mut()
+            }
+        }
+    }
+}
+
 /// `b = mhas m, k`: 1 when the map has `k`.
 ///
 /// # Safety

@@ -66,5 +66,6 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
         map_take: map_ops::map_take as *const () as usize,
         map_del: map_ops::map_del as *const () as usize,
         map_list: map_ops::map_list as *const () as usize,
+        map_slot: map_ops::map_slot as *const () as usize,
     },
 });
