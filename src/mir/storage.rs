@@ -130,8 +130,12 @@ pub struct StorageFacts {
 
 impl StorageFacts {
     pub fn of(f: &Function) -> StorageFacts {
-        let unique_in = unique_in(f);
         let n = f.blocks.len();
+        if !has_objects(f) {
+            // Nothing to know: no dataflow, no loops to find.
+            return StorageFacts { unique_in: vec![Unique(Vec::new()); n], fixed: Vec::new(), measure: Vec::new() };
+        }
+        let unique_in = unique_in(f);
         let mut facts = StorageFacts { unique_in, fixed: vec![Vec::new(); n], measure: vec![Vec::new(); n] };
         let preds = loops::predecessors(f);
         // Outermost first: an array fixed in a loop is fixed in the loops
@@ -183,6 +187,11 @@ impl StorageFacts {
             })
             .collect()
     }
+}
+
+/// Whether `f` has an object local (array, record or map) at all.
+pub fn has_objects(f: &Function) -> bool {
+    f.locals.iter().any(|l| l.ty.obj().is_some())
 }
 
 /// The loop's preheader: its only entry, a block that only jumps to the

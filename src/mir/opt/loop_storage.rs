@@ -22,11 +22,15 @@ use crate::mir::storage;
 /// Gives `f`'s loops preheaders, and moves the checks of their writes
 /// before them.
 pub fn run(f: &mut Function) {
+    // Numeric code, the common case, has nothing to own.
+    if !storage::has_objects(f) {
+        return;
+    }
     add_preheaders(f);
     let preds = loops::predecessors(f);
     for lp in loops::natural_loops(f) {
         let Some(pre) = storage::preheader(f, &lp, &preds) else { continue };
-        for a in owned_every_iteration(f, &lp) {
+        for a in owned_every_iteration(f, &lp, &preds) {
             for b in (0..f.blocks.len()).filter(|b| lp.contains(*b)) {
                 f.blocks[b].insts.retain(|i| !is_own(&i.kind, a));
             }
@@ -65,7 +69,7 @@ fn add_preheaders(f: &mut Function) {
 /// The object locals `lp` changes on every path through an iteration and
 /// never shares or replaces: owning them once before the loop is owning
 /// them at every write.
-fn owned_every_iteration(f: &Function, lp: &Loop) -> Vec<Local> {
+fn owned_every_iteration(f: &Function, lp: &Loop, preds: &[Vec<usize>]) -> Vec<Local> {
     let in_loop: Vec<usize> = (0..f.blocks.len()).filter(|b| lp.contains(*b)).collect();
     let objects = (0..f.locals.len() as u32).map(Local).filter(|l| f.local_ty(*l).and_then(Ty::obj).is_some());
     objects
@@ -80,7 +84,7 @@ fn owned_every_iteration(f: &Function, lp: &Loop) -> Vec<Local> {
                     }
                 }
             }
-            written && owned_at_latches(f, lp, &in_loop, *a)
+            written && owned_at_latches(f, lp, &in_loop, preds, *a)
         })
         .collect()
 }
@@ -110,8 +114,7 @@ fn effect(kind: &InstKind, a: Local) -> Effect {
 
 /// Whether every path from the header to a latch passes an instruction
 /// that owns `a` (a must-pass dataflow over the loop's blocks).
-fn owned_at_latches(f: &Function, lp: &Loop, in_loop: &[usize], a: Local) -> bool {
-    let preds = loops::predecessors(f);
+fn owned_at_latches(f: &Function, lp: &Loop, in_loop: &[usize], preds: &[Vec<usize>], a: Local) -> bool {
     let owns = |b: usize| f.blocks[b].insts.iter().any(|i| effect(&i.kind, a) == Effect::Owns);
     let mut out: Vec<bool> = (0..f.blocks.len()).map(|b| lp.contains(b)).collect();
     let mut changed = true;
