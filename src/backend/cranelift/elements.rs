@@ -96,9 +96,10 @@ impl Translator<'_, '_> {
             // to date itself (`set_path`).
             InstKind::Data { op: DataOp::Get, .. } => true,
             InstKind::Data { op: DataOp::Set, args, .. } if args.len() > 3 => true,
-            // A write to a map entry a read found changes no other entry.
+            // A write to a map entry a read found changes no other entry
+            // (`map` takes that path only while the map is unique).
             InstKind::Data { op: DataOp::Set | DataOp::Put, args, .. } => {
-                self.known_map_slot(&args[0], &args[1]).is_some()
+                self.known_map_slot(&args[0], &args[1]).is_some() && self.known_unique(&args[0])
             }
             _ => false,
         };
