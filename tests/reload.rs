@@ -603,18 +603,29 @@ fn concurrent_calls_during_redefinition_see_only_defined_versions() {
     start.wait();
     let began = Instant::now();
     // Under load, replaced code waits until the calls that started before
-    // its replacement return; a caller thread the scheduler preempts keeps a
-    // generation open for a while, so a few modules may wait at a time. But
-    // reclamation must keep up: the code of 400 versions is never all held.
+    // its replacement return. How many modules wait at a time depends on
+    // the scheduler (a caller preempted inside a call keeps its generation
+    // open for a time slice, during which many redefinitions retire code),
+    // so the peak is only bounded by "not all of them". What must hold is
+    // that reclamation keeps up while the calls go on: below, with the
+    // callers still calling, a few more compiles bring the count back down.
     let mut most = 0;
     for k in 1..=VERSIONS {
         ok(&m, &format!("fn callee(): {k}\nfn word() -> text: \"w{k}\"\n"));
         most = most.max(m.code_modules());
     }
     assert!(
-        most < VERSIONS as usize / 2,
+        most < VERSIONS as usize,
         "up to {most} modules held during {VERSIONS} redefinitions under load: replaced code is not reclaimed"
     );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut settled = m.code_modules();
+    while settled > 4 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(2));
+        ok(&m, "settle = 0\n");
+        settled = m.code_modules();
+    }
+    assert!(settled <= 4, "{settled} modules still held under load 10 s after the last redefinition");
     // Let the callers run a little after the last redefinition.
     thread::sleep(Duration::from_millis(50));
     stop.store(true, Ordering::Relaxed);
