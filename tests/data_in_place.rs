@@ -79,6 +79,62 @@ fn out_of_range(n) -> i64:
     for k in 0..n:
         a[k] = k
     return a[1]
+
+fn tested_then_read(k: text) -> i64:
+    var m = {"x": 1}
+    m["y"] = 2
+    if k in m:
+        m[k] += 10
+        return m[k]
+    return m[k]
+
+fn tested_then_set(k: text) -> text:
+    var m = {"x": 1}
+    m["y"] = 2
+    val had = k in m
+    m[k] = 7
+    m[k] += 1
+    if had:
+        return "had " + str(m)
+    return "new " + str(m)
+
+fn tested_then_changed(k: text, other: text) -> text:
+    var m = {"x": 1, "y": 2}
+    m["z"] = 3
+    if k in m:
+        m.remove(other)
+        m[k] += 100
+    return str(m)
+
+fn tested_then_shared(k: text) -> text:
+    var m = {"x": 1}
+    m["y"] = 2
+    var saved: {text: i64} = {}
+    if k in m:
+        saved = m
+        m[k] += 100
+    return str(saved) + str(m)
+
+fn guarded_elements(n) -> i64:
+    var a = [3, 0, 5]
+    a[1] = 1
+    for k in 0..n:
+        if a[k % 3] > 0:
+            a[k % 3] -= 1
+        else:
+            a[k % 3] = 10
+    return a[0] * 10000 + a[1] * 100 + a[2]
+
+gi = 0
+fn bump() -> i64:
+    gi += 1
+    return 100
+
+fn global_index() -> i64:
+    var a = [0, 0, 0]
+    gi = 1
+    a[gi] += bump()
+    return a[0] * 10000 + a[1] * 100 + a[2] + gi * 1000000
 "##;
 
 #[test]
@@ -106,6 +162,24 @@ fn in_place_writes_keep_value_semantics() {
         assert_eq!(call("kept_map", &[text("x")]), text(r#"{"x": 1}{"x": 6}"#), "{label}");
         let e = m.call("kept_map", &[text("q")]).unwrap_err().to_string();
         assert!(e.contains("key not found"), "{label}: {e}");
+        // A `k in m` that found the key lends its entry to the `m[k]` it
+        // guards; one that did not leaves `m[k]` to report the missing key,
+        // and an assignment to insert it.
+        assert_eq!(call("tested_then_read", &[text("y")]), Value::I64(12), "{label}");
+        let e = m.call("tested_then_read", &[text("q")]).unwrap_err().to_string();
+        assert!(e.contains(r#"key not found: "q" in tested_then_read at line 77"#), "{label}: {e}");
+        assert_eq!(call("tested_then_set", &[text("x")]), text(r#"had {"x": 8, "y": 2}"#), "{label}");
+        assert_eq!(call("tested_then_set", &[text("q")]), text(r#"new {"x": 1, "y": 2, "q": 8}"#), "{label}");
+        // A removal or a sharing between the test and the write.
+        assert_eq!(call("tested_then_changed", &[text("z"), text("x")]), text(r#"{"y": 2, "z": 103}"#), "{label}");
+        let e = m.call("tested_then_changed", &[text("x"), text("x")]).unwrap_err().to_string();
+        assert!(e.contains("key not found"), "{label}: {e}");
+        assert_eq!(call("tested_then_shared", &[text("y")]), text(r#"{"x": 1, "y": 2}{"x": 1, "y": 102}"#), "{label}");
+        // Elements a test read, written in the branch it guards: k = 0..6
+        // takes a[0] 3 -> 2 -> 1, a[1] 1 -> 0 -> 10, a[2] 5 -> 4 -> 3.
+        assert_eq!(call("guarded_elements", &[Value::I64(6)]), Value::I64(10000 + 1000 + 3), "{label}");
+        // A global index is read once, before the value changes it.
+        assert_eq!(call("global_index", &[]), Value::I64(2_000_000 + 100 * 100), "{label}");
         let e = m.call("out_of_range", &[Value::I64(3)]).unwrap_err().to_string();
         assert!(e.contains("index out of range") && e.contains("2 (length 2)"), "{label}: {e}");
     });

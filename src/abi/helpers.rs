@@ -142,4 +142,8 @@ pub struct MapHelpers {
     /// whose storage is the caller's own; NULL and `key not found`
     /// recorded when it has none.
     pub map_slot: usize,
+    /// `fn(map, key) -> *mut value`: as `map_slot`, but NULL with nothing
+    /// recorded when the map has no `key` (`k in m`, whose slot a later
+    /// `m[k]` reuses).
+    pub map_find: usize,
 }

@@ -10,16 +10,17 @@
 //! An entry holds while nothing can change what it says. It is dropped
 //! when its array's local is written; an element write to the
 //! array drops the entries it might replace; and every instruction that
-//! might share or replace storage (a call, a retain or release, a write
-//! that is not a path write, a push or pop) drops them all. Entries never
-//! outlive the MIR block that made them (its values dominate only its own
-//! code).
+//! might share or replace storage (a call, a retain or release of an
+//! object, a write that is not a path write, a push or pop) drops them all. A block that
+//! only one block branches to starts with what that block knew at its end
+//! (its values dominate the block: `if w in m: m[w] += 1` looks `w` up
+//! once); any other block starts knowing nothing.
 
 use cranelift_codegen::ir::Value;
 
 use super::function::Translator;
-use super::tracked::Element;
-use crate::mir::{DataOp, InstKind, Local, Operand};
+use super::tracked::{Element, MapSlot};
+use crate::mir::{self, DataOp, InstKind, Local, Operand};
 
 impl Translator<'_, '_> {
     /// The entry for element `index` of `array`, if any.
@@ -29,20 +30,26 @@ impl Translator<'_, '_> {
         self.elements.list.iter().find(|e| e.array == a && e.index == i).copied()
     }
 
-    /// Where the value for key `key` of map `map` is, when a read in this
-    /// block found it.
+    /// Where the value for key `key` of map `map` is, when a read found it.
     pub(super) fn known_map_slot(&self, map: &Operand, key: &Operand) -> Option<Value> {
-        let (Operand::Local(m), Operand::Local(k)) = (*map, *key) else { return None };
-        let k = self.copy_of(k);
-        self.elements.map_slots.iter().find(|(a, b, _)| *a == m && *b == k).map(|(_, _, at)| *at)
+        self.known_map_find(map, key).filter(|s| s.found).map(|s| s.at)
     }
 
-    /// The value for `key` of `map` is at `at`.
-    pub(super) fn remember_map_slot(&mut self, map: &Operand, key: &Operand, at: Value) {
+    /// What a read or a `k in m` learnt of where the value for `key` of
+    /// `map` is.
+    pub(super) fn known_map_find(&self, map: &Operand, key: &Operand) -> Option<MapSlot> {
+        let (Operand::Local(m), Operand::Local(k)) = (*map, *key) else { return None };
+        let k = self.copy_of(k);
+        self.elements.map_slots.iter().find(|s| s.map == m && s.key == k).copied()
+    }
+
+    /// The value for `key` of `map` is at `at` (NULL for none unless
+    /// `found`).
+    pub(super) fn remember_map_slot(&mut self, map: &Operand, key: &Operand, at: Value, found: bool) {
         let (Operand::Local(m), Operand::Local(k)) = (*map, *key) else { return };
         let k = self.copy_of(k);
-        self.elements.map_slots.retain(|(a, b, _)| !(*a == m && *b == k));
-        self.elements.map_slots.push((m, k, at));
+        self.elements.map_slots.retain(|s| !(s.map == m && s.key == k));
+        self.elements.map_slots.push(MapSlot { map: m, key: k, at, found });
     }
 
     /// The local whose value `l` copies in this block (itself if none).
@@ -92,6 +99,9 @@ impl Translator<'_, '_> {
             | InstKind::SlotAddr { .. }
             | InstKind::Checkpoint
             | InstKind::CountingSteps { .. } => true,
+            // A text holds no element storage, and a local's reference to
+            // one cannot be what keeps an array's element alive.
+            InstKind::Retain { value } | InstKind::Release { value } => self.local_ty(*value) == mir::Ty::Text,
             // A read keeps everything; a path write keeps its entries up
             // to date itself (`set_path`).
             InstKind::Data { op: DataOp::Get, .. } => true,
@@ -110,7 +120,7 @@ impl Translator<'_, '_> {
         if let Some(d) = kind.dst() {
             let known = &mut self.elements;
             known.list.retain(|e| e.array != d && e.index != d);
-            known.map_slots.retain(|(m, k, _)| *m != d && *k != d);
+            known.map_slots.retain(|s| s.map != d && s.key != d);
             known.copies.retain(|(c, of)| *c != d && *of != d);
             if let InstKind::Copy { src: Operand::Local(s), .. } = kind {
                 let of = self.copy_of(*s);

@@ -75,6 +75,10 @@ pub(super) fn translate(
     let loop_depth = super::loops::depths(f);
     let mut sealing = Sealing::new(f);
     sealing.seal_unwaited(&mut t.b, &blocks);
+    let sole = sole_predecessors(f);
+    // What each block knew at its end, kept while a block it alone
+    // branches to waits to be translated.
+    let mut exits: Vec<Option<super::tracked::Known>> = vec![None; f.blocks.len()];
     for i in Sealing::order(f) {
         let (mb, cb) = (&f.blocks[i], blocks[i]);
         let insts = match (i, entry) {
@@ -86,11 +90,17 @@ pub(super) fn translate(
         let first_inner = t.b.func.dfg.num_blocks();
         t.b.switch_to_block(cb);
         t.storage.enter(i);
-        t.elements.clear();
+        match sole[i].and_then(|p| exits[p].as_ref()) {
+            Some(known) => t.elements.clone_from(known),
+            None => t.elements.clear(),
+        }
         for inst in insts {
             t.forget_elements(&inst.kind);
             t.inst(inst)?;
             t.storage.unique.step(&inst.kind);
+        }
+        if sole.contains(&Some(i)) {
+            exits[i] = Some(t.elements.clone());
         }
         t.measure_fixed(i);
         // A switch seals the blocks it makes itself.
@@ -104,6 +114,28 @@ pub(super) fn translate(
     t.b.seal_all_blocks();
     t.b.finalize(isa.frontend_config());
     Ok(())
+}
+
+/// For each reachable block that only one block branches to, that block:
+/// the successor starts with what its predecessor knew at its end
+/// (`elements`), as the predecessor's values dominate it. Unreachable
+/// blocks get none (dominance means nothing there).
+fn sole_predecessors(f: &mir::Function) -> Vec<Option<usize>> {
+    let mut reachable = vec![false; f.blocks.len()];
+    mir::loops::reverse_postorder(f).into_iter().for_each(|b| reachable[b] = true);
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
+    for (p, succs) in f.successor_lists().into_iter().enumerate() {
+        for s in succs {
+            if reachable[p] && !preds[s].contains(&p) {
+                preds[s].push(p);
+            }
+        }
+    }
+    preds
+        .iter()
+        .enumerate()
+        .map(|(s, ps)| if ps.len() == 1 && ps[0] != s && reachable[s] { Some(ps[0]) } else { None })
+        .collect()
 }
 
 /// The process's stubs a function calls: each one's signature as the

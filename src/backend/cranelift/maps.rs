@@ -2,7 +2,8 @@
 //! work); a write first gets storage of its own (`map_unique`, stored back
 //! in the map's local), as for arrays.
 
-use cranelift_codegen::ir::{InstBuilder, Value, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 
 use super::function::Translator;
 use super::regions::Part;
@@ -31,11 +32,17 @@ impl Translator<'_, '_> {
             DataOp::New => Some(self.helper_checked(h.map_new, &[I64, I64, I64], &[self.ctx, ty, vals[0]], line)),
             DataOp::Get if self.known_unique(&args[0]) && matches!(args[1], Operand::Local(_)) => {
                 let k = key(self);
-                let params = [I64, I64, I64, I64];
-                let at = self.helper_checked(h.map_slot, &params, &[self.ctx, ty, vals[0], k], line);
-                self.remember_map_slot(&args[0], &args[1], at);
+                let at = self.value_slot(&args[..2], ty, vals[0], k, line);
+                self.remember_map_slot(&args[0], &args[1], at, true);
                 let bits = self.b.ins().load(I64, self.regions.flags(Part::Slot(value_ty)), at, 0);
                 Some(self.word_to_value(bits, value_ty))
+            }
+            DataOp::Has if self.known_map_slot(&args[0], &args[1]).is_some() => Some(self.b.ins().iconst(types::I8, 1)),
+            DataOp::Has if self.known_unique(&args[0]) && matches!(args[1], Operand::Local(_)) => {
+                let k = key(self);
+                let at = self.call_helper(h.map_find, &[I64, I64], I64, &[vals[0], k]);
+                self.remember_map_slot(&args[0], &args[1], at, false);
+                Some(self.b.ins().icmp_imm_u(IntCC::NotEqual, at, 0))
             }
             DataOp::Set | DataOp::Put
                 if self.known_unique(&args[0]) && self.known_map_slot(&args[0], &args[1]).is_some() =>
@@ -93,6 +100,28 @@ impl Translator<'_, '_> {
             _ => return Err(self.invariant(format!("{} of a map", op.name()))),
         };
         self.set_result(dst, result)
+    }
+
+    /// The address of the value for key `k` in the unique map `p`: the one
+    /// a `k in m` on the way here found (`map_find`) when it found one,
+    /// else `map_slot`'s, which records `key not found`.
+    fn value_slot(&mut self, map_key: &[Operand], ty: Value, p: Value, k: Value, line: u32) -> Value {
+        let params = [I64, I64, I64, I64];
+        let Some(found) = self.known_map_find(&map_key[0], &map_key[1]) else {
+            return self.helper_checked(self.helpers.map.map_slot, &params, &[self.ctx, ty, p, k], line);
+        };
+        if found.found {
+            return found.at;
+        }
+        let (slow, join) = (self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(join, I64);
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(found.at, join, &[BlockArg::Value(found.at)], slow, &[]);
+        self.b.switch_to_block(slow);
+        let at = self.helper_checked(self.helpers.map.map_slot, &params, &[self.ctx, ty, p, k], line);
+        self.b.ins().jump(join, &[BlockArg::Value(at)]);
+        self.b.switch_to_block(join);
+        self.b.block_params(join)[0]
     }
 
     /// Replaces the value at `at`, a map entry's (a whole word: the map

@@ -251,6 +251,7 @@ mod tests {
             map_del: u,
             map_list: u,
             map_slot: u,
+            map_find: u,
         };
         Helpers {
             fpow: u,

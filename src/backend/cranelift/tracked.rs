@@ -58,14 +58,23 @@ impl Tracked {
 
 /// What the current MIR block knows of its element pointers (see
 /// `elements`).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Known {
     pub list: Vec<Element>,
     /// `(c, l)`: local `c` holds a copy of local `l`'s value.
     pub copies: Vec<(Local, Local)>,
-    /// `(m, k, at)`: the value for key `k` (the local first holding it) of
-    /// map `m`, whose storage is its own, is at address `at`.
-    pub map_slots: Vec<(Local, Local, Value)>,
+    pub map_slots: Vec<MapSlot>,
+}
+
+/// Where the value for key `key` (the local first holding it) of the map
+/// in local `map`, whose storage was its own, is: at address `at`, which
+/// is NULL when a `k in m` found no entry, unless `found`.
+#[derive(Clone, Copy)]
+pub(super) struct MapSlot {
+    pub map: Local,
+    pub key: Local,
+    pub at: Value,
+    pub found: bool,
 }
 
 impl Known {

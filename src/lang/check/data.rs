@@ -176,8 +176,9 @@ impl Checker<'_> {
     }
 
     /// The variable `name` (a `var`) and the steps into it, as a target,
-    /// and the target's current value. With `spill`, each index is
-    /// evaluated into a hidden local there (it is used twice by `op=`).
+    /// and the target's current value. With `spill`, each index other than
+    /// a local is evaluated into a hidden local there (it is used twice by
+    /// `op=`, and evaluated before the value).
     pub(super) fn target(
         &mut self,
         name: &str,
@@ -205,7 +206,12 @@ impl Checker<'_> {
                     };
                     let key_ty = map.map_or(Type::I64, |(k, _)| k);
                     let mut i = if map.is_some() { self.key_value(index, key_ty)? } else { self.index_value(index)? };
-                    if let Some(out) = spill.as_deref_mut() {
+                    // A local's value cannot change while the value is
+                    // evaluated (no expression assigns a local), so it
+                    // needs no copy, and the map lookup of `m[w] += 1`
+                    // finds the key `w in m` tested.
+                    let plain_local = matches!(i.kind, TExprKind::Local(_));
+                    if let Some(out) = spill.as_deref_mut().filter(|_| !plain_local) {
                         let hidden = self.hidden_local(key_ty);
                         out.push(TStmt { line, kind: TStmtKind::SetLocal(hidden, i) });
                         i = TExpr { ty: key_ty, line, kind: TExprKind::Local(hidden) };

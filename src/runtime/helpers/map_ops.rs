@@ -123,6 +123,18 @@ pub unsafe extern "C" fn map_slot(ctx: *mut ExecCtx, ty: usize, p: *mut RtMap, k
     }
 }
 
+/// `b = mhas m, k` on a map whose storage is the caller's own: the address
+/// of the value, as [`map_slot`], or NULL when the map lacks `k` (not an
+/// error: the test's answer). A `m[k]` the test guards reads it without a
+/// second lookup.
+///
+/// # Safety
+/// As for [`map_set`].
+pub unsafe extern "C" fn map_find(p: *mut RtMap, key: u64) -> *mut u64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { map::slot(p, key) }.unwrap_or(std::ptr::null_mut())
+}
+
 /// `b = mhas m, k`: 1 when the map has `k`.
 ///
 /// # Safety

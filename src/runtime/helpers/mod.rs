@@ -67,5 +67,6 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
         map_del: map_ops::map_del as *const () as usize,
         map_list: map_ops::map_list as *const () as usize,
         map_slot: map_ops::map_slot as *const () as usize,
+        map_find: map_ops::map_find as *const () as usize,
     },
 });
