@@ -125,6 +125,31 @@ fn guarded_elements(n) -> i64:
             a[k % 3] = 10
     return a[0] * 10000 + a[1] * 100 + a[2]
 
+fn fresh_arrays(n) -> text:
+    val xs = [1, 2, 3, 4]
+    var s = xs[1..3]
+    s[0] = 20
+    var r = [0] * n
+    for k in 0..n:
+        r[k] = k * k
+    var e = [7] * 0
+    e.push(8)
+    var g = [[0]] * 3
+    g[1][0] = 5
+    val m = {"a": 1, "b": 2}
+    var ks = m.keys()
+    ks[0] = "z"
+    return str(xs) + str(s) + str(r) + str(e) + str(g) + str(ks) + str(m) + str(["t", "u"] * 2)
+
+fn moved(n) -> i64:
+    var a = [1, 2, 3]
+    val keep = a
+    var b = a
+    b = [5] * n
+    for k in 0..n:
+        b[k] += k
+    return keep[0] * 1000 + a[0] * 100 + b[n - 1]
+
 gi = 0
 fn bump() -> i64:
     gi += 1
@@ -178,6 +203,14 @@ fn in_place_writes_keep_value_semantics() {
         // Elements a test read, written in the branch it guards: k = 0..6
         // takes a[0] 3 -> 2 -> 1, a[1] 1 -> 0 -> 10, a[2] 5 -> 4 -> 3.
         assert_eq!(call("guarded_elements", &[Value::I64(6)]), Value::I64(10000 + 1000 + 3), "{label}");
+        // `[x] * n`, a slice and a map's keys are new arrays: written in
+        // place, their sources keep their values.
+        assert_eq!(
+            call("fresh_arrays", &[Value::I64(3)]),
+            text(r#"[1, 2, 3, 4][20, 3][0, 1, 4][8][[0], [5], [0]]["z", "b"]{"a": 1, "b": 2}["t", "u", "t", "u"]"#),
+            "{label}"
+        );
+        assert_eq!(call("moved", &[Value::I64(4)]), Value::I64(1000 + 100 + 8), "{label}");
         // A global index is read once, before the value changes it.
         assert_eq!(call("global_index", &[]), Value::I64(2_000_000 + 100 * 100), "{label}");
         let e = m.call("out_of_range", &[Value::I64(3)]).unwrap_err().to_string();

@@ -55,6 +55,13 @@ pub struct ExecCtx {
     /// preserving stub (`backend::cranelift::cold_call`), which returns
     /// nothing itself.
     pub cold_result: u64,
+    /// The address of `tripwire`, set once the context is where it stays
+    /// (NULL before). Loop checkpoints read the word through it: a value
+    /// of its own, which the register allocator keeps in one register,
+    /// where a read through the context pointer (whose uses at helper
+    /// calls tie it to argument registers) came with moves on every
+    /// iteration.
+    pub tripwire_at: *const AtomicUsize,
 }
 
 /// A tripwire's value while a trip is pending: above every stack pointer.
@@ -74,10 +81,12 @@ impl Default for ExecCtx {
             // Never tripped: no stop, no stack check.
             tripwire: AtomicUsize::new(0),
             cold_result: 0,
+            tripwire_at: std::ptr::null(),
         }
     }
 }
 
+pub const CTX_TRIPWIRE_AT: i32 = offset_of!(ExecCtx, tripwire_at) as i32;
 pub const CTX_ERR_KIND: i32 = offset_of!(ExecCtx, err_kind) as i32;
 pub const CTX_ERR_FUNC: i32 = offset_of!(ExecCtx, err_func) as i32;
 pub const CTX_ERR_LINE: i32 = offset_of!(ExecCtx, err_line) as i32;

@@ -3,11 +3,13 @@
 //!
 //! - **Unique**: the local's storage has one reference (or, for an array,
 //!   none: the empty array), so a write needs no copy-on-write check. A
-//!   write, or `aown`, makes its local unique; only an instruction that may
-//!   share the storage (a copy, a call argument, a retain, storing it in
-//!   another object, a global write) or replace it (a write to the local)
-//!   ends that. Reads leave it as it is: no one else can reach storage
-//!   with one reference.
+//!   write, or `aown`, makes its local unique, and so does an operation
+//!   that makes a new array (`[x] * n`, a slice, a map's keys); a copy
+//!   moves uniqueness to its destination (ownership is explicit: sharing
+//!   takes a retain). Only an instruction that may share the storage (a
+//!   call argument, a retain, storing it in another object, a global
+//!   write) or replace it (a write to the local) ends that. Reads leave it
+//!   as it is: no one else can reach storage with one reference.
 //! - **Fixed in a loop**: an array whose pointer and length no loop
 //!   instruction can change: it is not written as a local, not resized
 //!   (`apush`, `apop`), and every element write in the loop finds it
@@ -59,10 +61,18 @@ impl Unique {
                     }
                 }
                 if let Some(d) = dst {
-                    self.set(*d, false);
+                    self.set(*d, makes_array(*op));
                 }
             }
             InstKind::Unary { dst, op: UnOp::Len, .. } => self.set(*dst, false),
+            // With ownership explicit, a copy is a move (or a borrow that
+            // a retain or a call ends): the storage keeps one reference,
+            // now the destination's.
+            InstKind::Copy { dst, src: Operand::Local(s) } => {
+                let unique = self.contains(*s);
+                self.set(*s, false);
+                self.set(*dst, unique);
+            }
             other => {
                 // Any other use may share the storage; a write replaces it.
                 let used = std::cell::RefCell::new(Vec::new());
@@ -92,6 +102,13 @@ impl Unique {
 /// or repetition is a copy).
 fn reads_only(op: DataOp) -> bool {
     matches!(op, DataOp::Get | DataOp::Has | DataOp::Keys | DataOp::Values | DataOp::Slice | DataOp::Repeat)
+}
+
+/// Operations whose result is a new array (or NULL, the empty one), which
+/// no one else can reach yet: `[x] * n`, a slice, a map's keys or values.
+/// (`anew` may make a map, whose NULL a write must replace first.)
+fn makes_array(op: DataOp) -> bool {
+    matches!(op, DataOp::Repeat | DataOp::Slice | DataOp::Keys | DataOp::Values)
 }
 
 /// Whether `kind` reads or writes an element of `a` (checking its bounds).

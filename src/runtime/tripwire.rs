@@ -79,7 +79,17 @@ fn new_chunk() -> Vec<Free> {
             Err(now) => head = now,
         }
     }
-    chunk.contexts.iter().map(|c| Free(c.get())).collect()
+    chunk
+        .contexts
+        .iter()
+        .map(|c| {
+            let ctx = c.get();
+            // SAFETY: a context of the chunk just leaked, which no one else
+            // has yet; it stays at this address for the life of the process.
+            unsafe { (*ctx).tripwire_at = &raw const (*ctx).tripwire };
+            Free(ctx)
+        })
+        .collect()
 }
 
 fn take() -> *mut ExecCtx {

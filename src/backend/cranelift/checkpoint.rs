@@ -40,6 +40,9 @@ pub(super) fn stub_signature() -> ir::Signature {
     sig
 }
 
+/// The name modules import the stub by (`JITBuilder::symbol`).
+pub(super) const STUB_SYMBOL: &str = "rtjit_checkpoint_stub";
+
 /// The site word a checkpoint leaves for the stub.
 fn site(func_id: u32, line: u32) -> i64 {
     ((u64::from(func_id) << 32) | u64::from(line)) as i64
@@ -84,6 +87,22 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
+    /// A checkpoint followed by a jump to `target` (a loop's back edge): the
+    /// hot path branches to `target` itself, and the slow path comes back
+    /// there through a cold block of its own. Rejoining a block before the
+    /// jump instead made both edges critical, and the register allocator's
+    /// moves for the cold one sat in the hot code, which jumped over them
+    /// on every iteration.
+    pub(super) fn checkpoint_then_jump(&mut self, line: u32, target: ir::Block) {
+        let slow = self.checkpoint_fast_path(target);
+        self.b.switch_to_block(slow);
+        let resume = self.b.create_block();
+        self.b.set_cold_block(resume);
+        self.checkpoint_slow_path(line, resume);
+        self.b.switch_to_block(resume);
+        self.b.ins().jump(target, &[]);
+    }
+
     /// Compares the stack pointer with the context's tripwire (as a
     /// function entry does) and goes on to `next` while it is not below;
     /// returns the (cold) block taken once the word is tripped. The entry
@@ -94,7 +113,7 @@ impl Translator<'_, '_> {
         let flags = MemFlagsData::trusted();
         // A plain load is enough: the slow path's call, on a path into
         // every later checkpoint, keeps the optimiser from reusing a read.
-        let word = self.b.ins().load(types::I64, flags, self.ctx, abi::CTX_TRIPWIRE);
+        let word = self.b.ins().load(types::I64, flags, self.tripwire_at, 0);
         let sp = self.b.ins().get_stack_pointer(types::I64);
         let due = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, word);
         let slow = self.b.create_block();
@@ -108,9 +127,7 @@ impl Translator<'_, '_> {
     pub(super) fn checkpoint_slow_path(&mut self, line: u32, next: ir::Block) {
         let at = self.b.ins().iconst(types::I64, site(self.func_id, line));
         self.b.ins().store(MemFlagsData::trusted(), at, self.ctx, abi::CTX_COLD_RESULT);
-        let (sig, addr) = self.checkpoint_stub;
-        let stub = self.b.ins().iconst(types::I64, addr as i64);
-        self.b.ins().call_indirect(sig, stub, &[self.ctx]);
+        self.b.ins().call(self.checkpoint_stub, &[self.ctx]);
         let stopped = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
         self.b.ins().brif(stopped, self.propagate, &[], next, &[]);
     }

@@ -41,20 +41,19 @@ pub(super) fn translate(
     b.switch_to_block(entry);
     let ctx = b.block_params(entry)[0];
     let params: Vec<Value> = b.block_params(entry)[1..].to_vec();
+    // Never changes for a context: free to reuse, and to move.
+    let fixed = MemFlagsData::trusted().with_readonly().with_can_move();
+    let tripwire_at = b.ins().load(types::I64, fixed, ctx, abi::CTX_TRIPWIRE_AT);
     let vars = declare_locals(&mut b, f, &params);
     let slots = stack_slots(&mut b, f, request.helpers, isa.default_call_conv());
     let blocks: Vec<ir::Block> = f.blocks.iter().map(|_| b.create_block()).collect();
-    let err_block = b.create_block();
-    b.append_block_param(err_block, types::I32);
-    b.append_block_param(err_block, types::I32);
-    b.set_cold_block(err_block);
-    let propagate = b.create_block();
-    b.set_cold_block(propagate);
+    let (err_block, propagate) = error_exits(&mut b);
     let storage = super::tracked::Tracked::new(&mut b, f);
     let regions = super::regions::Regions::new(b.func);
     let mut t = Translator {
         b,
         ctx,
+        tripwire_at,
         vars,
         storage,
         regions,
@@ -94,7 +93,8 @@ pub(super) fn translate(
             Some(known) => t.elements.clone_from(known),
             None => t.elements.clear(),
         }
-        for inst in insts {
+        let back_edge = back_edge(insts, &mb.term, &blocks);
+        for inst in back_edge.map_or(insts, |(rest, _, _)| rest) {
             t.forget_elements(&inst.kind);
             t.inst(inst)?;
             t.storage.unique.step(&inst.kind);
@@ -105,7 +105,10 @@ pub(super) fn translate(
         t.measure_fixed(i);
         // A switch seals the blocks it makes itself.
         let before_switch = t.b.func.dfg.num_blocks();
-        t.term(&mb.term, &blocks, &loop_depth)?;
+        match back_edge {
+            Some((_, line, header)) => t.checkpoint_then_jump(line, header),
+            None => t.term(&mb.term, &blocks, &loop_depth)?,
+        }
         let last_inner =
             if matches!(mb.term, Terminator::Switch { .. }) { before_switch } else { t.b.func.dfg.num_blocks() };
         sealing.translated(&mut t.b, i, first_inner..last_inner, &blocks);
@@ -114,6 +117,35 @@ pub(super) fn translate(
     t.b.seal_all_blocks();
     t.b.finalize(isa.frontend_config());
     Ok(())
+}
+
+/// The cold blocks a failure goes to: the one that records an error (its
+/// kind and line as parameters), and the one that passes on an error
+/// already recorded.
+fn error_exits(b: &mut FunctionBuilder) -> (ir::Block, ir::Block) {
+    let err_block = b.create_block();
+    b.append_block_param(err_block, types::I32);
+    b.append_block_param(err_block, types::I32);
+    b.set_cold_block(err_block);
+    let propagate = b.create_block();
+    b.set_cold_block(propagate);
+    (err_block, propagate)
+}
+
+/// A block that ends in `checkpoint; jmp header` (a loop's back edge): its
+/// other instructions, the checkpoint's line and the header, for the
+/// checkpoint to branch to the header itself.
+fn back_edge<'f>(
+    insts: &'f [mir::Inst],
+    term: &Terminator,
+    blocks: &[ir::Block],
+) -> Option<(&'f [mir::Inst], u32, ir::Block)> {
+    match (insts.split_last(), term) {
+        (Some((last, rest)), Terminator::Jump(target)) if last.kind == InstKind::Checkpoint => {
+            Some((rest, last.line, blocks[target.0 as usize]))
+        }
+        _ => None,
+    }
 }
 
 /// For each reachable block that only one block branches to, that block:
@@ -138,10 +170,12 @@ fn sole_predecessors(f: &mir::Function) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The process's stubs a function calls: each one's signature as the
-/// function imported it, and its address.
+/// The process's stubs a function calls: the checkpoint's as a function
+/// the module imports (a call by name, whose address is no value the
+/// optimiser could hoist into a register the loop then lacks), the others
+/// as each one's signature and address.
 pub(super) struct Stubs {
-    pub checkpoint: (ir::SigRef, usize),
+    pub checkpoint: ir::FuncRef,
     pub cold_calls: [(ir::SigRef, usize); 2],
 }
 
@@ -174,9 +208,10 @@ impl Sealing {
     }
 
     /// Reverse postorder (a block after its dominators, a loop's header
-    /// before its body), then the unreachable blocks.
+    /// before its body, its body before what follows it), then the
+    /// unreachable blocks.
     fn order(f: &mir::Function) -> Vec<usize> {
-        let mut order = mir::loops::reverse_postorder(f);
+        let mut order = mir::loops::loops_first_order(f);
         let mut seen = vec![false; f.blocks.len()];
         order.iter().for_each(|b| seen[*b] = true);
         order.extend((0..f.blocks.len()).filter(|b| !seen[*b]));
@@ -338,7 +373,9 @@ pub(super) struct Translator<'a, 'b> {
     pub func_id: u32,
     /// The checkpoint stub's signature here, and its address (see
     /// `checkpoint`).
-    pub checkpoint_stub: (ir::SigRef, usize),
+    pub checkpoint_stub: ir::FuncRef,
+    /// The address of the context's tripwire (`abi::ExecCtx::tripwire_at`).
+    pub tripwire_at: Value,
     /// The same for the register-preserving stubs of cold calls (helpers
     /// of two words, of three).
     pub cold_call_stubs: [(ir::SigRef, usize); 2],

@@ -35,7 +35,7 @@ mod trampoline;
 mod types;
 
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Module as _, default_libcall_names};
+use cranelift_module::{Linkage, Module as _, default_libcall_names};
 
 use super::{CodeGenerator, CodegenError, CompiledCode, CompiledFn, OptLevel, Request};
 use crate::abi::{INIT_FUNC_ID, Trampoline};
@@ -76,7 +76,9 @@ impl CompiledCode for JitCode {
 impl CodeGenerator for Cranelift {
     fn compile(&self, request: &Request<'_>) -> Result<Box<dyn CompiledCode>, CodegenError> {
         let isa = isa::isa_for(request.opt)?;
-        let mut jit = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        builder.symbol(checkpoint::STUB_SYMBOL, checkpoint::stub(request.helpers.checkpoint)? as *const u8);
+        let mut jit = JITModule::new(builder);
         match compile_into(&mut jit, request) {
             Ok((functions, ranges)) => Ok(Box::new(JitCode { jit, functions, ranges })),
             Err(e) => {
@@ -95,7 +97,9 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
     let mut ctx = jit.make_context();
     let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
     let call_conv = jit.isa().default_call_conv();
-    let stub = checkpoint::stub(request.helpers.checkpoint)?;
+    let stub = jit
+        .declare_function(checkpoint::STUB_SYMBOL, Linkage::Import, &checkpoint::stub_signature())
+        .map_err(|e| CodegenError::Invariant { function: "<checkpoint stub>".into(), message: e.to_string() })?;
     let cold_stubs = [cold_call::stub(2)?, cold_call::stub(3)?];
     // Every function's id and code size, for the ranges.
     let mut sizes = Vec::with_capacity(2 * request.functions.len());
@@ -113,7 +117,7 @@ fn compile_into(jit: &mut JITModule, request: &Request<'_>) -> Result<Compiled, 
         ctx.func.signature = sig;
         // Imported here: `checkpoint` extends `function`'s translator, so
         // `function` may not import from it (no cycles).
-        let stub_ref = (ctx.func.import_signature(checkpoint::stub_signature()), stub);
+        let stub_ref = jit.declare_func_in_func(stub, &mut ctx.func);
         let cold_refs = [
             (ctx.func.import_signature(cold_call::signature(2)), cold_stubs[0]),
             (ctx.func.import_signature(cold_call::signature(3)), cold_stubs[1]),
@@ -287,6 +291,7 @@ mod tests {
         let words: Vec<u64> = args.iter().map(|a| *a as u64).collect();
         let tripwire = std::sync::atomic::AtomicUsize::new(stack_limit);
         let mut ctx = ExecCtx { stack_limit, tripwire, ..ExecCtx::default() };
+        ctx.tripwire_at = &raw const ctx.tripwire;
         let mut out = 0u64;
         // SAFETY: the function takes two i64 parameters and its code is alive.
         unsafe { (code.functions()[0].entry)(&mut ctx, words.as_ptr(), &mut out) };

@@ -505,9 +505,14 @@ pub unsafe extern "C" fn array_repeat(ctx: *mut ExecCtx, p: *const RtArray, n: i
         if q.is_null() {
             return q;
         }
+        // Doubling the part already written: log2(n) copies, not n (a
+        // copy per element of `[true] * n` cost a call of memcpy each).
         let size = elem_size(elem_ty(ty_of(p)));
-        for k in 1..n as usize {
-            std::ptr::copy_nonoverlapping(slot(p as *mut RtArray, 0), slot(q, k * one), one * size);
+        let mut filled = one;
+        while filled < total {
+            let more = filled.min(total - filled);
+            std::ptr::copy_nonoverlapping(slot(q, 0), slot(q, filled), more * size);
+            filled += more;
         }
         (*q).len = total;
         retain_elements(q, one);
