@@ -150,6 +150,15 @@ fn moved(n) -> i64:
         b[k] += k
     return keep[0] * 1000 + a[0] * 100 + b[n - 1]
 
+fn float_over_releases(n) -> f64:
+    var ys = [0.5] * n
+    var names = ["a", "b"]
+    var s = 0.0
+    for y in ys:
+        s += y
+        names.push("c")
+    return s + float(len(names))
+
 gi = 0
 fn bump() -> i64:
     gi += 1
@@ -211,6 +220,8 @@ fn in_place_writes_keep_value_semantics() {
             "{label}"
         );
         assert_eq!(call("moved", &[Value::I64(4)]), Value::I64(1000 + 100 + 8), "{label}");
+        // A float result kept over the releases at the function's exit.
+        assert_eq!(call("float_over_releases", &[Value::I64(5)]), Value::F64(2.5 + 7.0), "{label}");
         // A global index is read once, before the value changes it.
         assert_eq!(call("global_index", &[]), Value::I64(2_000_000 + 100 * 100), "{label}");
         let e = m.call("out_of_range", &[Value::I64(3)]).unwrap_err().to_string();

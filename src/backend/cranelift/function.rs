@@ -474,6 +474,25 @@ impl Translator<'_, '_> {
     }
 
     /// Drops the reference each local of `release_at_exit` holds.
+    /// Releases what the function owns, keeping the value it returns. A
+    /// float is kept in a stack slot of its own over the calls: no SysV
+    /// register keeps a float across a call, and left to itself the
+    /// register allocator spilled the value where it is computed, in the
+    /// loop (a float sum stored and reloaded every iteration ran 2.5x
+    /// slower than without releases).
+    fn across_releases(&mut self, value: Option<Value>) -> Result<Option<Value>, CodegenError> {
+        let Some(v) = value.filter(|v| self.b.func.dfg.value_type(*v).is_float() && !self.release_at_exit.is_empty())
+        else {
+            self.release_owned()?;
+            return Ok(value);
+        };
+        let ty = self.b.func.dfg.value_type(v);
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, ty.bytes(), 3));
+        self.b.ins().stack_store(types::I64, v, slot, 0);
+        self.release_owned()?;
+        Ok(Some(self.b.ins().stack_load(types::I64, ty, slot, 0)))
+    }
+
     fn release_owned(&mut self) -> Result<(), CodegenError> {
         for l in self.release_at_exit {
             self.release(*l)?;
@@ -562,7 +581,7 @@ impl Translator<'_, '_> {
             }
             Terminator::Return(v) => {
                 let value = v.as_ref().map(|v| self.operand(v));
-                self.release_owned()?;
+                let value = self.across_releases(value)?;
                 self.b.ins().return_(value.as_slice());
             }
         }
