@@ -358,7 +358,7 @@ static void group_hosts(void) {
     CHECK(h > 0);
     CHECK_OK(rt.register_function(h, "host_triple", (void *)host_triple, "fn(i64) -> i64"));
     CHECK_OK(rt.register_function(h, "host_checked", (void *)host_checked, "fn(i64) -> i64"));
-    CHECK_ERR(rt.register_function(h, "host_triple", (void *)host_triple, "fn(text) -> i64"), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt.register_function(h, "host_triple", (void *)host_triple, "fn([i64]) -> i64"), RT_ERR_INVALID_ARGUMENT);
     CHECK_OK(rt.compile_source(h, "extern fn host_triple(x: i64) -> i64\n"
                                   "extern fn host_checked(x: i64) -> i64\n"
                                   "fn t(x): host_triple(x) + 1\n"

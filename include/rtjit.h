@@ -480,10 +480,16 @@ const char *rt_version(void);
  * and then calls like any function.
  *
  * `signature` gives its C type in MIR types, e.g. `fn(i64, f64, ptr) -> i64`
- * or `fn(ptr) -> void`: i8 i16 i32 i64 map to the C integer types of that
+ * or `fn(text) -> void`: i8 i16 i32 i64 map to the C integer types of that
  * width, f32/f64 to float/double, ptr to a pointer, bool to a C `bool`
- * (0/1 in one byte); text is not allowed. Source code can call host
- * functions whose types are i64, f64 and bool.
+ * (0/1 in one byte). A `text` argument is a `const char *`: NUL-terminated
+ * UTF-8, borrowed for the call (copy it to keep it; a text holding a NUL
+ * byte reads as ending there; the empty text is ""). A `text` result is a
+ * `const char *` the library copies as soon as the function returns, so
+ * a static or reused buffer is fine (NULL is the empty text; bytes that
+ * are not UTF-8 become U+FFFD). Arrays, maps and records cannot cross.
+ * Source code can call host functions whose types are i64, f64, bool and
+ * text.
  *
  * `name` and `signature` are NUL-terminated UTF-8, borrowed; `fn_ptr` must
  * stay callable until the manager is cleaned up. Registering a name again
@@ -495,7 +501,8 @@ const char *rt_version(void);
  * another) and may report failure with rt_raise_error.
  *
  * Returns RT_OK; RT_ERR_INVALID_ARGUMENT (NULL, bad UTF-8, a name that is
- * not an identifier, a malformed signature or one with text);
+ * not an identifier, a malformed signature or one with an array, map or
+ * record);
  * RT_ERR_SIGNATURE when the name is registered with another signature and
  * compiled functions call it; RT_ERR_INVALID_HANDLE.
  */

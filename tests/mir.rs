@@ -2044,8 +2044,8 @@ fn extern_declarations_must_match_registered_host_functions() {
     );
     let e = compile_error(&m, "mir 1\nextern fn h_const() -> f64\n");
     assert!(e.starts_with("<mir>:2:") && e.contains("registered as fn() -> i64"), "{e}");
-    let e = compile_error(&m, "mir 1\nextern fn h_const(text) -> i64\n");
-    assert!(e.starts_with("<mir>:2:") && e.contains("cannot take or return text"), "{e}");
+    let e = compile_error(&m, "mir 1\nextern fn h_const([i64]) -> i64\n");
+    assert!(e.starts_with("<mir>:2:") && e.contains("cannot take or return an array, a map or a record"), "{e}");
     let e = compile_error(&m, "mir 1\nextern fn h_const() -> i64\nextern fn h_const() -> i64\n");
     assert!(e.starts_with("<mir>:3:") && e.contains("declared twice"), "{e}");
     // A call to a registered host function that the blob does not declare.
@@ -2120,7 +2120,7 @@ fn re_registering_a_host_function_reaches_compiled_callers() {
     }
     let e = m.register_host("z", 0, sig("fn() -> i64")).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
-    let e = m.register_host("z", version_b as extern "C" fn() -> i64 as usize, sig("fn(text) -> i64")).unwrap_err();
+    let e = m.register_host("z", version_b as extern "C" fn() -> i64 as usize, sig("fn([i64]) -> i64")).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
     for bad in ["fn(i64 -> i64", "(i64) -> i64", "fn(i64)", "fn(i65) -> i64", "fn(i64) -> void8", "fn(,) -> i64"] {
         assert!(Signature::parse(bad).is_err(), "{bad}");

@@ -79,6 +79,8 @@ pub struct TextHelpers {
     /// `fn(ctx, text) -> i64` / `-> f64`; a bad number sets `InvalidNumber`.
     pub parse_i64: usize,
     pub parse_f64: usize,
+    /// `fn(ctx, *const c_char) -> text`: a host function's result, copied.
+    pub from_c_string: usize,
 }
 
 /// The operations on arrays. `ty` is the array type's address

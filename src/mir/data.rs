@@ -42,6 +42,13 @@ impl Signature {
     pub fn is_c_compatible(&self) -> bool {
         !self.params.iter().chain(self.ret.iter()).any(|t| t.is_managed())
     }
+
+    /// True when a host function may have this signature: C types, and
+    /// `text`, which it takes as a borrowed `const char *` and returns as
+    /// a `const char *` the caller copies at once.
+    pub fn is_host_compatible(&self) -> bool {
+        !self.params.iter().chain(self.ret.iter()).any(|t| t.is_managed() && *t != Ty::Text)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

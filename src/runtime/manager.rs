@@ -216,7 +216,7 @@ impl Manager {
         if addr == 0 {
             return Err(Error::InvalidArgument(format!("the address of host function `{name}` is NULL")));
         }
-        if !sig.is_c_compatible() {
+        if !sig.is_host_compatible() {
             return Err(Error::InvalidArgument(mir::host_type_error(name)));
         }
         let mut store = sync::lock(&self.store);

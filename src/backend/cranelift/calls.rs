@@ -34,8 +34,11 @@ impl Translator<'_, '_> {
                 (*table_cell, self.b.import_signature(c_signature(sig, self.call_conv)))
             }
         };
+        let host = matches!(target, Callee::Host { .. });
         for a in args {
-            vals.push(self.operand(a));
+            let v = self.operand(a);
+            let text = host && self.ty_of(a) == mir::Ty::Text;
+            vals.push(if text { self.c_string(v) } else { v });
         }
         let cell_addr = self.b.ins().iconst(types::I64, cell as i64);
         let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), cell_addr, 0);
@@ -50,10 +53,33 @@ impl Translator<'_, '_> {
             }
             Callee::Host { .. } => self.check_helper(ErrKind::HostError, line),
         }
+        let result = match (&target, result) {
+            (Callee::Host { sig, .. }, Some(r)) if sig.ret == Some(mir::Ty::Text) => {
+                Some(self.text_from_c_string(r, line))
+            }
+            (_, r) => r,
+        };
         if let (Some(d), Some(r)) = (dst, result) {
             self.set(d, r);
         }
         Ok(())
+    }
+
+    /// A borrowed text as the `const char *` a host function takes: its
+    /// bytes, NUL-terminated where they are (`runtime::helpers::text`), or
+    /// a static "" for NULL, the empty text.
+    fn c_string(&mut self, text: Value) -> Value {
+        let bytes = self.b.ins().iadd_imm_s(text, i64::from(abi::TEXT_BYTES));
+        let empty = self.b.ins().iconst(types::I64, &raw const abi::EMPTY_C_STRING as i64);
+        self.b.ins().select(text, bytes, empty)
+    }
+
+    /// A host function's `const char *` result as a new text (a copy).
+    fn text_from_c_string(&mut self, s: Value, line: u32) -> Value {
+        let params = [types::I64, types::I64];
+        let t = self.call_helper(self.helpers.text.from_c_string, &params, types::I64, &[self.ctx, s]);
+        self.check_recorded(line);
+        t
     }
 
     pub(super) fn call_indirect(

@@ -230,6 +230,7 @@ mod tests {
             from_bool: u,
             parse_i64: u,
             parse_f64: u,
+            from_c_string: u,
         };
         let array = ArrayHelpers {
             array_new: u,

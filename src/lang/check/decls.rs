@@ -177,7 +177,7 @@ fn params(header: &FnHeader, check_names: bool, env: &dyn Env) -> DiagResult<Vec
 fn extern_sig(e: &FnHeader, env: &dyn Env) -> DiagResult<Sig> {
     let ret = e.ret.as_ref().map_or(Ok(Type::Void), |t| records::resolve(t, env))?;
     let sig = Sig { params: params(e, false, env)?, ret };
-    if !sig.to_mir().is_c_compatible() {
+    if !sig.to_mir().is_host_compatible() {
         return Err(Diagnostic::new(e.pos, mir::host_type_error(&e.name)));
     }
     if !env.knows_hosts() {

@@ -111,7 +111,7 @@ pub fn extern_error(name: &str, declared: &Signature, registered: Option<&Signat
 
 /// The message for a host function whose type has no C form.
 pub fn host_type_error(name: &str) -> String {
-    format!("host function `{name}` cannot take or return text")
+    format!("host function `{name}` cannot take or return an array, a map or a record")
 }
 
 /// An operation's type rule: `ok`, or the error naming it and the type.
@@ -175,7 +175,7 @@ impl<'a> Checker<'a> {
             if self.sigs.insert(&e.name, &e.sig).is_some() {
                 return Err(invalid(loc, format!("`{}` is declared twice (as a function or extern)", e.name)));
             }
-            if !e.sig.is_c_compatible() {
+            if !e.sig.is_host_compatible() {
                 return Err(invalid(loc, host_type_error(&e.name)));
             }
         }

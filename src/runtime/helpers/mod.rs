@@ -40,7 +40,7 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     checkpoint: limits::checkpoint as *const () as usize,
     text_refs: addresses!(ManagedHelpers from text { retain, release, global_load, global_store }),
     text: addresses!(TextHelpers from text {
-        concat, equal, compare, length, from_i64, from_f64, from_bool, parse_i64, parse_f64,
+        concat, equal, compare, length, from_i64, from_f64, from_bool, parse_i64, parse_f64, from_c_string,
     }),
     array_refs: addresses!(ManagedHelpers from array { retain, release, global_load, global_store }),
     array: ArrayHelpers {

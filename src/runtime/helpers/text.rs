@@ -1,8 +1,10 @@
 //! Text values: immutable, reference-counted UTF-8 strings shared by JIT
 //! code, globals and the host.
 //!
-//! A text value is a pointer to an [`RtText`] header followed by the bytes;
-//! NULL is the empty text (so zeroed locals and globals are valid). Every
+//! A text value is a pointer to an [`RtText`] header followed by the bytes
+//! and a NUL (not part of the text), so a host function takes the bytes as
+//! a C string where they are; NULL is the empty text (so zeroed locals and
+//! globals are valid). Every
 //! operation borrows its text arguments and returns a new reference. The
 //! `extern "C"` functions are what JIT code calls by address; they never
 //! panic (a panic cannot unwind through JIT frames). Rust code holds texts
@@ -27,8 +29,11 @@ pub struct RtText {
 
 const HEADER: usize = std::mem::size_of::<RtText>();
 
+const _: () = assert!(HEADER == crate::abi::TEXT_BYTES as usize);
+
+/// The allocation of a text of `len` bytes: the header, the bytes, a NUL.
 fn layout(len: usize) -> Option<Layout> {
-    Layout::from_size_align(HEADER.checked_add(len)?, std::mem::align_of::<RtText>()).ok()
+    Layout::from_size_align(HEADER.checked_add(len)?.checked_add(1)?, std::mem::align_of::<RtText>()).ok()
 }
 
 /// A new text of `parts` (UTF-8) joined, with one reference; the empty
@@ -62,6 +67,7 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Result<*mut RtText, Option<
             std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
             at = at.add(part.len());
         }
+        at.write(0);
     }
     Ok(p)
 }
@@ -225,6 +231,24 @@ pub unsafe extern "C" fn from_f64(ctx: *mut ExecCtx, v: f64) -> *mut RtText {
 pub unsafe extern "C" fn from_bool(ctx: *mut ExecCtx, v: u8) -> *mut RtText {
     // SAFETY: forwarded from the caller.
     unsafe { make_in(ctx, &[if v != 0 { b"true" } else { b"false" }]) }
+}
+
+/// A host function's `text` result: a copy of the C string `s`, made at
+/// once (the host may reuse its buffer); NULL and "" are the empty text.
+/// Bytes that are not UTF-8 become U+FFFD, as a text is always UTF-8.
+///
+/// # Safety
+/// `ctx` is the running call's live context; `s` is NULL or a
+/// NUL-terminated string that stays valid during the call.
+pub unsafe extern "C" fn from_c_string(ctx: *mut ExecCtx, s: *const std::ffi::c_char) -> *mut RtText {
+    if s.is_null() {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: forwarded from the caller.
+    let bytes = unsafe { std::ffi::CStr::from_ptr(s) }.to_bytes();
+    let text = String::from_utf8_lossy(bytes);
+    // SAFETY: forwarded from the caller.
+    unsafe { make_in(ctx, &[text.as_bytes()]) }
 }
 
 /// Records "invalid number" with the offending text in the context.
@@ -438,7 +462,8 @@ mod tests {
         let mut budget = Budget::start(&limits, None, LongCall::new(&guard, 0));
         let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
         let a = text(&"x".repeat(100));
-        let size = HEADER + 200;
+        // The header, the bytes and their NUL.
+        let size = HEADER + 200 + 1;
         // SAFETY: `ctx` and its budget are live for the calls.
         let mut join = || owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) });
         let mut held: Vec<OwnedText> = (0..1000 / size).map(|_| join()).collect();

@@ -1,0 +1,151 @@
+//! Host functions that take and return `text` (c-api.md, "the text rule
+//! for host signatures"): an argument is a borrowed, NUL-terminated
+//! `const char *`; a result is a `const char *` the library copies as soon
+//! as the host function returns.
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::sync::Mutex;
+
+use rtjit::{Backend, Manager, Signature, Value};
+
+fn manager() -> Manager {
+    Manager::new(Backend::Cranelift).expect("a manager")
+}
+
+fn sig(s: &str) -> Signature {
+    Signature::parse(s).unwrap()
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+/// What `log` was given, in order.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+extern "C" fn log(s: *const c_char) {
+    // SAFETY: the library passes a NUL-terminated string, valid during the call.
+    let s = unsafe { CStr::from_ptr(s) }.to_str().expect("UTF-8").to_string();
+    LOGGED.lock().unwrap().push(s);
+}
+
+thread_local! {
+    /// The buffer `greet` returns: reused by the next call, as host code
+    /// often does, so the library must copy at once.
+    static GREETING: RefCell<CString> = RefCell::new(CString::default());
+}
+
+extern "C" fn greet(name: *const c_char, times: i64) -> *const c_char {
+    // SAFETY: as for `log`.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned();
+    let s = format!("hello, {name}{}", "!".repeat(times.clamp(0, 10) as usize));
+    GREETING.with(|g| {
+        *g.borrow_mut() = CString::new(s).expect("no NUL");
+        g.borrow().as_ptr()
+    })
+}
+
+extern "C" fn nothing() -> *const c_char {
+    std::ptr::null()
+}
+
+extern "C" fn not_utf8() -> *const c_char {
+    c"a\xffb".as_ptr()
+}
+
+extern "C" fn byte_length(s: *const c_char) -> i64 {
+    // SAFETY: as for `log`.
+    unsafe { CStr::from_ptr(s) }.to_bytes().len() as i64
+}
+
+fn with_hosts() -> Manager {
+    let m = manager();
+    m.register_host("log", log as extern "C" fn(*const c_char) as usize, sig("fn(text) -> void")).unwrap();
+    let greet_fn = greet as extern "C" fn(*const c_char, i64) -> *const c_char;
+    m.register_host("greet", greet_fn as usize, sig("fn(text, i64) -> text")).unwrap();
+    m.register_host("nothing", nothing as extern "C" fn() -> *const c_char as usize, sig("fn() -> text")).unwrap();
+    m.register_host("not_utf8", not_utf8 as extern "C" fn() -> *const c_char as usize, sig("fn() -> text")).unwrap();
+    let length_fn = byte_length as extern "C" fn(*const c_char) -> i64;
+    m.register_host("byte_length", length_fn as usize, sig("fn(text) -> i64")).unwrap();
+    m
+}
+
+const SOURCE: &str = "\
+extern fn log(s: text)
+extern fn greet(name: text, times: i64) -> text
+extern fn nothing() -> text
+extern fn not_utf8() -> text
+extern fn byte_length(s: text) -> i64
+
+fn shout(name: text) -> text:
+    log(\"shouting at \" + name)
+    return greet(name, 2) + \" \" + greet(\"you\", 0)
+
+fn lengths() -> i64:
+    return byte_length(\"\") * 100 + byte_length(\"héllo\") * 10 + len(nothing())
+
+fn odd() -> text:
+    return not_utf8()
+
+fn repeated(n) -> i64:
+    var total = 0
+    for i in 0..n:
+        val g = greet(str(i), 1)
+        total += len(g)
+    return total
+";
+
+#[test]
+fn text_goes_to_host_functions_and_comes_back_copied() {
+    for level in 0..=3 {
+        let m = with_hosts();
+        m.set_opt_level(level).unwrap();
+        m.compile_source(SOURCE, "host_text").unwrap();
+        LOGGED.lock().unwrap().clear();
+        // Two results of the same buffer: each was copied before the next call.
+        assert_eq!(m.call("shout", &[text("ann")]).unwrap(), text("hello, ann!! hello, you"), "opt {level}");
+        assert_eq!(LOGGED.lock().unwrap().as_slice(), ["shouting at ann"], "opt {level}");
+        // The empty text is "" (NULL in the library); a NULL result is the
+        // empty text; bytes are bytes (é is two).
+        assert_eq!(m.call("lengths", &[]).unwrap(), Value::I64(60), "opt {level}");
+        assert_eq!(m.call("odd", &[]).unwrap(), text("a\u{fffd}b"), "opt {level}");
+    }
+}
+
+#[test]
+fn text_results_of_host_functions_are_released() {
+    let m = with_hosts();
+    m.compile_source(SOURCE, "host_text").unwrap();
+    // Each result is about 10 bytes plus its header: 10^5 results kept would
+    // be several megabytes, far past this limit.
+    m.set_memory_limit(512 * 1024);
+    let n = 100_000i64;
+    let want: i64 = (0..n).map(|i| format!("hello, {i}!").len() as i64).sum();
+    assert_eq!(m.call("repeated", &[Value::I64(n)]).unwrap(), Value::I64(want));
+    assert_eq!(m.call("repeated", &[Value::I64(n)]).unwrap(), Value::I64(want));
+}
+
+#[test]
+fn through_mir_and_the_printed_mir() {
+    let m = with_hosts();
+    m.compile_mir(
+        b"mir 1\nextern fn greet(text, i64) -> text\nfn f(s: text) -> text {\n    local r: text\n    r = call greet(s, 3)\n    ret r\n}\n",
+        "<mir>",
+    )
+    .unwrap();
+    assert_eq!(m.call("f", &[text("mir")]).unwrap(), text("hello, mir!!!"));
+    let printed = rtjit::mir_from_source(SOURCE).unwrap();
+    let again = with_hosts();
+    again.compile_mir(printed.as_bytes(), "<printed>").unwrap();
+    assert_eq!(again.call("shout", &[text("bo")]).unwrap(), text("hello, bo!! hello, you"));
+}
+
+#[test]
+fn arrays_and_records_still_cannot_cross() {
+    let m = manager();
+    let e = m.register_host("bad", log as extern "C" fn(*const c_char) as usize, sig("fn([i64]) -> void"));
+    assert!(e.is_err());
+    let e = m.compile_source("extern fn bad(xs: [i64])\n", "e").unwrap_err().to_string();
+    assert!(e.contains("cannot take or return an array, a map or a record"), "{e}");
+}
