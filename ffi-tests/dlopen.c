@@ -48,6 +48,7 @@ typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 typedef int32_t (*get_global_fn)(int64_t, const char *, rt_value *);
 typedef int32_t (*register_function_fn)(int64_t, const char *, void *, const char *);
+typedef int32_t (*register_function_with_data_fn)(int64_t, const char *, void *, const char *, void *);
 typedef void (*raise_error_fn)(const char *);
 typedef char *(*mir_from_source_fn)(const char *);
 typedef int32_t (*interrupt_fn)(int64_t);
@@ -98,6 +99,7 @@ static struct {
     version_fn version;
     get_global_fn get_global;
     register_function_fn register_function;
+    register_function_with_data_fn register_function_with_data;
     raise_error_fn raise_error;
     mir_from_source_fn mir_from_source;
     interrupt_fn interrupt;
@@ -188,6 +190,7 @@ static const struct {
     SYM(array_read_f64, "rt_array_read_f64"),                        /* 46 */
     SYM(array_read_i64, "rt_array_read_i64"),                        /* 46 */
     SYM(object_free, "rt_object_free"),                              /* 47 */
+    SYM(register_function_with_data, "rt_exec_manager_register_function_with_data"), /* 49 */
     SYM(set_print, "rt_exec_manager_set_print"),                     /* 50 */
     SYM(register_stack, "rt_register_stack"),                        /* 55 */
 };
@@ -353,11 +356,19 @@ static int64_t host_checked(int64_t x) {
     return x + 100;
 }
 
+static int64_t host_scaled(void *user_data, int64_t x) { return *(const int64_t *)user_data * x; }
+
 static void group_hosts(void) {
     int64_t h = rt.create();
     CHECK(h > 0);
+    static const int64_t scale = 7;
     CHECK_OK(rt.register_function(h, "host_triple", (void *)host_triple, "fn(i64) -> i64"));
     CHECK_OK(rt.register_function(h, "host_checked", (void *)host_checked, "fn(i64) -> i64"));
+    CHECK_OK(rt.register_function_with_data(h, "host_scaled", (void *)host_scaled, "fn(i64) -> i64", (void *)&scale));
+    CHECK_OK(rt.compile_source(h, "extern fn host_scaled(x: i64) -> i64\nfn s(x): host_scaled(x)\n"));
+    int64_t six = 6, scaled = 0;
+    CHECK_OK(rt.execute(h, "s", &six, 1, &scaled));
+    CHECK_EQ(scaled, 42);
     CHECK_ERR(rt.register_function(h, "host_triple", (void *)host_triple, "fn([i64]) -> i64"), RT_ERR_INVALID_ARGUMENT);
     CHECK_OK(rt.compile_source(h, "extern fn host_triple(x: i64) -> i64\n"
                                   "extern fn host_checked(x: i64) -> i64\n"

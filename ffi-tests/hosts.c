@@ -141,6 +141,22 @@ static const char *h_greet(const char *name, int64_t n) {
 }
 static int64_t h_strlen(const char *s) { return (int64_t)strlen(s); }
 
+/* User data: a counter per registration, and a text logger into a buffer. */
+typedef struct {
+    int64_t calls;
+    int64_t sum;
+} tally;
+static int64_t h_tally(void *user_data, int64_t x) {
+    tally *t = user_data;
+    t->calls++;
+    t->sum += x;
+    return t->sum;
+}
+typedef struct {
+    char last[64];
+} logbook;
+static void h_note(void *user_data, const char *s) { snprintf(((logbook *)user_data)->last, 64, "%s", s); }
+
 static void register_ok(int64_t h, const char *name, void *fn, const char *sig) {
     int32_t s = rt_exec_manager_register_function(h, name, fn, sig);
     CHECK_MSG(s == RT_OK, "register_function(%s, %s) returned %d %s: %s", name, sig, s, status_name(s),
@@ -782,6 +798,35 @@ static void group_text_hosts(void) {
     CHECK_OK(rt_exec_manager_cleanup(h));
 }
 
+static void group_user_data(void) {
+    int64_t h = new_manager();
+    tally a = {0, 0}, b = {0, 0};
+    logbook book = {{0}};
+    CHECK_OK(rt_exec_manager_register_function_with_data(h, "tally", (void *)h_tally, "fn(i64) -> i64", &a));
+    CHECK_OK(rt_exec_manager_register_function_with_data(h, "note", (void *)h_note, "fn(text) -> void", &book));
+    source_ok(h, "extern fn tally(x: i64) -> i64\nextern fn note(s: text)\n"
+                 "fn run(n) -> i64:\n    var r = 0\n    for i in 0..n:\n        r = tally(i)\n    note(\"ran \" + str(n))\n"
+                 "    return r\n");
+    int64_t n = 10;
+    CHECK_EQ(exec_i64(h, "run", &n, 1), 45);
+    CHECK_EQ(a.calls, 10);
+    CHECK_STREQ(book.last, "ran 10");
+    /* New data for the same function: compiled callers use it from the next call. */
+    CHECK_OK(rt_exec_manager_register_function_with_data(h, "tally", (void *)h_tally, "fn(i64) -> i64", &b));
+    n = 4;
+    CHECK_EQ(exec_i64(h, "run", &n, 1), 6);
+    CHECK_EQ(a.calls, 10);
+    CHECK_EQ(b.calls, 4);
+    /* Dropping the user data changes the C signature: refused while called. */
+    CHECK_ERR(rt_exec_manager_register_function(h, "tally", (void *)h_twice, "fn(i64) -> i64"), RT_ERR_SIGNATURE);
+    CHECK_CONTAINS(rt_exec_manager_get_last_error(), "fn(i64) -> i64 with user data");
+    /* NULL user data is passed as NULL; a NULL function is refused. */
+    CHECK_ERR(rt_exec_manager_register_function_with_data(h, "other", NULL, "fn() -> i64", &a), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt_exec_manager_register_function_with_data(-5, "other", (void *)h_tally, "fn(i64) -> i64", NULL),
+              RT_ERR_INVALID_HANDLE);
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 static void group_compile_mir(void) {
     int64_t h = new_manager();
     /* Positions: <mir>:LINE:COL: with the right line. */
@@ -998,6 +1043,7 @@ int main(void) {
     RUN_GROUP(group_raise_error, "rt_raise_error");
     RUN_GROUP(group_externs, "extern declarations and re-registration");
     RUN_GROUP(group_text_hosts, "text in host functions");
+    RUN_GROUP(group_user_data, "host functions with user data");
     RUN_GROUP(group_compile_mir, "compile_mir errors");
     RUN_GROUP(group_compile_file, "compile_file on MIR files");
     RUN_GROUP(group_mir_from_source, "rt_mir_from_source");

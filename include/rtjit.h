@@ -512,6 +512,28 @@ int32_t rt_exec_manager_register_function(int64_t h,
                                           const char *signature);
 
 /**
+ * As rt_exec_manager_register_function, for a host function that also
+ * receives `user_data` as its first C argument (a `void *`), before the
+ * arguments `signature` lists (which are only the ones scripts pass):
+ * registered with "fn(text) -> void", the function is
+ * `void f(void *user_data, const char *s)`.
+ *
+ * `user_data` is passed as given, never read or freed by the library;
+ * it may be NULL. Registering the name again replaces the function and
+ * the data together (a call running at that moment sees one pair or the
+ * other, never a mix). Changing whether a host function takes user data
+ * is a signature change: RT_ERR_SIGNATURE while compiled functions call
+ * it.
+ *
+ * Returns as rt_exec_manager_register_function.
+ */
+int32_t rt_exec_manager_register_function_with_data(int64_t h,
+                                                    const char *name,
+                                                    void *fn_ptr,
+                                                    const char *signature,
+                                                    void *user_data);
+
+/**
  * Called inside a host function to report failure: when the host function
  * returns, the running execution stops and the call that started it
  * returns RT_ERR_RUNTIME with `message` (NUL-terminated UTF-8, copied;

@@ -81,8 +81,10 @@ pub enum Callee {
     /// A MIR function; it takes the execution context first.
     Jit { table_cell: usize, sig: Signature },
     /// A host function: a plain C call, after which `rt_raise_error` may
-    /// have recorded an error in the context.
-    Host { table_cell: usize, sig: Signature },
+    /// have recorded an error in the context. `with_data`: the cell holds
+    /// the address of two words, the function and the user data it takes
+    /// as its first argument (a pointer) before those of `sig`.
+    Host { table_cell: usize, sig: Signature, with_data: bool },
 }
 
 /// Where the names a unit uses live, as the runtime lays them out.

@@ -46,16 +46,50 @@ pub extern "C" fn rt_exec_manager_register_function(
 ) -> i32 {
     ffi_guard!({
         let manager = try_manager!(h);
-        let name = try_str!(name);
-        let signature = try_str!(signature);
-        if fn_ptr.is_null() {
-            return Err(Error::InvalidArgument("`fn_ptr` is NULL".into()));
-        }
-        let sig = Signature::parse(signature)
-            .map_err(|e| Error::InvalidArgument(format!("signature `{signature}` of `{name}`: {e}")))?;
+        let (name, sig) = host_signature(try_str!(name), fn_ptr, try_str!(signature))?;
         manager.register_host(name, fn_ptr as usize, sig)?;
         Ok(RT_OK)
     })
+}
+
+/// As rt_exec_manager_register_function, for a host function that also
+/// receives `user_data` as its first C argument (a `void *`), before the
+/// arguments `signature` lists (which are only the ones scripts pass):
+/// registered with "fn(text) -> void", the function is
+/// `void f(void *user_data, const char *s)`.
+///
+/// `user_data` is passed as given, never read or freed by the library;
+/// it may be NULL. Registering the name again replaces the function and
+/// the data together (a call running at that moment sees one pair or the
+/// other, never a mix). Changing whether a host function takes user data
+/// is a signature change: RT_ERR_SIGNATURE while compiled functions call
+/// it.
+///
+/// Returns as rt_exec_manager_register_function.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_exec_manager_register_function_with_data(
+    h: i64,
+    name: *const c_char,
+    fn_ptr: *mut c_void,
+    signature: *const c_char,
+    user_data: *mut c_void,
+) -> i32 {
+    ffi_guard!({
+        let manager = try_manager!(h);
+        let (name, sig) = host_signature(try_str!(name), fn_ptr, try_str!(signature))?;
+        manager.register_host_with_data(name, fn_ptr as usize, sig, user_data as usize)?;
+        Ok(RT_OK)
+    })
+}
+
+/// The checks both registrations make of their arguments.
+fn host_signature<'a>(name: &'a str, fn_ptr: *mut c_void, signature: &str) -> Result<(&'a str, Signature), Error> {
+    if fn_ptr.is_null() {
+        return Err(Error::InvalidArgument("`fn_ptr` is NULL".into()));
+    }
+    let sig = Signature::parse(signature)
+        .map_err(|e| Error::InvalidArgument(format!("signature `{signature}` of `{name}`: {e}")))?;
+    Ok((name, sig))
 }
 
 /// Called inside a host function to report failure: when the host function

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use super::catalog::{Catalog, GlobalEntry, HostEntry};
+use super::catalog::{Catalog, GlobalEntry, HostBinding, HostEntry};
 use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
 use super::globals;
 use super::guard::CallGuard;
@@ -210,6 +210,18 @@ impl Manager {
     /// signature stays; changing the signature of a host function that
     /// compiled functions call is refused.
     pub fn register_host(&self, name: &str, addr: usize, sig: Signature) -> Result<()> {
+        self.register_host_function(name, addr, sig, None)
+    }
+
+    /// As [`Manager::register_host`], for a host function that takes
+    /// `user_data` as its first C argument (a `void *`) before those `sig`
+    /// lists. Changing whether a host function takes user data is a
+    /// signature change; changing only the data is not.
+    pub fn register_host_with_data(&self, name: &str, addr: usize, sig: Signature, user_data: usize) -> Result<()> {
+        self.register_host_function(name, addr, sig, Some(user_data))
+    }
+
+    fn register_host_function(&self, name: &str, addr: usize, sig: Signature, user_data: Option<usize>) -> Result<()> {
         if !names::is_identifier(name) {
             return Err(Error::InvalidArgument(format!("`{name}` is not a valid function name")));
         }
@@ -221,10 +233,19 @@ impl Manager {
         }
         let mut store = sync::lock(&self.store);
         let mut catalog = sync::write(&self.catalog);
-        unit::check_host_change(&catalog, name, &sig)?;
+        unit::check_host_change(&catalog, name, &sig, user_data.is_some())?;
         let (cell, _) = store.hosts.cell(name);
-        store.hosts.cells.get(cell).store(addr as u64, Ordering::Release);
-        catalog.hosts.insert(name.to_string(), HostEntry { sig, cell });
+        let word = match user_data {
+            None => addr,
+            Some(user_data) => {
+                let binding = Box::new(HostBinding { function: addr, user_data });
+                let at = &raw const *binding as usize;
+                store.host_bindings.push(binding);
+                at
+            }
+        };
+        store.hosts.cells.get(cell).store(word as u64, Ordering::Release);
+        catalog.hosts.insert(name.to_string(), HostEntry { sig, cell, with_data: user_data.is_some() });
         Ok(())
     }
 

@@ -81,6 +81,13 @@ pub struct Store {
     pub functions: Table,
     /// Host functions' addresses, one cell per registered name.
     pub hosts: Table,
+    /// The bindings of host functions registered with user data, which
+    /// their cells point to: kept until the manager goes, as compiled code
+    /// may still read a replaced one (they are two words each, one per
+    /// registration). Boxed: JIT code holds their addresses, which a
+    /// growing `Vec` of the bindings themselves would move.
+    #[allow(clippy::vec_box)]
+    pub host_bindings: Vec<Box<super::catalog::HostBinding>>,
     /// Global variables' values.
     pub globals: Table,
     modules: HashMap<ModuleId, LoadedModule>,

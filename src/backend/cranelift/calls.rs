@@ -30,8 +30,12 @@ impl Translator<'_, '_> {
                 vals.push(self.ctx);
                 (*table_cell, self.b.import_signature(jit_signature(sig, self.call_conv)))
             }
-            Callee::Host { table_cell, sig } => {
-                (*table_cell, self.b.import_signature(c_signature(sig, self.call_conv)))
+            Callee::Host { table_cell, sig, with_data } => {
+                let mut c_sig = c_signature(sig, self.call_conv);
+                if *with_data {
+                    c_sig.params.insert(0, AbiParam::new(types::I64));
+                }
+                (*table_cell, self.b.import_signature(c_sig))
             }
         };
         let host = matches!(target, Callee::Host { .. });
@@ -41,7 +45,16 @@ impl Translator<'_, '_> {
             vals.push(if text { self.c_string(v) } else { v });
         }
         let cell_addr = self.b.ins().iconst(types::I64, cell as i64);
-        let code = self.b.ins().load(types::I64, MemFlagsData::trusted(), cell_addr, 0);
+        let mut code = self.b.ins().load(types::I64, MemFlagsData::trusted(), cell_addr, 0);
+        if let Callee::Host { with_data: true, .. } = target {
+            // The cell holds a binding (function, user data) that never
+            // changes once made: the pair is read whole.
+            let binding = code;
+            let fixed = MemFlagsData::trusted().with_readonly();
+            code = self.b.ins().load(types::I64, fixed, binding, 0);
+            let user_data = self.b.ins().load(types::I64, fixed, binding, 8);
+            vals.insert(0, user_data);
+        }
         let call = self.b.ins().call_indirect(sigref, code, &vals);
         let result = self.b.inst_results(call).first().copied();
         match &target {

@@ -60,7 +60,8 @@ impl Layout for UnitLayout<'_> {
         }
         if let Some(sig) = self.externs.get(name) {
             let host = self.catalog.hosts.get(name)?;
-            return Some(Callee::Host { table_cell: self.store.hosts.cell_ref(host.cell).addr(), sig: (*sig).clone() });
+            let table_cell = self.store.hosts.cell_ref(host.cell).addr();
+            return Some(Callee::Host { table_cell, sig: (*sig).clone(), with_data: host.with_data });
         }
         let f = self.catalog.functions.get(name)?;
         Some(Callee::Jit { table_cell: self.store.functions.cell_ref(f.id).addr(), sig: f.sig.clone() })

@@ -109,12 +109,16 @@ fn check_records(
 
 /// Registering `name` again with `sig`: refused when compiled functions
 /// call it with another signature.
-pub fn check_host_change(catalog: &Catalog, name: &str, sig: &Signature) -> Result<()> {
-    let Some(old) = catalog.hosts.get(name).filter(|old| old.sig != *sig) else { return Ok(()) };
+pub fn check_host_change(catalog: &Catalog, name: &str, sig: &Signature, with_data: bool) -> Result<()> {
+    let Some(old) = catalog.hosts.get(name).filter(|old| old.sig != *sig || old.with_data != with_data) else {
+        return Ok(());
+    };
+    let shown = |sig: &Signature, data: bool| if data { format!("{sig} with user data") } else { sig.to_string() };
     match first_caller(catalog, name, &|_| false) {
         Some(caller) => Err(Error::Signature(format!(
-            "cannot change host function `{name}` from {} to {sig}: `{caller}` calls it",
-            old.sig
+            "cannot change host function `{name}` from {} to {}: `{caller}` calls it",
+            shown(&old.sig, old.with_data),
+            shown(sig, with_data)
         ))),
         None => Ok(()),
     }

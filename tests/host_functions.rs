@@ -1,7 +1,8 @@
 //! Host functions that take and return `text` (c-api.md, "the text rule
 //! for host signatures"): an argument is a borrowed, NUL-terminated
 //! `const char *`; a result is a `const char *` the library copies as soon
-//! as the host function returns.
+//! as the host function returns. And host functions with user data
+//! (c-api 49), which receive it as their first C argument.
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
@@ -148,4 +149,54 @@ fn arrays_and_records_still_cannot_cross() {
     assert!(e.is_err());
     let e = m.compile_source("extern fn bad(xs: [i64])\n", "e").unwrap_err().to_string();
     assert!(e.contains("cannot take or return an array, a map or a record"), "{e}");
+}
+
+extern "C" fn tagged_a(data: *const i64, x: i64) -> i64 {
+    // SAFETY: registered with a pointer to a live i64.
+    unsafe { *data * 1000 + 100 + x }
+}
+
+extern "C" fn tagged_b(data: *const i64, x: i64) -> i64 {
+    // SAFETY: as above.
+    unsafe { *data * 1000 + 200 + x }
+}
+
+#[test]
+fn user_data_comes_first_and_changes_with_its_function() {
+    static ONE: i64 = 1;
+    static TWO: i64 = 2;
+    let m = std::sync::Arc::new(manager());
+    let a = tagged_a as extern "C" fn(*const i64, i64) -> i64 as usize;
+    let b = tagged_b as extern "C" fn(*const i64, i64) -> i64 as usize;
+    m.register_host_with_data("tagged", a, sig("fn(i64) -> i64"), &raw const ONE as usize).unwrap();
+    m.compile_source("extern fn tagged(x: i64) -> i64\nfn t(x): tagged(x)\n", "t").unwrap();
+    assert_eq!(m.execute("t", &[5]).unwrap(), 1105);
+    // Pairs registered together are seen together, also by calls racing
+    // the re-registrations: a (ONE, a) or (TWO, b), never ONE with b.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let callers: Vec<_> = (0..2)
+        .map(|_| {
+            let (m, stop) = (m.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = m.execute("t", &[7]).unwrap();
+                    assert!(r == 1107 || r == 2207, "a torn pair gave {r}");
+                    seen += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    for k in 0..2000 {
+        let (f, data) = if k % 2 == 0 { (b, &raw const TWO) } else { (a, &raw const ONE) };
+        m.register_host_with_data("tagged", f, sig("fn(i64) -> i64"), data as usize).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let calls: i32 = callers.into_iter().map(|h| h.join().unwrap()).sum();
+    assert!(calls > 0);
+    assert_eq!(m.execute("t", &[0]).unwrap(), 1100, "the last registration is (ONE, a)");
+    // Without user data the C signature differs: refused while called.
+    let e = m.register_host("tagged", a, sig("fn(i64) -> i64")).unwrap_err().to_string();
+    assert!(e.contains("from fn(i64) -> i64 with user data to fn(i64) -> i64"), "{e}");
 }
