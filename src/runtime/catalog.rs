@@ -36,19 +36,11 @@ pub struct GlobalEntry {
 pub struct HostEntry {
     pub sig: Signature,
     /// Its host-table cell, which JIT code calls through: the function's
-    /// address, or with user data the address of its [`HostBinding`].
+    /// address, or with user data the address of its
+    /// [`HostBinding`](super::store::HostBinding).
     pub cell: CellId,
     /// Registered with user data (c-api 49): the function takes it first.
     pub with_data: bool,
-}
-
-/// A host function registered with user data, and the data: the two words
-/// a call reads through its cell. A registration makes a new one and
-/// never changes it, so a call racing a re-registration sees one pair.
-#[repr(C)]
-pub struct HostBinding {
-    pub function: usize,
-    pub user_data: usize,
 }
 
 #[derive(Default)]

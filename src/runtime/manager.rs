@@ -13,12 +13,12 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use super::catalog::{Catalog, GlobalEntry, HostBinding, HostEntry};
+use super::catalog::{Catalog, GlobalEntry, HostEntry};
 use super::frontend::{self, CatalogEnv, MIR_INPUT, SOURCE_INPUT};
 use super::globals;
 use super::guard::CallGuard;
 use super::limits::{Limits, PrintHandler};
-use super::store::Store;
+use super::store::{HostBinding, Store};
 use super::unit::{self, Origin, Parts, UnitTurns};
 use super::value::Value;
 use crate::backend::{self, Backend, CodeGenerator, OptLevel};

@@ -75,6 +75,15 @@ impl Table {
     }
 }
 
+/// A host function registered with user data, and the data: the two words
+/// a call reads through its cell. A registration makes a new one and
+/// never changes it, so a call racing a re-registration sees one pair.
+#[repr(C)]
+pub struct HostBinding {
+    pub function: usize,
+    pub user_data: usize,
+}
+
 #[derive(Default)]
 pub struct Store {
     /// MIR functions' code addresses, one cell per function name.
@@ -87,7 +96,7 @@ pub struct Store {
     /// registration). Boxed: JIT code holds their addresses, which a
     /// growing `Vec` of the bindings themselves would move.
     #[allow(clippy::vec_box)]
-    pub host_bindings: Vec<Box<super::catalog::HostBinding>>,
+    pub host_bindings: Vec<Box<HostBinding>>,
     /// Global variables' values.
     pub globals: Table,
     modules: HashMap<ModuleId, LoadedModule>,
