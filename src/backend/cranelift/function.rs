@@ -155,19 +155,12 @@ fn back_edge<'f>(
 fn sole_predecessors(f: &mir::Function) -> Vec<Option<usize>> {
     let mut reachable = vec![false; f.blocks.len()];
     mir::loops::reverse_postorder(f).into_iter().for_each(|b| reachable[b] = true);
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
-    for (p, succs) in f.successor_lists().into_iter().enumerate() {
-        for s in succs {
-            if reachable[p] && !preds[s].contains(&p) {
-                preds[s].push(p);
-            }
-        }
-    }
-    preds
-        .iter()
-        .enumerate()
-        .map(|(s, ps)| if ps.len() == 1 && ps[0] != s && reachable[s] { Some(ps[0]) } else { None })
-        .collect()
+    let sole = |(s, preds): (usize, Vec<usize>)| {
+        let mut from = preds.into_iter().filter(|p| reachable[*p]);
+        let first = from.next()?;
+        (reachable[s] && first != s && from.all(|p| p == first)).then_some(first)
+    };
+    mir::loops::predecessors(f).into_iter().enumerate().map(sole).collect()
 }
 
 /// The process's stubs a function calls: the checkpoint's as a function
