@@ -49,6 +49,8 @@ typedef const char *(*version_fn)(void);
 typedef int32_t (*get_global_fn)(int64_t, const char *, rt_value *);
 typedef int32_t (*register_function_fn)(int64_t, const char *, void *, const char *);
 typedef int32_t (*register_function_with_data_fn)(int64_t, const char *, void *, const char *, void *);
+typedef int32_t (*bind_struct_fn)(int64_t, const char *, void *, size_t);
+typedef char *(*struct_layout_fn)(int64_t, const char *);
 typedef void (*raise_error_fn)(const char *);
 typedef char *(*mir_from_source_fn)(const char *);
 typedef int32_t (*interrupt_fn)(int64_t);
@@ -100,6 +102,8 @@ static struct {
     get_global_fn get_global;
     register_function_fn register_function;
     register_function_with_data_fn register_function_with_data;
+    bind_struct_fn bind_struct;
+    struct_layout_fn struct_layout;
     raise_error_fn raise_error;
     mir_from_source_fn mir_from_source;
     interrupt_fn interrupt;
@@ -190,7 +194,9 @@ static const struct {
     SYM(array_read_f64, "rt_array_read_f64"),                        /* 46 */
     SYM(array_read_i64, "rt_array_read_i64"),                        /* 46 */
     SYM(object_free, "rt_object_free"),                              /* 47 */
+    SYM(bind_struct, "rt_exec_manager_bind_struct"),                 /* 48 */
     SYM(register_function_with_data, "rt_exec_manager_register_function_with_data"), /* 49 */
+    SYM(struct_layout, "rt_exec_manager_struct_layout"),             /* 54 */
     SYM(set_print, "rt_exec_manager_set_print"),                     /* 50 */
     SYM(register_stack, "rt_register_stack"),                        /* 55 */
 };
@@ -369,6 +375,16 @@ static void group_hosts(void) {
     int64_t six = 6, scaled = 0;
     CHECK_OK(rt.execute(h, "s", &six, 1, &scaled));
     CHECK_EQ(scaled, 42);
+    /* Host data: a struct bound in place, and its layout. */
+    struct { double x; int32_t n; } thing = { 1.5, 2 };
+    CHECK_OK(rt.compile_source(h, "extern struct Thing:\n    x: f64\n    n: i32\n"
+                                  "extern val thing: Thing\nfn grow(): thing.n += 40\n"));
+    CHECK_OK(rt.bind_struct(h, "thing", &thing, 1));
+    CHECK_OK(rt.execute(h, "grow", NULL, 0, NULL));
+    CHECK_EQ(thing.n, 42);
+    char *layout = rt.struct_layout(h, "Thing");
+    CHECK(layout != NULL && strstr(layout, "\"size\": 16") != NULL);
+    rt.string_free(layout);
     CHECK_ERR(rt.register_function(h, "host_triple", (void *)host_triple, "fn([i64]) -> i64"), RT_ERR_INVALID_ARGUMENT);
     CHECK_OK(rt.compile_source(h, "extern fn host_triple(x: i64) -> i64\n"
                                   "extern fn host_checked(x: i64) -> i64\n"

@@ -10,6 +10,8 @@
  *  - unregistered or mismatched externs
  *  - compile_mir errors and positions, compile_file on MIR files
  *  - rt_mir_from_source
+ *  - host data (48, 54): layouts of every field type against offsetof,
+ *    reads and writes seen by C, rebinding, unbound externs, index errors
  *
  * Each RUN_GROUP prints one line; the first failed check prints
  * file:line, what was expected and what happened, and exits 1
@@ -1034,6 +1036,125 @@ static void group_header_names(void) {
     CHECK(1);
 }
 
+/* ---------------------------------------------------------------- host data */
+
+/* Every field type, in an order that needs padding, as a C compiler lays it out. */
+typedef struct {
+    uint8_t a;
+    double b;
+    int16_t c;
+    int8_t d;
+    int32_t e;
+    uint16_t f;
+    float g;
+    bool h;
+    int64_t i;
+    uint32_t j;
+} AllFields;
+
+static const char ALL_FIELDS[] =
+    "extern struct AllFields:\n"
+    "    a: u8\n    b: f64\n    c: i16\n    d: i8\n    e: i32\n"
+    "    f: u16\n    g: f32\n    h: bool\n    i: i64\n    j: u32\n"
+    "extern val all: AllFields\n"
+    "extern val many: [AllFields]\n"
+    "fn fill(k: i64):\n"
+    "    all.a = k\n    all.b = 0.5 * k\n    all.c = k\n    all.d = k\n    all.e = k\n"
+    "    all.f = k\n    all.g = 0.1 * k\n    all.h = k > 0\n    all.i = k * k\n    all.j = k\n"
+    "fn total() -> f64:\n"
+    "    return all.a + all.b + all.c + all.d + all.e + all.f + all.g + all.i + all.j\n"
+    "fn count_true() -> i64:\n"
+    "    var n = 0\n"
+    "    for x in many:\n"
+    "        if x.h:\n"
+    "            n += 1\n"
+    "    return n\n"
+    "fn poke(i: i64):\n"
+    "    many[i].e += 1\n";
+
+/* `"name": "NAME", "type": "TYPE", "offset": OFFSET` is in the layout. */
+static bool has_field(const char *layout, const char *name, const char *type, size_t offset) {
+    char want[128];
+    snprintf(want, sizeof want, "{\"name\": \"%s\", \"type\": \"%s\", \"offset\": %zu}", name, type, offset);
+    return strstr(layout, want) != NULL;
+}
+
+static void group_host_data(void) {
+    int64_t h = rt_exec_manager_create();
+    CHECK(h > 0);
+    CHECK_OK(rt_exec_manager_compile_source(h, ALL_FIELDS));
+    char *layout = rt_exec_manager_struct_layout(h, "AllFields");
+    CHECK(layout != NULL);
+    char head[64];
+    snprintf(head, sizeof head, "{\"size\": %zu, \"align\": %zu,", sizeof(AllFields), _Alignof(AllFields));
+    CHECK(strncmp(layout, head, strlen(head)) == 0);
+    CHECK(has_field(layout, "a", "u8", offsetof(AllFields, a)));
+    CHECK(has_field(layout, "b", "f64", offsetof(AllFields, b)));
+    CHECK(has_field(layout, "c", "i16", offsetof(AllFields, c)));
+    CHECK(has_field(layout, "d", "i8", offsetof(AllFields, d)));
+    CHECK(has_field(layout, "e", "i32", offsetof(AllFields, e)));
+    CHECK(has_field(layout, "f", "u16", offsetof(AllFields, f)));
+    CHECK(has_field(layout, "g", "f32", offsetof(AllFields, g)));
+    CHECK(has_field(layout, "h", "bool", offsetof(AllFields, h)));
+    CHECK(has_field(layout, "i", "i64", offsetof(AllFields, i)));
+    CHECK(has_field(layout, "j", "u32", offsetof(AllFields, j)));
+    rt_string_free(layout);
+    CHECK(rt_exec_manager_struct_layout(h, "Nope") == NULL);
+    CHECK_EQ(rt_last_error_code(), RT_ERR_NOT_FOUND);
+
+    /* Unbound: a runtime error naming the extern, never a NULL read. */
+    rt_value k = { .type = RT_TYPE_I64, .as.i64 = 3 }, out;
+    CHECK_ERR(rt_exec_manager_call(h, "fill", &k, 1, &out), RT_ERR_RUNTIME);
+    CHECK(strstr(rt_exec_manager_get_last_error(), "unbound extern all in fill at line 15") != NULL);
+
+    /* Writes land in C's struct, narrowed as C would; reads see C's writes. */
+    AllFields one = { 0 }, two = { 0 };
+    CHECK_OK(rt_exec_manager_bind_struct(h, "all", &one, 1));
+    k.as.i64 = -3;
+    CHECK_OK(rt_exec_manager_call(h, "fill", &k, 1, &out));
+    CHECK_EQ(one.a, 253);
+    CHECK(one.b == -1.5);
+    CHECK_EQ(one.c, -3);
+    CHECK_EQ(one.d, -3);
+    CHECK_EQ(one.e, -3);
+    CHECK_EQ(one.f, 65533);
+    CHECK(one.g == (float)(0.1 * -3));
+    CHECK(!one.h);
+    CHECK_EQ(one.i, 9);
+    CHECK_EQ(one.j, 4294967293u);
+    one.a = 1, one.b = 2, one.c = 3, one.d = 4, one.e = 5, one.f = 6, one.g = 0.5f, one.i = 7, one.j = 8;
+    CHECK_OK(rt_exec_manager_call(h, "total", NULL, 0, &out));
+    CHECK(out.type == RT_TYPE_F64 && out.as.f64 == 36.5);
+
+    /* Rebinding is seen by the next call; the old struct is left alone. */
+    CHECK_OK(rt_exec_manager_bind_struct(h, "all", &two, 1));
+    k.as.i64 = 1;
+    CHECK_OK(rt_exec_manager_call(h, "fill", &k, 1, &out));
+    CHECK(two.h && two.a == 1 && one.a == 1 && one.e == 5);
+
+    /* An array binding: for-in, checked indexes, rebinding to a shorter one. */
+    AllFields many[8] = { 0 };
+    for (int i = 0; i < 8; i += 3) many[i].h = true;
+    CHECK_OK(rt_exec_manager_bind_struct(h, "many", many, 8));
+    CHECK_OK(rt_exec_manager_call(h, "count_true", NULL, 0, &out));
+    CHECK_EQ(out.as.i64, 3);
+    rt_value i7 = { .type = RT_TYPE_I64, .as.i64 = 7 };
+    CHECK_OK(rt_exec_manager_call(h, "poke", &i7, 1, &out));
+    CHECK_EQ(many[7].e, 1);
+    CHECK_OK(rt_exec_manager_bind_struct(h, "many", many, 4));
+    CHECK_ERR(rt_exec_manager_call(h, "poke", &i7, 1, &out), RT_ERR_RUNTIME);
+    CHECK(strstr(rt_exec_manager_get_last_error(), "index out of range: 7 (length 4)") != NULL);
+    CHECK_EQ(many[7].e, 1);
+
+    /* Argument checks. */
+    CHECK_ERR(rt_exec_manager_bind_struct(h, "many", NULL, 2), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt_exec_manager_bind_struct(h, "all", many, 2), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt_exec_manager_bind_struct(h, "nothing", many, 1), RT_ERR_NOT_FOUND);
+    CHECK_ERR(rt_exec_manager_bind_struct(h, NULL, many, 1), RT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(rt_exec_manager_bind_struct(0, "all", many, 1), RT_ERR_INVALID_HANDLE);
+    CHECK_OK(rt_exec_manager_cleanup(h));
+}
+
 int main(void) {
     RUN_GROUP(group_register_arguments, "register_function arguments");
     RUN_GROUP(group_shapes_from_mir, "host functions of every shape from MIR");
@@ -1044,6 +1165,7 @@ int main(void) {
     RUN_GROUP(group_externs, "extern declarations and re-registration");
     RUN_GROUP(group_text_hosts, "text in host functions");
     RUN_GROUP(group_user_data, "host functions with user data");
+    RUN_GROUP(group_host_data, "host structs: layouts, reads, writes, bindings");
     RUN_GROUP(group_compile_mir, "compile_mir errors");
     RUN_GROUP(group_compile_file, "compile_file on MIR files");
     RUN_GROUP(group_mir_from_source, "rt_mir_from_source");

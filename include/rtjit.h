@@ -560,6 +560,47 @@ int32_t rt_exec_manager_set_print(int64_t h,
                                   void *user_data);
 
 /**
+ * Binds `name`, declared in source as `extern val name: T` (one struct)
+ * or `extern val name: [T]` (an array), `T` an `extern struct`, to
+ * `count` structs at `address` in the host's memory. Scripts then read
+ * and write that memory in place, in the declared C layout (check it at
+ * start-up with rt_exec_manager_struct_layout).
+ *
+ * `name` is NUL-terminated UTF-8, borrowed. `address` is borrowed, not
+ * owned: the library never frees it, and it must stay valid (readable and
+ * writable) for as long as calls may use the binding. Binding again (a
+ * new address or count, e.g. each frame) is seen by the next read of the
+ * binding. Rebind between calls that use it: a call running on another
+ * thread while the binding changes may see the old address with the new
+ * count, as C code sharing a pointer and a length would. One struct takes
+ * count 1, or NULL and 0 to unbind it; an array takes any count, and NULL
+ * with 0 is an empty array. A call that reads an unbound extern fails
+ * with RT_ERR_RUNTIME `unbound extern NAME in F at line N`; an index
+ * outside the count with `index out of range`.
+ *
+ * Returns RT_OK; RT_ERR_NOT_FOUND when no unit declared `name`;
+ * RT_ERR_INVALID_ARGUMENT for a NULL name, bad UTF-8, a NULL address with
+ * count > 0, a count other than 0 or 1 for one struct, an address not
+ * aligned as the struct is, or a count whose bytes overflow;
+ * RT_ERR_INVALID_HANDLE.
+ */
+int32_t rt_exec_manager_bind_struct(int64_t h, const char *name, void *address, size_t count);
+
+/**
+ * Returns the layout of the `extern struct` `name` as JSON:
+ * `{"size": 24, "align": 8, "fields": [{"name": "x", "type": "f64",
+ * "offset": 0}, ...]}`, fields in declaration order, laid out as a C
+ * compiler lays out the same struct on this platform; a host asserts it
+ * against `sizeof`/`offsetof` at start-up.
+ *
+ * `name` is NUL-terminated UTF-8, borrowed. The string is new and owned
+ * by the caller, who frees it with rt_string_free. NULL on error:
+ * RT_ERR_NOT_FOUND when no unit declared the struct,
+ * RT_ERR_INVALID_ARGUMENT, RT_ERR_INVALID_HANDLE.
+ */
+char *rt_exec_manager_struct_layout(int64_t h, const char *name);
+
+/**
  * Stops every call running in the manager when this is called: calls from
  * the host (execute, call, eval), a unit's top-level code, and calls
  * nested in host callbacks each stop at their next function entry or loop

@@ -22,6 +22,10 @@ pub struct Helpers {
     /// has set the next deadline. The stack pointer is the checkpoint
     /// stub's, where a stack scan starts.
     pub checkpoint: usize,
+    /// `fn(ctx, kind: u32, name: text) -> 0`: records `kind` (`Unbound`,
+    /// `NullHost`) with the name as its detail (the result is for the cold
+    /// call stub).
+    pub extern_error: usize,
     /// Reference counting and globals of `text`.
     pub text_refs: ManagedHelpers,
     /// The operations on texts.

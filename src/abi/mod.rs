@@ -128,6 +128,20 @@ impl ZeroRecord {
     }
 }
 
+/// What the host bound an `extern val` to, as JIT code reads it: the
+/// address (0 while unbound; an empty array binding holds a dangling,
+/// aligned, non-zero address) and the element count. The runtime writes
+/// it (`rt_exec_manager_bind_struct`); JIT code only reads it.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Binding {
+    pub addr: AtomicUsize,
+    pub count: AtomicUsize,
+}
+
+pub const BINDING_ADDR: i32 = offset_of!(Binding, addr) as i32;
+pub const BINDING_COUNT: i32 = offset_of!(Binding, count) as i32;
+
 /// `err_func` for a unit's top-level code.
 pub const INIT_FUNC_ID: u32 = u32::MAX;
 
@@ -181,6 +195,10 @@ err_kinds! {
     /// A map lookup of a key it does not hold; the detail is the key as
     /// `str` of a container writes it (`"zed"`, `3`).
     KeyNotFound = 13, "key not found";
+    /// An `extern val` read before the host bound it; the detail is its name.
+    Unbound = 14, "unbound extern";
+    /// A NULL host struct passed as a parameter; the detail is the struct.
+    NullHost = 15, "null pointer for extern struct";
 }
 
 /// The signature of an entry trampoline: `(ctx, args, result)`. Each

@@ -87,10 +87,20 @@ pub enum Callee {
     Host { table_cell: usize, sig: Signature, with_data: bool },
 }
 
+/// Where an `extern val`'s binding lives, and the size of the struct it
+/// is bound to (the stride of an array binding).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExternCell {
+    pub addr: usize,
+    pub elem_size: u32,
+}
+
 /// Where the names a unit uses live, as the runtime lays them out.
 pub trait Layout {
     /// What a call to `name` reaches.
     fn callee(&self, name: &str) -> Option<Callee>;
+    /// The binding cell of an `extern val` (`abi::Binding`).
+    fn extern_cell(&self, name: &str) -> Option<ExternCell>;
     /// The address of a global's 8-byte cell and its type.
     fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
     /// The id runtime errors report for the function `name` of this unit.

@@ -20,5 +20,6 @@ mod calls;
 mod introspect;
 mod errors;
 mod hosts;
+mod host_data;
 mod limits;
 mod objects;

@@ -12,7 +12,20 @@ pub enum Item {
     Fn(FnDef),
     Extern(ExternDecl),
     Struct(StructDef),
+    /// `extern struct Name:`: a host C struct (its fields' types are C's).
+    ExternStruct(StructDef),
+    /// `extern val name: T` or `extern val name: [T]`.
+    ExternVal(ExternVal),
     Stmt(Stmt),
+}
+
+/// `extern val name: T`: host memory the host binds (`T` an extern struct,
+/// or `[T]`).
+#[derive(Clone, Debug)]
+pub struct ExternVal {
+    pub name: String,
+    pub pos: Pos,
+    pub ty: TypeExpr,
 }
 
 /// A type as written: a name (`f64`, `Point`), or `[T]`. The checker

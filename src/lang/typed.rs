@@ -94,6 +94,17 @@ pub enum TExprKind {
     Push(Target, Box<TExpr>),
     /// `xs.pop()`.
     Pop(Target),
+    /// A single `extern val`: the reference the host bound.
+    HostVal(String),
+    /// An array `extern val` as named: only an operand of the host forms
+    /// (the checker never lets it be a value).
+    HostArray(String),
+    /// `xs[i]` of an array `extern val`: a reference to element `i`.
+    HostElem(String, Box<TExpr>),
+    /// `len(xs)` of an array `extern val`.
+    HostLen(String),
+    /// `p.x` of a host reference: field number `.1` of its struct.
+    HostField(Box<TExpr>, usize),
 }
 
 /// A variable whose array a statement changes in place.
@@ -138,6 +149,8 @@ pub enum TStmtKind {
     /// `place[i].x... = value`: the target has at least one step (its
     /// indices are hidden locals' reads).
     SetPath(Target, TExpr),
+    /// `p.x = value` of a host reference `p` (field number `.1`).
+    SetHostField(TExpr, usize, TExpr),
     Break,
     Continue,
     Return(Option<TExpr>),
@@ -192,6 +205,10 @@ pub struct TypedUnit {
     pub externs: Vec<ExternFn>,
     /// The record types the unit declares (`struct`), with their lines.
     pub records: Vec<(ObjTy, u32)>,
+    /// The host structs the unit declares (`extern struct`), with lines.
+    pub host_structs: Vec<(crate::mir::HostTy, u32)>,
+    /// The `extern val`s the unit declares.
+    pub extern_vals: Vec<crate::mir::ExternVal>,
 }
 
 #[derive(Clone, Debug)]

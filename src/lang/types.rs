@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::mir::{self, ObjTy, Signature, Ty};
+use crate::mir::{self, HostTy, ObjTy, Signature, Ty};
 
 /// A value type of the source language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,6 +21,14 @@ pub enum Type {
     Record(ObjTy),
     /// `{K: V}`: a map from `text` or `i64` keys (the MIR map type).
     Map(ObjTy),
+    /// A reference to a host struct in the host's memory (an `extern
+    /// val`, an element of one, or a parameter the host passed): a MIR
+    /// `ptr`. Not data: it cannot be stored in a global, an array, a
+    /// record or a map, or be returned.
+    Host(HostTy),
+    /// `[T]` of an `extern val`: the host's array of structs. Only indexed,
+    /// measured (`len`) and looped over; never a value.
+    HostArray(HostTy),
     /// No value: the result of a function that returns nothing.
     Void,
 }
@@ -37,12 +45,17 @@ impl Type {
             Type::Bool => "bool",
             Type::Text => "text",
             Type::Array(o) | Type::Record(o) | Type::Map(o) => o.name(),
+            Type::Host(h) => h.name(),
+            Type::HostArray(h) => h.array_name(),
             Type::Void => "void",
         }
     }
 
     /// `[elem]`; `None` for `[void]`.
     pub fn array_of(elem: Type) -> Option<Type> {
+        if !elem.is_data() {
+            return None;
+        }
         elem.to_mir().map(|t| Type::Array(ObjTy::array(t)))
     }
 
@@ -56,6 +69,9 @@ impl Type {
 
     /// `{key: value}`; `None` unless the key is `text` or `i64`.
     pub fn map_of(key: Type, value: Type) -> Option<Type> {
+        if !value.is_data() {
+            return None;
+        }
         mir::ObjTy::map(key.to_mir()?, value.to_mir()?).map(Type::Map)
     }
 
@@ -72,6 +88,12 @@ impl Type {
         o.fields()?.iter().map(|f| Some((f.name.as_str(), Type::from_mir(f.ty)?))).collect()
     }
 
+    /// False for the host's memory, which may be reached only while the
+    /// host keeps it: no array, record, map or global may hold it.
+    pub fn is_data(self) -> bool {
+        !matches!(self, Type::Host(_) | Type::HostArray(_))
+    }
+
     /// A type as a program writes it.
     pub fn from_word(word: &str) -> Option<Type> {
         Type::WRITTEN.into_iter().find(|t| t.name() == word)
@@ -85,7 +107,8 @@ impl Type {
             Type::Bool => Ty::Bool,
             Type::Text => Ty::Text,
             Type::Array(o) | Type::Record(o) | Type::Map(o) => Ty::Obj(o),
-            Type::Void => return None,
+            Type::Host(_) => Ty::Ptr,
+            Type::HostArray(_) | Type::Void => return None,
         })
     }
 

@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-use super::ops::{BinOp, CmpOp, ConvOp, DataOp, UnOp};
+pub use super::host::{CType, ExternVal, HostStructDecl, HostTy};
+use super::ops::{BinOp, CmpOp, ConvOp, DataOp, HostOp, UnOp};
 pub use super::types::{ObjTy, Ty};
 
 /// The name the top-level code of a unit has in MIR and in error messages.
@@ -177,6 +178,14 @@ pub enum InstKind {
         op: DataOp,
         args: Vec<Operand>,
     },
+    /// An operation on host memory bound to an `extern val` (see
+    /// [`HostOp`]): `name` is the binding (for `xcheck`, the struct).
+    Host {
+        dst: Option<Local>,
+        op: HostOp,
+        name: String,
+        args: Vec<Operand>,
+    },
     /// Adds a reference to the managed value in `value`. Only in
     /// [`Ownership::Explicit`] functions.
     Retain {
@@ -308,6 +317,12 @@ pub struct Module {
     /// A record type needs no declaration to be used: its MIR text spells
     /// it out.
     pub records: Vec<RecordName>,
+    /// The host structs the unit declares (`extern struct`), so later
+    /// units and `rt_exec_manager_struct_layout` know them.
+    pub host_structs: Vec<HostStructDecl>,
+    /// The host memory the unit declares (`extern val`), which the host
+    /// binds with `rt_exec_manager_bind_struct`.
+    pub extern_vals: Vec<ExternVal>,
 }
 
 /// A record type a unit names, and the line naming it.

@@ -13,6 +13,7 @@
 //! `runtime` (tests/architecture.rs).
 
 mod data;
+mod host;
 pub mod loops;
 mod types;
 mod ops;
@@ -24,7 +25,7 @@ mod validate;
 mod visit;
 
 pub use data::*;
-pub use ops::{BinOp, CmpOp, ConvOp, DataOp, UnOp};
+pub use ops::{BinOp, CmpOp, ConvOp, DataOp, HostOp, UnOp};
 pub use types::{FieldTy, RecordDecl, mentions, records, resolve};
 pub use validate::{FnRef, Loc, MirEnv, extern_error, host_type_error, validate};
 pub use visit::{References, reachable};

@@ -153,6 +153,22 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// Operations on host memory bound to an `extern val` (docs/mir.md,
+    /// "Host data"). Each names a binding, or for `xcheck` a host struct.
+    HostOp {
+        /// `p = xaddr NAME`: the address the host bound `NAME` to;
+        /// `p = xaddr NAME, i`: element `i` of an array binding (checked:
+        /// `index out of range`). Unbound: `unbound extern NAME`.
+        Addr = "xaddr",
+        /// `n = xlen NAME`: an array binding's element count.
+        Len = "xlen",
+        /// `xcheck NAME, p`: `p` (a `ptr` to a host struct `NAME` the host
+        /// passed) is not NULL (else `null pointer for extern struct NAME`).
+        Check = "xcheck",
+    }
+}
+
 impl DataOp {
     /// Whether the instruction has a result.
     pub fn has_result(self) -> bool {

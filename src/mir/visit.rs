@@ -73,7 +73,8 @@ macro_rules! by_destination {
             | InstKind::CountingSteps { dst: $d } => $plain,
             InstKind::Call { dst: $o, .. }
             | InstKind::CallIndirect { dst: $o, .. }
-            | InstKind::Data { dst: $o, .. } => $optional,
+            | InstKind::Data { dst: $o, .. }
+            | InstKind::Host { dst: $o, .. } => $optional,
             InstKind::Store { .. }
             | InstKind::GlobalSet { .. }
             | InstKind::Retain { .. }
@@ -117,6 +118,9 @@ impl InstKind {
             },
             InstKind::Data { dst, op, args } => {
                 InstKind::Data { dst: dst.map(&l), op: *op, args: args.iter().map(o).collect() }
+            }
+            InstKind::Host { dst, op, name, args } => {
+                InstKind::Host { dst: dst.map(&l), op: *op, name: name.clone(), args: args.iter().map(o).collect() }
             }
             InstKind::Load { dst, ptr, offset } => InstKind::Load { dst: l(*dst), ptr: o(ptr), offset: *offset },
             InstKind::Store { ptr, offset, src } => InstKind::Store { ptr: o(ptr), offset: *offset, src: o(src) },

@@ -1,13 +1,15 @@
 //! What calls look up: every current function and global of a manager,
 //! and the registered host functions.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use super::cells::{CellId, CellRef};
 use super::store::ModuleId;
-use crate::abi::Trampoline;
+use crate::abi::{Binding, Trampoline};
 use crate::error::Error;
-use crate::mir::{ObjTy, References, Signature, Ty};
+use crate::mir::{HostTy, ObjTy, References, Signature, Ty};
 use crate::util::names;
 
 /// A function the manager can call.
@@ -43,6 +45,15 @@ pub struct HostEntry {
     pub with_data: bool,
 }
 
+/// An `extern val`: the struct it is bound to, whether it is an array,
+/// and the cell JIT code reads the binding from.
+#[derive(Clone, Debug)]
+pub struct ExternEntry {
+    pub ty: HostTy,
+    pub array: bool,
+    pub cell: Arc<Binding>,
+}
+
 #[derive(Default)]
 pub struct Catalog {
     // Every call looks its function up by name: FxHash is several times
@@ -52,6 +63,10 @@ pub struct Catalog {
     pub hosts: FxHashMap<String, HostEntry>,
     /// The record types units named (`struct`), by name.
     pub records: FxHashMap<String, ObjTy>,
+    /// The host structs units declared (`extern struct`), by name.
+    pub host_structs: FxHashMap<String, HostTy>,
+    /// The `extern val`s units declared, by name.
+    pub extern_vals: FxHashMap<String, ExternEntry>,
     /// Function id to function name, for error messages.
     pub names_by_id: Vec<String>,
 }
@@ -62,6 +77,16 @@ impl Catalog {
             let hint = names::hint(name, self.functions.keys().map(String::as_str));
             Error::NotFound(format!("no function named `{name}`{hint}"))
         })
+    }
+
+    /// The host struct `name` a unit declared.
+    pub fn host_struct(&self, name: &str) -> Option<HostTy> {
+        self.host_structs.get(name).copied()
+    }
+
+    /// The `extern val` `name`: its struct and whether it is an array.
+    pub fn extern_val(&self, name: &str) -> Option<(HostTy, bool)> {
+        self.extern_vals.get(name).map(|e| (e.ty, e.array))
     }
 
     pub fn global(&self, name: &str) -> Result<&GlobalEntry, Error> {

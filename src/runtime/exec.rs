@@ -138,9 +138,16 @@ fn stack_limit(limits: &Limits) -> usize {
 /// system did).
 fn fault(ctx: &ExecCtx, limit: Option<u64>, refused_by: u64) -> Fault {
     // These kinds always carry a text (NULL is the empty text).
-    let has_detail = [ErrKind::InvalidNumber, ErrKind::HostError, ErrKind::IndexOutOfRange, ErrKind::KeyNotFound]
-        .iter()
-        .any(|k| ctx.err_kind == *k as u32);
+    let has_detail = [
+        ErrKind::InvalidNumber,
+        ErrKind::HostError,
+        ErrKind::IndexOutOfRange,
+        ErrKind::KeyNotFound,
+        ErrKind::Unbound,
+        ErrKind::NullHost,
+    ]
+    .iter()
+    .any(|k| ctx.err_kind == *k as u32);
     // SAFETY: the helper stored a text reference it handed to us.
     let detail = has_detail.then(|| unsafe { OwnedText::from_raw(ctx.err_detail as *mut RtText) });
     let limit = match ErrKind::from_code(ctx.err_kind) {
@@ -182,6 +189,9 @@ pub fn fault_error(fault: Fault, input: Option<&str>, name_of: impl FnOnce(u32) 
         (ErrKind::StepLimit, Some(n)) => Error::Interrupted(format!("interrupted: step limit of {n} exceeded {at}")),
         (ErrKind::OutOfMemory, Some(bytes)) => Error::Runtime(format!("out of memory: limit of {bytes} bytes {at}")),
         (ErrKind::Undone, _) => Error::Runtime(kind.words().to_string()),
+        (ErrKind::Unbound | ErrKind::NullHost, _) => {
+            Error::Runtime(format!("{} {} {at}", kind.words(), fault.detail.unwrap_or_default()))
+        }
         (ErrKind::IndexOutOfRange | ErrKind::KeyNotFound, _) => {
             Error::Runtime(format!("{}: {} {at}", kind.words(), fault.detail.unwrap_or_default()))
         }

@@ -28,11 +28,17 @@ impl lang::Env for CatalogEnv<'_> {
     fn host(&self, name: &str) -> Option<std::result::Result<lang::Sig, String>> {
         self.0.hosts.get(name).map(|h| lang::Sig::from_mir(&h.sig))
     }
+    fn extern_val(&self, name: &str) -> Option<(mir::HostTy, bool)> {
+        self.0.extern_val(name)
+    }
     fn names(&self) -> Vec<String> {
         self.0.functions.keys().chain(self.0.globals.keys()).cloned().collect()
     }
     fn record(&self, name: &str) -> Option<mir::ObjTy> {
         self.0.records.get(name).copied()
+    }
+    fn host_struct(&self, name: &str) -> Option<mir::HostTy> {
+        self.0.host_struct(name)
     }
 }
 
@@ -48,6 +54,12 @@ impl mir::MirEnv for CatalogEnv<'_> {
     }
     fn knows_hosts(&self) -> bool {
         true
+    }
+    fn host_struct(&self, name: &str) -> Option<mir::HostTy> {
+        self.0.host_struct(name)
+    }
+    fn extern_val(&self, name: &str) -> Option<(mir::HostTy, bool)> {
+        self.0.extern_val(name)
     }
     fn host(&self, name: &str) -> Option<Signature> {
         self.0.hosts.get(name).map(|h| h.sig.clone())

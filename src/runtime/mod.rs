@@ -19,6 +19,7 @@ mod calls;
 mod catalog;
 mod cells;
 mod exec;
+mod externs;
 mod frontend;
 mod globals;
 mod guard;

@@ -9,10 +9,12 @@
 //! runs on, has scanned its stack and not found it (see `scan`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::cells::{CellId, CellRef, Cells};
 use super::guard::CallGuard;
 use super::helpers::text::OwnedText;
+use crate::abi::Binding;
 use crate::backend::CompiledCode;
 
 /// Compiled code and the text literals it points to.
@@ -99,6 +101,10 @@ pub struct Store {
     pub host_bindings: Vec<Box<HostBinding>>,
     /// Global variables' values.
     pub globals: Table,
+    /// The binding cell of each `extern val` name, made on its first
+    /// declaration and kept until the manager goes (code of an undone
+    /// unit may still read it).
+    pub bindings: HashMap<String, Arc<Binding>>,
     modules: HashMap<ModuleId, LoadedModule>,
     next_id: ModuleId,
     /// Unreachable modules waiting for a generation flip.
@@ -120,6 +126,11 @@ struct Retired {
 }
 
 impl Store {
+    /// The binding cell of the `extern val` `name`.
+    pub fn binding(&mut self, name: &str) -> Arc<Binding> {
+        self.bindings.entry(name.to_string()).or_default().clone()
+    }
+
     /// Keeps a module whose `live` functions are being installed, pinned
     /// until its unit has finished.
     pub fn add(&mut self, mut module: LoadedModule, live: usize) -> ModuleId {

@@ -212,10 +212,7 @@ impl Translator<'_, '_> {
         // needs stay where the hot path keeps them.
         let index_error = self.helpers.array.index_error;
         self.cold_call(index_error, &[i, len]);
-        let kind = self.b.ins().iconst(types::I32, ErrKind::IndexOutOfRange as i64);
-        let l = self.b.ins().iconst(types::I32, i64::from(line as i32));
-        let err = self.err_block();
-        self.b.ins().jump(err, &[BlockArg::Value(kind), BlockArg::Value(l)]);
+        self.jump_to_error_exit(ErrKind::IndexOutOfRange, line);
 
         self.b.switch_to_block(inside);
         let size = i64::from(elem.bits() / 8);

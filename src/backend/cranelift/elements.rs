@@ -98,7 +98,9 @@ impl Translator<'_, '_> {
             | InstKind::GlobalGet { .. }
             | InstKind::SlotAddr { .. }
             | InstKind::Checkpoint
-            | InstKind::CountingSteps { .. } => true,
+            | InstKind::CountingSteps { .. }
+            // Host memory is no object's storage.
+            | InstKind::Host { .. } => true,
             // A text holds no element storage, and a local's reference to
             // one cannot be what keeps an array's element alive.
             InstKind::Retain { value } | InstKind::Release { value } => self.local_ty(*value) == mir::Ty::Text,

@@ -539,6 +539,7 @@ impl Translator<'_, '_> {
             InstKind::GlobalGet { dst, name } => self.global_get(*dst, name)?,
             InstKind::GlobalSet { name, src } => self.global_set(name, src)?,
             InstKind::Data { dst, op, args } => self.data(*dst, *op, args, line)?,
+            InstKind::Host { dst, op, name, args } => self.host(*dst, *op, name, args, line)?,
             InstKind::Retain { value } => self.retain(*value)?,
             InstKind::Release { value } => self.release(*value)?,
             InstKind::Checkpoint => self.checkpoint(line),

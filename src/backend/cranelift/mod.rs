@@ -21,6 +21,7 @@ mod cold_call;
 mod elements;
 mod entry;
 mod function;
+mod host;
 mod isa;
 mod loops;
 mod managed;
@@ -206,6 +207,9 @@ mod tests {
         fn global_cell(&self, _: &str) -> Option<(usize, Ty)> {
             None
         }
+        fn extern_cell(&self, _: &str) -> Option<crate::backend::ExternCell> {
+            None
+        }
         fn function_id(&self, _: &str) -> Option<u32> {
             Some(7)
         }
@@ -264,6 +268,7 @@ mod tests {
             ipow: u,
             memset: u,
             checkpoint: u,
+            extern_error: u,
             text_refs,
             text,
             array_refs: text_refs,

@@ -4,12 +4,14 @@
 //! store of an f64) leaves the array's element pointers and every header
 //! as they were, so the next `bs[i].x` reuses the pointer it loaded.
 //!
-//! Three regions, each a set of locations that no access outside it
+//! Four regions, each a set of locations that no access outside it
 //! touches while a function runs:
 //!
 //! - **header**: an object's reference count, length and capacity;
 //! - **scalar slots**: elements and fields holding numbers and booleans;
-//! - **reference slots**: elements and fields holding managed values.
+//! - **reference slots**: elements and fields holding managed values;
+//! - **extern bindings**: the cells holding what the host bound to an
+//!   `extern val` (its address and count), which JIT code only reads.
 //!
 //! A slot's type is fixed for the life of its object, and memory is only
 //! reused after the runtime frees it, inside a helper call, which
@@ -35,6 +37,7 @@ pub(super) struct Regions {
     header: ir::AliasRegion,
     scalar: ir::AliasRegion,
     reference: ir::AliasRegion,
+    binding: ir::AliasRegion,
 }
 
 impl Regions {
@@ -46,6 +49,7 @@ impl Regions {
             header: region(1, "object header"),
             scalar: region(2, "scalar slot"),
             reference: region(3, "reference slot"),
+            binding: region(4, "extern binding"),
         }
     }
 
@@ -58,5 +62,13 @@ impl Regions {
             Part::Slot(_) => self.scalar,
         };
         MemFlagsData::trusted().with_alias_region(Some(region))
+    }
+
+    /// The flags of a read of an `extern val`'s binding cell: JIT code
+    /// never writes one (the runtime does, between calls or inside a host
+    /// function, which Cranelift treats as touching every region), so a
+    /// store to host memory leaves the binding loaded.
+    pub fn binding(&self) -> MemFlagsData {
+        MemFlagsData::trusted().with_alias_region(Some(self.binding))
     }
 }

@@ -18,6 +18,14 @@ impl Checker<'_> {
         let line = pos.line;
         let bad = |t: Type, need: &str| Diagnostic::new(pos, format!("`{}` needs {need}, found {t}", b.name()));
         let call = |ty, args| Self::ex(ty, line, TExprKind::Builtin(b, args));
+        if let Some((Ex { ty: Some(t @ Type::Host(_)), .. }, _)) = xs.first().filter(|_| b != Builtin::Print) {
+            return Err(bad(*t, "a value (an extern struct is the host's memory: use its fields)"));
+        }
+        if let Some((x, _)) =
+            xs.iter().find(|(x, _)| matches!(x.ty, Some(Type::Host(_)))).filter(|_| b == Builtin::Print)
+        {
+            return Err(bad(x.e.ty, "values (an extern struct is the host's memory: print its fields)"));
+        }
         match b {
             Builtin::Min | Builtin::Max => self.min_max(b, xs, pos),
             Builtin::Abs => {

@@ -182,6 +182,16 @@ impl<'a> Checker<'a> {
     }
 
     pub fn value(&self, x: &Ex, pos: Pos) -> DiagResult<()> {
+        if let Some(Type::HostArray(h)) = x.ty {
+            return Err(Diagnostic::new(
+                pos,
+                format!(
+                    "an extern array `[{}]` is the host's memory, not a value: \
+                     index it (`xs[i]`), take `len(xs)` or loop `for x in xs`",
+                    h.name()
+                ),
+            ));
+        }
         if x.ty == Some(Type::Void) {
             return Err(Diagnostic::new(
                 pos,

@@ -73,6 +73,9 @@ impl Checker<'_> {
     /// `base[index]`.
     pub(super) fn index(&mut self, base: &Expr, index: &Expr, pos: Pos) -> DiagResult<Ex> {
         let b = self.expr(base)?;
+        if let Some(Type::HostArray(h)) = b.ty {
+            return self.host_element(b, h, index, pos);
+        }
         if let Some((k, v)) = b.ty.and_then(Type::map_types) {
             let key = self.key_value(index, k)?;
             return Ok(Self::ex(Some(v), pos.line, TExprKind::Index(Box::new(b.e), Box::new(key))));
@@ -119,6 +122,11 @@ impl Checker<'_> {
             (Place::Local(id), self.local_ty(id), self.local_mutable[id as usize])
         } else if let Some((ty, mutable)) = self.lookup_global(name) {
             (Place::Global(name.to_string()), ty, mutable)
+        } else if self.env.extern_val(name).is_some() {
+            return Err(Diagnostic::new(
+                pos,
+                format!("cannot {what} `{name}`: it is the host's memory (an extern val), changed only field by field"),
+            ));
         } else {
             return Err(self.unknown_name(name, pos, "name"));
         };
@@ -243,6 +251,9 @@ impl Checker<'_> {
         pos: Pos,
         out: &mut Vec<TStmt>,
     ) -> DiagResult<TStmtKind> {
+        if let Some(root) = self.host_root(name, pos.line) {
+            return self.host_assign(out, pos, root, steps, (op, value));
+        }
         let (target, current) = self.target(name, steps, pos, "assign to a part of", Some(out))?;
         let want = current.ty;
         let x = self.expr_as(value, want)?;
@@ -258,6 +269,10 @@ impl Checker<'_> {
     /// `for var in iter:` over an array, as it was when the loop began.
     pub(super) fn for_each(&mut self, var: &str, iter: &Expr, body: &[Stmt], pos: Pos) -> DiagResult<TStmtKind> {
         let mut x = self.expr(iter)?;
+        if let (Some(Type::HostArray(h)), TExprKind::HostArray(name)) = (x.ty, &x.e.kind) {
+            let name = name.clone();
+            return self.host_for_each(var, &name, h, body, pos);
+        }
         // A map's keys, in insertion order, as they were when the loop began.
         if let Some((k, _)) = x.ty.and_then(Type::map_types) {
             x = Self::ex(Type::array_of(k), x.e.line, TExprKind::MapList(Box::new(x.e), false));

@@ -30,7 +30,7 @@ pub(super) fn collect<'u>(unit: &'u Unit, env: &dyn Env) -> DiagResult<Decls<'u>
         let header = match item {
             Item::Fn(f) => &f.header,
             Item::Extern(e) => &e.header,
-            Item::Struct(_) => continue,
+            Item::Struct(_) | Item::ExternStruct(_) | Item::ExternVal(_) => continue,
             Item::Stmt(s) => {
                 decls.top.push(s);
                 continue;

@@ -23,6 +23,15 @@ pub trait Env {
     fn record(&self, _name: &str) -> Option<crate::mir::ObjTy> {
         None
     }
+    /// A host struct an earlier unit declared (`extern struct`).
+    fn host_struct(&self, _name: &str) -> Option<crate::mir::HostTy> {
+        None
+    }
+    /// An `extern val` an earlier unit declared: its struct and whether it
+    /// is an array.
+    fn extern_val(&self, _name: &str) -> Option<(crate::mir::HostTy, bool)> {
+        None
+    }
 }
 
 /// An environment with nothing in it (a fresh manager).

@@ -56,6 +56,9 @@ impl Checker<'_> {
         if let Some((ty, _)) = self.lookup_global(name) {
             return Ok(Self::ex(ty, line, TExprKind::Global(name.to_string())));
         }
+        if let Some(x) = self.extern_val(name, line) {
+            return Ok(x);
+        }
         if self.fns.contains_key(name) || self.env.function(name).is_some() || Builtin::from_name(name).is_some() {
             return Err(Diagnostic::new(pos, format!("`{name}` is a function; call it with `{name}(...)`")));
         }
@@ -63,6 +66,8 @@ impl Checker<'_> {
     }
 
     pub(super) fn binary(&mut self, op: BinOp, a: Ex, b: Ex, pos: Pos) -> DiagResult<Ex> {
+        self.value(&a, pos)?;
+        self.value(&b, pos)?;
         if a.ty == Some(Type::Void) || b.ty == Some(Type::Void) {
             return Err(Diagnostic::new(
                 pos,
@@ -107,7 +112,7 @@ impl Checker<'_> {
         };
         let common = join(ta, tb).ok_or_else(|| Self::mismatch(op, pos, ta, tb, "operands of the same type"))?;
         if !matches!(op, BinOp::Eq | BinOp::Ne)
-            && matches!(common, Type::Bool | Type::Array(_) | Type::Record(_) | Type::Map(_))
+            && matches!(common, Type::Bool | Type::Array(_) | Type::Record(_) | Type::Map(_) | Type::Host(_))
         {
             return Err(Diagnostic::new(pos, format!("'{}' orders numbers or texts, not {common}", op.symbol())));
         }
@@ -148,6 +153,9 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, name: &str, args: &[Expr], pos: Pos) -> DiagResult<Ex> {
+        if let Some(x) = self.host_len(name, args, pos) {
+            return Ok(x);
+        }
         let mut xs = Vec::with_capacity(args.len());
         for a in args {
             let x = self.expr(a)?;

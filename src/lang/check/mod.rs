@@ -20,6 +20,7 @@ mod data;
 mod decls;
 mod env;
 mod expr;
+mod host;
 mod maps;
 mod records;
 mod stmt;
@@ -38,12 +39,20 @@ use crate::diag::DiagResult;
 pub fn check(unit: &Unit, env: &dyn Env) -> DiagResult<TypedUnit> {
     let records = decls::records(unit, env)?;
     let by_name = records.iter().map(|(t, _)| (t.name().to_string(), *t)).collect();
-    let env = &records::UnitEnv { inner: env, records: by_name };
+    let hosts = host::host_decls(unit, env)?;
+    let env = &records::UnitEnv {
+        inner: env,
+        records: by_name,
+        host_structs: hosts.structs.iter().map(|(t, _)| (t.name().to_string(), *t)).collect(),
+        extern_vals: hosts.vals.iter().map(|v| (v.name.clone(), (v.ty, v.array))).collect(),
+    };
     let mut decls = decls::collect(unit, env)?;
     let mut unit_fns = std::mem::take(&mut decls.unit_fns);
     infer_returns(&decls, &mut unit_fns, env);
     let mut typed = final_round(decls, &unit_fns, env)?;
     typed.records = records;
+    typed.host_structs = hosts.structs;
+    typed.extern_vals = hosts.vals;
     Ok(typed)
 }
 
@@ -100,7 +109,15 @@ fn final_round(decls: Decls, unit_fns: &HashMap<String, UnitFn>, env: &dyn Env) 
     }
     let init = init?;
     let functions = functions.into_iter().collect::<DiagResult<Vec<_>>>()?;
-    Ok(TypedUnit { functions, init, globals: globals.declarations(), externs: decls.externs, records: Vec::new() })
+    Ok(TypedUnit {
+        functions,
+        init,
+        globals: globals.declarations(),
+        externs: decls.externs,
+        records: Vec::new(),
+        host_structs: Vec::new(),
+        extern_vals: Vec::new(),
+    })
 }
 
 #[cfg(test)]

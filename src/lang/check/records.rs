@@ -9,13 +9,15 @@ use super::env::Env;
 use crate::diag::{DiagResult, Diagnostic, Pos};
 use crate::lang::ast::{Expr, TypeExpr};
 use crate::lang::typed::*;
-use crate::mir::ObjTy;
+use crate::mir::{self, ObjTy};
 
 /// The manager's environment with the unit's own records in front (they
 /// shadow an earlier unit's of the same name: a redeclaration).
 pub(super) struct UnitEnv<'a> {
     pub inner: &'a dyn Env,
     pub records: HashMap<String, ObjTy>,
+    pub host_structs: HashMap<String, mir::HostTy>,
+    pub extern_vals: HashMap<String, (mir::HostTy, bool)>,
 }
 
 impl Env for UnitEnv<'_> {
@@ -37,6 +39,12 @@ impl Env for UnitEnv<'_> {
     fn record(&self, name: &str) -> Option<ObjTy> {
         self.records.get(name).copied().or_else(|| self.inner.record(name))
     }
+    fn host_struct(&self, name: &str) -> Option<mir::HostTy> {
+        self.host_structs.get(name).copied().or_else(|| self.inner.host_struct(name))
+    }
+    fn extern_val(&self, name: &str) -> Option<(mir::HostTy, bool)> {
+        self.extern_vals.get(name).copied().or_else(|| self.inner.extern_val(name))
+    }
 }
 
 pub(super) fn unknown_type(name: &str, pos: Pos) -> Diagnostic {
@@ -47,10 +55,18 @@ pub(super) fn unknown_type(name: &str, pos: Pos) -> Diagnostic {
 pub(super) fn resolve(t: &TypeExpr, env: &dyn Env) -> DiagResult<Type> {
     match t {
         TypeExpr::Named(name, pos) => {
-            Type::from_word(name).or_else(|| env.record(name).map(Type::Record)).ok_or_else(|| unknown_type(name, *pos))
+            let record = || env.record(name).map(Type::Record);
+            let host = || env.host_struct(name).map(Type::Host);
+            Type::from_word(name).or_else(record).or_else(host).ok_or_else(|| unknown_type(name, *pos))
         }
         TypeExpr::Array(e) => {
             let elem = resolve(e, env)?;
+            if let Type::Host(h) = elem {
+                return Err(Diagnostic::new(
+                    Pos::new(1, 1),
+                    format!("`[{}]` is host memory: only `extern val xs: [{}]` has that type", h.name(), h.name()),
+                ));
+            }
             Type::array_of(elem).ok_or_else(|| Diagnostic::new(Pos::new(1, 1), "an array of nothing"))
         }
         TypeExpr::Map(k, v, pos) => {
@@ -67,6 +83,9 @@ impl Checker<'_> {
     pub(super) fn field(&mut self, base: &Expr, name: &str, pos: Pos) -> DiagResult<Ex> {
         let b = self.expr(base)?;
         let Some(t) = b.ty else { return Ok(Self::ex(None, pos.line, TExprKind::Field(Box::new(b.e), 0))) };
+        if let Type::Host(h) = t {
+            return self.host_field_read(b, h, name, pos);
+        }
         let (k, ty) = field_of(t, name, pos)?;
         Ok(Self::ex(Some(ty), pos.line, TExprKind::Field(Box::new(b.e), k)))
     }

@@ -58,8 +58,12 @@ impl Checker<'_> {
             StmtKind::Return(value) => self.return_stmt(value.as_ref(), s.pos)?,
             StmtKind::Expr(e) => {
                 let x = self.expr(e)?;
+                if matches!(x.ty, Some(Type::HostArray(_))) {
+                    self.value(&x, e.pos)?;
+                }
                 out.push(TStmt { line, kind: TStmtKind::Expr(x.e) });
-                self.last_expr_ty = Some(x.ty);
+                // Host memory is no value for the host to receive.
+                self.last_expr_ty = Some(x.ty.filter(|t| t.is_data()));
                 return Ok(());
             }
         };
@@ -83,6 +87,14 @@ impl Checker<'_> {
         let e = self.coerce(x, want, value.pos, || format!("the value of `{name}`"))?;
         check_decl_name(name, pos, "a variable")?;
         if !self.in_function && self.block_depth == 0 {
+            if let Some(t) = want.filter(|t| !t.is_data()) {
+                return Err(Diagnostic::new(
+                    pos,
+                    format!(
+                        "a global cannot hold host memory (`{name}` would be a {t}); name the extern val where it is used"
+                    ),
+                ));
+            }
             self.declare_global(name, want, mutable, pos)?;
             Ok(TStmtKind::SetGlobal(name.to_string(), e))
         } else {
@@ -159,6 +171,9 @@ impl Checker<'_> {
         };
         let x = self.expr_as(v, self.fn_ret)?;
         self.value(&x, v.pos)?;
+        if let Some(t) = x.ty.filter(|t| !t.is_data()) {
+            return Err(Diagnostic::new(v.pos, format!("a function cannot return host memory (a {t})")));
+        }
         self.returns.push(x.ty);
         let want = self.fn_ret;
         let e = self.coerce(x, want, v.pos, || "the returned value".to_string())?;

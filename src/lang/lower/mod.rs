@@ -8,6 +8,7 @@ use super::typed::*;
 use crate::mir::{self, BlockId, Const, DataOp, INIT_NAME, InstKind, Local, Operand, Terminator, Ty};
 
 mod data;
+mod host;
 
 /// A case the checker should have excluded.
 type Bug = String;
@@ -32,7 +33,10 @@ pub fn lower(unit: &TypedUnit) -> Lowered<mir::Module> {
         .map(|e| mir::ExternDecl { name: e.name.clone(), sig: e.sig.to_mir(), line: e.line })
         .collect();
     let records = unit.records.iter().map(|(ty, line)| mir::RecordName { ty: *ty, line: *line }).collect();
-    Ok(mir::Module { functions, init, globals, externs, records })
+    let host_structs =
+        unit.host_structs.iter().map(|(ty, line)| mir::HostStructDecl { ty: *ty, line: *line }).collect();
+    let extern_vals = unit.extern_vals.clone();
+    Ok(mir::Module { functions, init, globals, externs, records, host_structs, extern_vals })
 }
 
 /// The MIR type of a value (a void one is a bug: the checker refuses it).
@@ -85,6 +89,7 @@ fn lower_fn(f: &TFunction, name: &str) -> Lowered<mir::Function> {
     let mut lw = Lower { locals, blocks: Vec::new(), cur: 0, loops: Vec::new(), ret };
     let entry = lw.new_block();
     lw.cur = entry.0 as usize;
+    lw.check_host_params(f);
     lw.stmts(&f.body)?;
     if lw.blocks[lw.cur].term.is_none() {
         // Reached only for void functions and the top level: the checker
@@ -193,6 +198,7 @@ impl Lower {
                 let v = self.expr(e)?;
                 self.emit(InstKind::GlobalSet { name: name.clone(), src: v }, line);
             }
+            TStmtKind::SetHostField(base, k, e) => self.set_host_field(base, *k, e, line)?,
             TStmtKind::If(branches, else_body) => self.if_stmt(branches, else_body.as_deref(), line)?,
             TStmtKind::While(cond, body) => self.while_stmt(cond, body, line)?,
             TStmtKind::For { var, end_local, start, end, inclusive, body } => {
@@ -405,6 +411,11 @@ impl Lower {
             TExprKind::Push(target, x) => self.push(target, x, line)?,
             TExprKind::Pop(target) => self.pop(target, e.ty, line)?,
             TExprKind::Field(..) => self.path_get(e)?,
+            TExprKind::HostVal(_)
+            | TExprKind::HostArray(_)
+            | TExprKind::HostElem(..)
+            | TExprKind::HostLen(_)
+            | TExprKind::HostField(..) => self.host_expr(e)?,
             TExprKind::MapLit(entries) => self.map_lit(value_ty(e.ty, line)?, entries, line)?,
             TExprKind::MapHas(m, k) => self.data_value(Ty::Bool, DataOp::Has, &[m, k], line)?,
             TExprKind::MapList(m, values) => {

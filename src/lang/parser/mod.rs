@@ -123,7 +123,7 @@ impl Parser {
                     self.advance();
                 }
                 Tok::Fn => items.push(Item::Fn(self.fn_def()?)),
-                Tok::Extern => items.push(Item::Extern(self.extern_decl()?)),
+                Tok::Extern => items.push(self.extern_item()?),
                 Tok::Struct => items.push(Item::Struct(self.struct_def()?)),
                 _ => items.push(Item::Stmt(self.stmt()?)),
             }
@@ -202,9 +202,29 @@ impl Parser {
         Ok(FnDef { header, body })
     }
 
+    /// `extern fn ...`, `extern struct ...` or `extern val ...`.
+    fn extern_item(&mut self) -> DiagResult<Item> {
+        match self.tok_at(1) {
+            Tok::Struct => {
+                self.advance();
+                Ok(Item::ExternStruct(self.struct_def()?))
+            }
+            Tok::Val => {
+                let pos = self.advance().pos;
+                self.advance();
+                let (name, _) = self.ident("expected the name after `extern val`")?;
+                self.expect(Tok::Colon, "expected ':' and the extern struct's name (or `[T]`) after the name")?;
+                let ty = self.type_name()?;
+                self.end_of_line("after an extern val declaration")?;
+                Ok(Item::ExternVal(ExternVal { name, pos, ty }))
+            }
+            _ => Ok(Item::Extern(self.extern_decl()?)),
+        }
+    }
+
     fn extern_decl(&mut self) -> DiagResult<ExternDecl> {
         let pos = self.advance().pos;
-        self.expect(Tok::Fn, "expected `fn` after `extern`")?;
+        self.expect(Tok::Fn, "expected `fn`, `struct` or `val` after `extern`")?;
         let header = self.header(pos, "expected a function name after `extern fn`")?;
         self.end_of_line("after an extern declaration")?;
         Ok(ExternDecl { header })

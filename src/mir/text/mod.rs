@@ -9,6 +9,7 @@
 //! Invariant: the parser never panics, whatever the input; every problem is
 //! a [`Diagnostic`] at a line and column.
 
+mod host;
 mod lex;
 mod line;
 mod parse;
@@ -68,7 +69,7 @@ pub fn parse_with(text: &str, env: &dyn MirEnv) -> Result<(Module, Positions), D
         }
         let mut l = Line::new(&toks, n, src);
         match current.as_mut() {
-            None => current = parse::top_item(&mut l, &mut module, &mut pos)?,
+            None => current = parse::top_item(&mut l, &mut module, env, &mut pos)?,
             Some(_) if l.eat('}') => {
                 l.end()?;
                 raw_fns.extend(current.take());

@@ -8,8 +8,8 @@ use super::line::Line;
 use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
-use crate::mir::ops::{BinOp, CmpOp, ConvOp, DataOp, Op, UnOp};
-use crate::mir::validate::Loc;
+use crate::mir::ops::{BinOp, CmpOp, ConvOp, DataOp, HostOp, Op, UnOp};
+use crate::mir::validate::{Loc, MirEnv};
 
 /// An operand before its locals and constant types are resolved.
 #[derive(Clone, Debug)]
@@ -33,14 +33,30 @@ pub(super) enum RawKind {
     Cmp(CmpOp, RawOp, RawOp),
     Convert(ConvOp, RawOp),
     Select(RawOp, RawOp, RawOp),
-    Call { callee: String, args: Vec<RawOp> },
-    CallIndirect { target: RawOp, args: Vec<RawOp>, sig: Signature },
+    Call {
+        callee: String,
+        args: Vec<RawOp>,
+    },
+    CallIndirect {
+        target: RawOp,
+        args: Vec<RawOp>,
+        sig: Signature,
+    },
     GlobalGet(String),
     GlobalSet(String, RawOp),
-    Load { ptr: RawOp, offset: i32 },
-    Store { ptr: RawOp, offset: i32, src: RawOp },
+    Load {
+        ptr: RawOp,
+        offset: i32,
+    },
+    Store {
+        ptr: RawOp,
+        offset: i32,
+        src: RawOp,
+    },
     Addr(Named),
     Data(DataOp, Vec<RawOp>),
+    /// `xaddr NAME[, i]`, `xlen NAME`, `xcheck NAME, p`.
+    Host(HostOp, Named, Vec<RawOp>),
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +146,15 @@ fn then_operand(l: &mut Line) -> Result<RawOp, Diagnostic> {
     operand(l)
 }
 
+/// `, a, b, ...`: the operands after the first (none when no comma follows).
+fn more_operands(l: &mut Line) -> Result<Vec<RawOp>, Diagnostic> {
+    let mut args = Vec::new();
+    while l.eat(',') {
+        args.push(operand(l)?);
+    }
+    Ok(args)
+}
+
 fn call_args(l: &mut Line) -> Result<Vec<RawOp>, Diagnostic> {
     l.expect('(', "'(' and the arguments")?;
     let mut v = Vec::new();
@@ -150,6 +175,7 @@ fn call_args(l: &mut Line) -> Result<Vec<RawOp>, Diagnostic> {
 pub(super) fn top_item(
     l: &mut Line,
     module: &mut Module,
+    env: &dyn MirEnv,
     pos: &mut Positions,
 ) -> Result<Option<RawFunction>, Diagnostic> {
     let col = l.col();
@@ -168,9 +194,17 @@ pub(super) fn top_item(
             module.records.push(RecordName { ty: record, line });
             Ok(None)
         }
+        "extern" if l.keyword("struct") => {
+            super::host::extern_struct(l, module, pos, col)?;
+            Ok(None)
+        }
+        "extern" if l.keyword("val") => {
+            super::host::extern_val(l, module, env, pos, col)?;
+            Ok(None)
+        }
         "extern" => {
             if !l.keyword("fn") {
-                return Err(l.expected("`fn` after `extern`"));
+                return Err(l.expected("`fn`, `struct` or `val` after `extern`"));
             }
             let (name, _) = l.name("the host function's name")?;
             let sig = l.sig_after_name()?;
@@ -374,17 +408,17 @@ fn instruction(l: &mut Line, has_dst: bool, op: &str, op_col: u32) -> Result<Raw
         needs_dst()?;
         return table_instruction(l, table_op);
     }
+    let dst_rule = |has_result: bool| if has_result { needs_dst() } else { no_dst() };
     if let Some(data_op) = DataOp::from_name(op) {
-        if data_op.has_result() {
-            needs_dst()?
-        } else {
-            no_dst()?
-        }
+        dst_rule(data_op.has_result())?;
         let mut args = vec![operand(l)?];
-        while l.eat(',') {
-            args.push(operand(l)?);
-        }
+        args.extend(more_operands(l)?);
         return Ok(RawKind::Data(data_op, args));
+    }
+    if let Some(host_op) = HostOp::from_name(op) {
+        dst_rule(host_op != HostOp::Check)?;
+        let name = l.name("a binding's name (for `xcheck`, a host struct's)")?;
+        return Ok(RawKind::Host(host_op, name, more_operands(l)?));
     }
     Ok(match op {
         "copy" => {

@@ -15,6 +15,12 @@ pub fn print(module: &Module) -> String {
     for r in &module.records {
         let _ = writeln!(out, "struct {} @{}", r.ty.mir_name(), r.line);
     }
+    for h in &module.host_structs {
+        let _ = writeln!(out, "extern struct {} {{ {} }} @{}", h.ty.name(), h.ty.field_list(), h.line);
+    }
+    for v in &module.extern_vals {
+        let _ = writeln!(out, "extern val {}: {} @{}", v.name, v.type_text(), v.line);
+    }
     for e in &module.externs {
         let params: Vec<&str> = e.sig.params.iter().map(|t| t.mir_name()).collect();
         let _ = writeln!(out, "extern fn {}({}) -> {} @{}", e.name, params.join(", "), ret_name(e.sig.ret), e.line);
@@ -268,6 +274,15 @@ fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
                 .collect();
             let want = data_shape(*op, object, &keys).map(|s| s.args).unwrap_or_default();
             let text = format!("{} {}", op.name(), ops.args(args, &want));
+            match dst {
+                Some(d) => format!("{} = {text}", n(d)),
+                None => text,
+            }
+        }
+        InstKind::Host { dst, op, name, args } => {
+            let want = if *op == crate::mir::HostOp::Check { Ty::Ptr } else { Ty::I64 };
+            let args: String = args.iter().map(|a| format!(", {}", o(a, Some(want)))).collect();
+            let text = format!("{} {name}{args}", op.name());
             match dst {
                 Some(d) => format!("{} = {text}", n(d)),
                 None => text,

@@ -7,6 +7,7 @@ use super::parse::{At, Named, RawFunction, RawKind, RawOp, RawTerm, check_local_
 use super::positions::Positions;
 use crate::diag::Diagnostic;
 use crate::mir::data::*;
+use crate::mir::ops::HostOp;
 use crate::mir::validate::{FnRef, Loc, MirEnv};
 
 /// The types of the names an instruction may refer to.
@@ -281,6 +282,11 @@ fn instruction(kind: &RawKind, dst: Option<&Named>, at: At, s: &Scope, types: &T
             let args: Result<Vec<_>, _> =
                 args.iter().enumerate().map(|(i, a)| s.operand(a, want.get(i).copied())).collect();
             InstKind::Data { dst: dst_local, op: *op, args: args? }
+        }
+        RawKind::Host(op, (name, _), args) => {
+            let want = if *op == HostOp::Check { Ty::Ptr } else { Ty::I64 };
+            let args: Result<Vec<_>, _> = args.iter().map(|a| s.operand(a, Some(want))).collect();
+            InstKind::Host { dst: dst_local, op: *op, name: name.clone(), args: args? }
         }
         RawKind::Addr((name, col)) => {
             let slot = s.slots.get(name.as_str()).copied().ok_or_else(|| {

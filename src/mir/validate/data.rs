@@ -40,15 +40,7 @@ impl Checker<'_> {
         if op == DataOp::Put && args[0] == args[2] {
             return Err("aput moves a local into itself".to_string());
         }
-        match (dst, shape.result) {
-            (Some(d), Some(r)) => {
-                let t = self.local(f, d)?;
-                self.same(&format!("{} result", op.name()), r, t)
-            }
-            (None, None) => Ok(()),
-            (Some(_), None) => Err(format!("{} has no result", op.name())),
-            (None, Some(_)) => Err(format!("{} needs a result", op.name())),
-        }
+        self.result(f, op.name(), dst, shape.result)
     }
 }
 

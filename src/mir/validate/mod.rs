@@ -11,6 +11,7 @@ use super::data::*;
 use super::ops::{BinOp, CmpOp, ConvOp, UnOp};
 
 mod data;
+mod host;
 
 /// Largest total size of a function's stack slots, in bytes. Keeps every
 /// frame well inside the stack reserve the prologue's stack check leaves.
@@ -28,6 +29,8 @@ pub enum FnRef {
 pub enum Loc {
     Global(usize),
     Extern(usize),
+    HostStruct(usize),
+    ExternVal(usize),
     Function(FnRef),
     Slot(FnRef, usize),
     /// A block's label.
@@ -58,6 +61,8 @@ impl Module {
         match loc {
             Loc::Global(i) => self.globals.get(i).map_or(0, |g| g.line),
             Loc::Extern(i) => self.externs.get(i).map_or(0, |e| e.line),
+            Loc::HostStruct(i) => self.host_structs.get(i).map_or(0, |h| h.line),
+            Loc::ExternVal(i) => self.extern_vals.get(i).map_or(0, |v| v.line),
             Loc::Function(r) | Loc::Slot(r, _) => f(r).map_or(0, |f| f.line),
             Loc::Inst(r, b, i) => f(r).and_then(|f| f.blocks.get(b)?.insts.get(i)).map_or(0, |i| i.line),
             Loc::Term(r, b) | Loc::Block(r, b) => f(r).and_then(|f| f.blocks.get(b)).map_or(0, |b| b.term_line),
@@ -81,6 +86,15 @@ pub trait MirEnv {
     }
     /// The signature a host function is registered with.
     fn host(&self, _name: &str) -> Option<Signature> {
+        None
+    }
+    /// A host struct an earlier unit declared (`extern struct`).
+    fn host_struct(&self, _name: &str) -> Option<HostTy> {
+        None
+    }
+    /// An `extern val` an earlier unit declared: its struct, and whether
+    /// it is an array.
+    fn extern_val(&self, _name: &str) -> Option<(HostTy, bool)> {
         None
     }
 }
@@ -124,8 +138,16 @@ fn invalid(loc: Loc, message: impl Into<String>) -> Invalid {
 }
 
 pub fn validate(module: &Module, env: &dyn MirEnv) -> Result<(), Invalid> {
-    let mut cx = Checker { sigs: HashMap::new(), globals: HashMap::new(), env, init: false };
+    let mut cx = Checker {
+        sigs: HashMap::new(),
+        globals: HashMap::new(),
+        host_structs: HashMap::new(),
+        extern_vals: HashMap::new(),
+        env,
+        init: false,
+    };
     cx.declarations(module)?;
+    cx.host_declarations(module)?;
     for (i, f) in module.functions.iter().enumerate() {
         cx.function(FnRef::Function(i), f)?;
     }
@@ -151,6 +173,9 @@ pub(super) struct Checker<'a> {
     sigs: HashMap<&'a str, &'a Signature>,
     /// The module's own globals: type and mutability.
     globals: HashMap<&'a str, (Ty, bool)>,
+    /// The module's own host structs and `extern val`s.
+    host_structs: HashMap<&'a str, HostTy>,
+    extern_vals: HashMap<&'a str, (HostTy, bool)>,
     env: &'a dyn MirEnv,
     /// True while checking the module's init code.
     init: bool,
@@ -272,6 +297,19 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// An instruction's destination against the result its operation has.
+    pub(super) fn result(&self, f: &Function, op: &str, dst: Option<Local>, result: Option<Ty>) -> Check {
+        match (dst, result) {
+            (Some(d), Some(r)) => {
+                let t = self.local(f, d)?;
+                self.same(&format!("{op} result"), r, t)
+            }
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(format!("{op} has no result")),
+            (None, Some(_)) => Err(format!("{op} needs a result")),
+        }
+    }
+
     fn block(&self, f: &Function, id: BlockId) -> Check {
         if (id.0 as usize) < f.blocks.len() { Ok(()) } else { Err(format!("undefined block #{}", id.0)) }
     }
@@ -317,6 +355,7 @@ impl<'a> Checker<'a> {
             }
             InstKind::GlobalSet { name, src } => self.global_set(f, name, src),
             InstKind::Data { dst, op, args } => self.data(f, *dst, *op, args),
+            InstKind::Host { dst, op, name, args } => self.host(f, *dst, *op, name, args),
             InstKind::Checkpoint => Ok(()),
             InstKind::CountingSteps { dst } => {
                 let d = self.local(f, *dst)?;

@@ -14,6 +14,7 @@ pub mod map;
 pub mod map_ops;
 pub mod record;
 pub mod format;
+mod host;
 mod limits;
 mod math;
 mod table;
@@ -38,6 +39,7 @@ pub static HELPERS: LazyLock<Helpers> = LazyLock::new(|| Helpers {
     ipow: math::ipow as *const () as usize,
     memset: libc::memset as *const () as usize,
     checkpoint: limits::checkpoint as *const () as usize,
+    extern_error: host::extern_error as *const () as usize,
     text_refs: addresses!(ManagedHelpers from text { retain, release, global_load, global_store }),
     text: addresses!(TextHelpers from text {
         concat, equal, compare, length, from_i64, from_f64, from_bool, parse_i64, parse_f64, from_c_string,

@@ -4,8 +4,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::backend::{Callee, Layout};
+use crate::abi::Binding;
+use crate::backend::{Callee, ExternCell, Layout};
 use crate::mir::{self, Signature, Ty};
 use crate::runtime::catalog::Catalog;
 use crate::runtime::cells::CellId;
@@ -16,6 +18,8 @@ use crate::runtime::store::Store;
 pub(super) struct UnitCells {
     pub functions: Vec<CellId>,
     pub globals: Vec<CellId>,
+    /// The binding cells of the unit's `extern val`s.
+    pub extern_vals: Vec<Arc<Binding>>,
 }
 
 pub(super) struct UnitLayout<'a> {
@@ -27,6 +31,8 @@ pub(super) struct UnitLayout<'a> {
     pub externs: HashMap<&'a str, &'a Signature>,
     /// The unit's globals: cell and type.
     pub globals: HashMap<&'a str, (CellId, Ty)>,
+    /// The unit's `extern val`s.
+    pub extern_vals: HashMap<&'a str, ExternCell>,
     /// Text literals made for the code compiled so far, by value.
     pub literals: RefCell<HashMap<String, OwnedText>>,
 }
@@ -43,6 +49,12 @@ impl<'a> UnitLayout<'a> {
             functions: functions.collect(),
             externs: module.externs.iter().map(|e| (e.name.as_str(), &e.sig)).collect(),
             globals: globals.collect(),
+            extern_vals: module
+                .extern_vals
+                .iter()
+                .zip(&cells.extern_vals)
+                .map(|(v, cell)| (v.name.as_str(), binding_cell(cell, v.ty)))
+                .collect(),
             literals: RefCell::new(HashMap::new()),
         }
     }
@@ -53,7 +65,18 @@ impl<'a> UnitLayout<'a> {
     }
 }
 
+fn binding_cell(cell: &Arc<Binding>, ty: mir::HostTy) -> ExternCell {
+    ExternCell { addr: Arc::as_ptr(cell) as usize, elem_size: ty.size() }
+}
+
 impl Layout for UnitLayout<'_> {
+    fn extern_cell(&self, name: &str) -> Option<ExternCell> {
+        if let Some(cell) = self.extern_vals.get(name) {
+            return Some(*cell);
+        }
+        self.catalog.extern_vals.get(name).map(|e| binding_cell(&e.cell, e.ty))
+    }
+
     fn callee(&self, name: &str) -> Option<Callee> {
         if let Some((id, sig)) = self.functions.get(name) {
             return Some(Callee::Jit { table_cell: self.store.functions.cell_ref(*id).addr(), sig: (*sig).clone() });

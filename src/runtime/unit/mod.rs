@@ -21,7 +21,7 @@ use std::sync::{Mutex, RwLock};
 
 use self::layout::{UnitCells, UnitLayout};
 use self::undo::{Finished, Replaced, SavedValue, Undo};
-use super::catalog::{Catalog, FuncEntry, GlobalEntry};
+use super::catalog::{Catalog, ExternEntry, FuncEntry, GlobalEntry};
 use super::exec;
 use super::frontend::CatalogEnv;
 use super::globals;
@@ -131,7 +131,8 @@ fn allocate(parts: &Parts, store: &mut Store, module: &mir::Module) -> UnitCells
         sync::write(parts.catalog).names_by_id.extend(new_names);
     }
     let globals = module.globals.iter().map(|g| store.globals.cell(&g.name).0).collect();
-    UnitCells { functions, globals }
+    let extern_vals = module.extern_vals.iter().map(|v| store.binding(&v.name)).collect();
+    UnitCells { functions, globals, extern_vals }
 }
 
 type Compiled = (Option<LoadedModule>, Option<(LoadedModule, Option<Ty>)>);
@@ -202,6 +203,15 @@ fn commit(
     for r in &module.records {
         let old = catalog.records.insert(r.ty.name().to_string(), r.ty);
         undo.records.push((r.ty.name().to_string(), old));
+    }
+    for h in &module.host_structs {
+        let old = catalog.host_structs.insert(h.ty.name().to_string(), h.ty);
+        undo.host_structs.push((h.ty.name().to_string(), old));
+    }
+    for (v, cell) in module.extern_vals.iter().zip(&cells.extern_vals) {
+        let entry = ExternEntry { ty: v.ty, array: v.array, cell: cell.clone() };
+        let old = catalog.extern_vals.insert(v.name.clone(), entry);
+        undo.extern_vals.push((v.name.clone(), old));
     }
     let compiled = functions.as_ref().map(|m| m.code().functions().to_vec()).unwrap_or_default();
     let module_id = functions.map(|m| store.add(m, module.functions.len()));

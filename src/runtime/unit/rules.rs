@@ -59,8 +59,42 @@ pub(super) fn check_redefinitions(module: &mir::Module, catalog: &Catalog, input
             );
         }
     }
+    check_host_data(module, catalog).map_err(|(loc, m)| Error::compile(input, &Diagnostic::new(at(loc), m)))?;
     check_records(module, catalog, &except)
         .map_err(|(line, m)| Error::compile(input, &Diagnostic::new(Pos::new(line, 1), m)))
+}
+
+/// A host struct or `extern val` declared again must be declared as it
+/// was: it describes the host's memory, which compiled code and the
+/// host's bindings rely on, and which does not change while the host runs.
+fn check_host_data(module: &mir::Module, catalog: &Catalog) -> std::result::Result<(), (mir::Loc, String)> {
+    for (i, h) in module.host_structs.iter().enumerate() {
+        let Some(old) = catalog.host_structs.get(h.ty.name()).filter(|old| **old != h.ty) else { continue };
+        return Err((
+            mir::Loc::HostStruct(i),
+            format!(
+                "extern struct `{}` is already declared with fields {{ {} }}; a host struct keeps its layout \
+                 for the life of the manager",
+                h.ty.name(),
+                old.field_list()
+            ),
+        ));
+    }
+    for (i, v) in module.extern_vals.iter().enumerate() {
+        let Some(old) = catalog.extern_vals.get(&v.name) else { continue };
+        if old.ty != v.ty || old.array != v.array {
+            let was = mir::ExternVal { name: v.name.clone(), ty: old.ty, array: old.array, line: 0 };
+            return Err((
+                mir::Loc::ExternVal(i),
+                format!(
+                    "extern val `{}` is already declared as {}; a binding keeps its type for the life of the manager",
+                    v.name,
+                    was.type_text()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A record name declared again with other fields: refused while a

@@ -5,8 +5,8 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::mir::ObjTy;
-use crate::runtime::catalog::{Catalog, FuncEntry, GlobalEntry};
+use crate::mir::{HostTy, ObjTy};
+use crate::runtime::catalog::{Catalog, ExternEntry, FuncEntry, GlobalEntry};
 use crate::runtime::cells::{CellId, CellRef};
 use crate::runtime::globals::{self, Saved};
 use crate::runtime::helpers;
@@ -35,6 +35,10 @@ pub(super) struct Undo {
     pub values: Vec<SavedValue>,
     /// The record names the unit declared, and what they named before.
     pub records: Vec<(String, Option<ObjTy>)>,
+    /// The host structs and `extern val`s the unit declared, and what
+    /// their names held before (a binding's cell stays in the store).
+    pub host_structs: Vec<(String, Option<HostTy>)>,
+    pub extern_vals: Vec<(String, Option<ExternEntry>)>,
 }
 
 /// A unit that has run its top-level code successfully but whose undo is
@@ -104,6 +108,18 @@ impl Finished {
             match old {
                 Some(t) => catalog.records.insert(name, t),
                 None => catalog.records.remove(&name),
+            };
+        }
+        for (name, old) in self.undo.host_structs.into_iter().rev() {
+            match old {
+                Some(t) => catalog.host_structs.insert(name, t),
+                None => catalog.host_structs.remove(&name),
+            };
+        }
+        for (name, old) in self.undo.extern_vals.into_iter().rev() {
+            match old {
+                Some(e) => catalog.extern_vals.insert(name, e),
+                None => catalog.extern_vals.remove(&name),
             };
         }
         self.pinned.iter().for_each(|id| store.unpin(*id));
