@@ -103,6 +103,12 @@ pub enum TExprKind {
     HostElem(String, Box<TExpr>),
     /// `len(xs)` of an array `extern val`.
     HostLen(String),
+    /// The address of an array `extern val`'s first element (a `for`
+    /// loop reads it once, when it begins).
+    HostBase(String),
+    /// Element `.1` from the base address `.0`, unchecked: only a `for`
+    /// loop over `0..len` makes one.
+    HostAt(Box<TExpr>, Box<TExpr>),
     /// `p.x` of a host reference: field number `.1` of its struct.
     HostField(Box<TExpr>, usize),
 }

@@ -157,9 +157,10 @@ named_enum! {
     /// Operations on host memory bound to an `extern val` (docs/mir.md,
     /// "Host data"). Each names a binding, or for `xcheck` a host struct.
     HostOp {
-        /// `p = xaddr NAME`: the address the host bound `NAME` to;
-        /// `p = xaddr NAME, i`: element `i` of an array binding (checked:
-        /// `index out of range`). Unbound: `unbound extern NAME`.
+        /// `p = xaddr NAME`: the address the host bound `NAME` to (for an
+        /// array, its first element's, which may be one past the end of an
+        /// empty one); `p = xaddr NAME, i`: element `i` of an array binding
+        /// (checked: `index out of range`). Unbound: `unbound extern NAME`.
         Addr = "xaddr",
         /// `n = xlen NAME`: an array binding's element count.
         Len = "xlen",

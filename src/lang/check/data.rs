@@ -267,11 +267,17 @@ impl Checker<'_> {
     }
 
     /// `for var in iter:` over an array, as it was when the loop began.
-    pub(super) fn for_each(&mut self, var: &str, iter: &Expr, body: &[Stmt], pos: Pos) -> DiagResult<TStmtKind> {
+    pub(super) fn for_each(
+        &mut self,
+        var: &str,
+        iter: &Expr,
+        (body, pos): (&[Stmt], Pos),
+        out: &mut Vec<TStmt>,
+    ) -> DiagResult<TStmtKind> {
         let mut x = self.expr(iter)?;
         if let (Some(Type::HostArray(h)), TExprKind::HostArray(name)) = (x.ty, &x.e.kind) {
             let name = name.clone();
-            return self.host_for_each(var, &name, h, body, pos);
+            return self.host_for_each(var, &name, h, (body, pos), out);
         }
         // A map's keys, in insertion order, as they were when the loop began.
         if let Some((k, _)) = x.ty.and_then(Type::map_types) {

@@ -209,30 +209,37 @@ impl Checker<'_> {
     }
 
     /// `for var in xs` over an array binding: `var` is a reference to each
-    /// element in turn, found by index (so a rebinding by a host function
-    /// the body calls is seen at the next element).
+    /// element in turn of the binding as it was when the loop began (its
+    /// address and count are read once, as a loop over an array reads the
+    /// array once), so each element costs what it costs in C.
     pub(super) fn host_for_each(
         &mut self,
         var: &str,
         name: &str,
         h: HostTy,
-        body: &[Stmt],
-        pos: Pos,
+        (body, pos): (&[Stmt], Pos),
+        out: &mut Vec<TStmt>,
     ) -> DiagResult<TStmtKind> {
         let line = pos.line;
         check_decl_name(var, pos, "a loop variable")?;
         self.scopes.push(HashMap::new());
         self.block_depth += 1;
+        let base = self.hidden_local(Type::Host(h));
         let end_local = self.hidden_local(Type::I64);
         let index = self.hidden_local(Type::I64);
         let var_id = self.new_local(var, Some(Type::Host(h)), false);
         let b = self.loop_body(body, false);
         self.block_depth -= 1;
         self.scopes.pop();
-        let at = TExpr { ty: Type::I64, line, kind: TExprKind::Local(index) };
-        let element = TExpr { ty: Type::Host(h), line, kind: TExprKind::HostElem(name.to_string(), Box::new(at)) };
+        let local = |id, ty| Box::new(TExpr { ty, line, kind: TExprKind::Local(id) });
+        let at = TExprKind::HostAt(local(base, Type::Host(h)), local(index, Type::I64));
+        let element = TExpr { ty: Type::Host(h), line, kind: at };
         let mut inner = vec![TStmt { line, kind: TStmtKind::SetLocal(var_id, element) }];
         inner.extend(b?);
+        // The base before the count: both come from one reading of the
+        // binding as far as this thread is concerned.
+        let read_base = TExpr { ty: Type::Host(h), line, kind: TExprKind::HostBase(name.to_string()) };
+        out.push(TStmt { line, kind: TStmtKind::SetLocal(base, read_base) });
         Ok(TStmtKind::For {
             var: index,
             end_local,

@@ -46,7 +46,7 @@ impl Checker<'_> {
             StmtKind::For { var, start, end, inclusive, body } => {
                 self.for_stmt(var, start, end, *inclusive, body, s.pos)?
             }
-            StmtKind::ForEach { var, iter, body } => self.for_each(var, iter, body, s.pos)?,
+            StmtKind::ForEach { var, iter, body } => self.for_each(var, iter, (body, s.pos), out)?,
             StmtKind::PathAssign { name, steps, op, value } => self.path_assign(name, steps, *op, value, s.pos, out)?,
             StmtKind::Break | StmtKind::Continue => {
                 let word = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };

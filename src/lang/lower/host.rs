@@ -5,7 +5,7 @@
 
 use super::{Lower, Lowered, value_ty};
 use crate::lang::typed::*;
-use crate::mir::{CType, ConvOp, HostOp, HostTy, InstKind, Local, Operand, Ty};
+use crate::mir::{BinOp, CType, Const, ConvOp, HostOp, HostTy, InstKind, Local, Operand, Ty};
 
 impl Lower {
     /// An expression of one of the host forms.
@@ -22,6 +22,16 @@ impl Lower {
                 self.emit_temp(Ty::Ptr, line, host(HostOp::Addr, name, vec![i]))
             }
             TExprKind::HostLen(name) => self.emit_temp(Ty::I64, line, host(HostOp::Len, name, vec![])),
+            TExprKind::HostBase(name) => self.emit_temp(Ty::Ptr, line, host(HostOp::Addr, name, vec![])),
+            TExprKind::HostAt(base, index) => {
+                let Type::Host(h) = base.ty else { return Err(format!("an element of {} at line {line}", base.ty)) };
+                let (b, i) = (self.expr(base)?, self.expr(index)?);
+                let i = self.emit_temp(Ty::Ptr, line, |dst| InstKind::Convert { dst, op: ConvOp::Bitcast, src: i });
+                let size = Operand::Const(Const::Int(i64::from(h.size()), Ty::Ptr));
+                let offset =
+                    self.emit_temp(Ty::Ptr, line, |dst| InstKind::Binary { dst, op: BinOp::Mul, a: i, b: size });
+                self.emit_temp(Ty::Ptr, line, |dst| InstKind::Binary { dst, op: BinOp::Add, a: b, b: offset })
+            }
             TExprKind::HostField(base, k) => {
                 let (h, p) = self.host_base(base)?;
                 let f = &h.fields()[*k];

@@ -415,6 +415,8 @@ impl Lower {
             | TExprKind::HostArray(_)
             | TExprKind::HostElem(..)
             | TExprKind::HostLen(_)
+            | TExprKind::HostBase(_)
+            | TExprKind::HostAt(..)
             | TExprKind::HostField(..) => self.host_expr(e)?,
             TExprKind::MapLit(entries) => self.map_lit(value_ty(e.ty, line)?, entries, line)?,
             TExprKind::MapHas(m, k) => self.data_value(Ty::Bool, DataOp::Has, &[m, k], line)?,

@@ -39,6 +39,8 @@ impl<'a> Checker<'a> {
                 match (op, array) {
                     (HostOp::Len, false) => return Err(format!("xlen needs an array binding; `{name}` is one struct")),
                     (HostOp::Len, true) => (Some(Ty::I64), vec![]),
+                    // An array's base address, or element `i`'s.
+                    (_, true) if args.is_empty() => (Some(Ty::Ptr), vec![]),
                     (_, true) => (Some(Ty::Ptr), vec![Ty::I64]),
                     (_, false) => (Some(Ty::Ptr), vec![]),
                 }
