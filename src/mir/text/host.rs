@@ -78,3 +78,42 @@ pub(super) fn extern_val(
     module.extern_vals.push(ExternVal { name, ty, array, line });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::mir::text::{parse, print};
+
+    const HOST: &str = "mir 1\nextern struct P { x: f64, n: u8, b: bool } @1\nextern val p: P @2\nextern val ps: [P] @3\n\
+                        fn f(q: ptr) -> i64 {\n    local a: ptr\n    local n: i64\nentry:\n    xcheck P, q\n    \
+                        a = xaddr p\n    a = xaddr ps, 2\n    a = xaddr ps\n    n = xlen ps\n    ret n\n}\n";
+
+    #[test]
+    fn host_lines_parse_print_and_validate() {
+        let (m, _) = parse(HOST).unwrap();
+        crate::mir::validate(&m, &crate::mir::NoEnv).unwrap();
+        assert_eq!(m.host_structs[0].ty.size(), 16);
+        let (again, _) = parse(&print(&m)).unwrap();
+        assert_eq!(m, again);
+    }
+
+    #[test]
+    fn host_errors_have_positions_and_prefixes_never_panic() {
+        for (text, words) in [
+            ("extern struct P { }", "at least one field"),
+            ("extern struct P { x: text }", "unknown host field type `text`"),
+            ("extern struct P { x: i8, x: i8 }", "two fields named `x`"),
+            ("extern val p: Q", "unknown host struct `Q`"),
+            ("extern thing", "`fn`, `struct` or `val` after `extern`"),
+        ] {
+            let e = parse(&format!("mir 1\n{text}\n")).unwrap_err();
+            assert_eq!(e.pos.line, 2, "{text}: {e}");
+            assert!(e.message.contains(words), "{text}: {e}");
+        }
+        let bad = HOST.replace("xlen ps", "xlen p").replace("a = xaddr ps\n", "a = xaddr nope\n");
+        let (m, _) = parse(&bad).unwrap();
+        assert!(crate::mir::validate(&m, &crate::mir::NoEnv).is_err());
+        for end in 0..HOST.len() {
+            let _ = parse(&HOST[..end]);
+        }
+    }
+}
