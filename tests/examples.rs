@@ -86,7 +86,7 @@ fn assert_success(what: &str, out: &Output) {
 }
 
 /// The programs of examples-c/Makefile's BINS list that these tests run.
-const PROGRAMS: [&str; 6] = ["demo", "repl", "config", "hot_reload", "plugins", "stats"];
+const PROGRAMS: [&str; 7] = ["demo", "repl", "config", "hot_reload", "plugins", "stats", "game"];
 
 /// Builds the examples once per test run; returns the directory of the programs.
 fn built() -> &'static Path {
@@ -394,6 +394,7 @@ fn makefile_builds_the_library_only_for_the_run_targets() {
         ("config", "config", "config scripts/app.conf"),
         ("hot-reload", "hot_reload", "hot_reload --demo scripts/reload.rt"),
         ("plugins", "plugins", "plugins plugins"),
+        ("game", "game", "game --demo scripts/game.rt"),
     ];
     for (goal, program, command) in goals {
         let log = text(&run(make(&build).args(["-n", goal])).stdout);
@@ -553,6 +554,37 @@ fn config_fails_cleanly_on_a_broken_or_missing_file() {
     let out = run(Command::new(config()).arg(build_dir().join("no-such.conf")));
     assert_eq!(out.status.code(), Some(1), "stdout:\n{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("cannot read"), "stderr:\n{}", text(&out.stderr));
+}
+
+// ---- game -------------------------------------------------------------------
+
+/// game.c: the script updates 10,000 C structs in place and ends in the
+/// state the same update in C reaches; an edit of the script is picked up
+/// while the loop runs, a broken one refused.
+#[test]
+fn game_demo_agrees_with_c_and_reloads_the_script() {
+    let tmp = temp_dir("game-demo");
+    let out = run_quietly(
+        "game --demo",
+        Command::new(built().join("game"))
+            .args(["--demo", "--frames", "120"])
+            .arg(examples_dir().join("scripts/game.rt"))
+            .env("TMPDIR", &tmp),
+    );
+    assert_lines_in_order(
+        &out,
+        &[
+            &["layout of Entity (40 bytes, align 8) matches the C struct"],
+            &["script and C agree: 10000 entities bit-identical after 120 frames"],
+            &["  script ", " µs"],
+            &["  C ", " µs"],
+            &["script / C: "],
+            &["reloaded ", "version() = 2"],
+            &["reload failed, the old code keeps running: ", "game.rt:"],
+            &["1 reload, 1 refused"],
+        ],
+    );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "the demo's copy is left in {}", tmp.display());
 }
 
 // ---- hot_reload -------------------------------------------------------------

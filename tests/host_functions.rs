@@ -200,3 +200,93 @@ fn user_data_comes_first_and_changes_with_its_function() {
     let e = m.register_host("tagged", a, sig("fn(i64) -> i64")).unwrap_err().to_string();
     assert!(e.contains("from fn(i64) -> i64 with user data to fn(i64) -> i64"), "{e}");
 }
+
+// A host function called only on some iterations of a loop goes through a
+// register-preserving stub of its signature (backend::cranelift::cold_call):
+// arguments, results, narrow types, text, user data and errors arrive as
+// they do through a plain call.
+
+extern "C" fn halve(x: f64, n: i64) -> f64 {
+    x / 2.0 + n as f64
+}
+extern "C" fn narrow(a: i8, b: bool, c: i32) -> i32 {
+    i32::from(a) * 100 + i32::from(b) * 10 + c
+}
+extern "C" fn refuse_at(data: *const i64, i: i64) -> i64 {
+    // SAFETY: registered with the address of a static i64.
+    if i == unsafe { *data } {
+        rtjit::raise_error("refused");
+    }
+    i
+}
+static REFUSE_AT: i64 = 77;
+
+const RARE_CALLS: &str = "\
+extern fn halve(x: f64, n: i64) -> f64
+extern fn byte_length(s: text) -> i64
+extern fn greet(name: text, times: i64) -> text
+extern fn refuse_at(i: i64) -> i64
+fn mixed(n: i64, every: i64) -> f64:
+    var total = 0.0
+    var lengths = 0
+    var last = \"\"
+    var i = 0
+    while i < n:
+        val x = 0.5 * i
+        total += x
+        if i % every == 0:
+            total += halve(total, i)
+            lengths += byte_length(last)
+            last = greet(\"ab\", i % 3)
+        i += 1
+    return total + lengths + len(last)
+fn refusing(n: i64) -> i64:
+    var s = 0
+    for i in 0..n:
+        if i % 2 == 1:
+            s += refuse_at(i)
+    return s
+";
+
+#[test]
+fn conditional_host_calls_in_loops_behave_as_plain_calls() {
+    let m = with_hosts();
+    m.register_host("halve", halve as extern "C" fn(f64, i64) -> f64 as usize, sig("fn(f64, i64) -> f64")).unwrap();
+    m.register_host_with_data(
+        "refuse_at",
+        refuse_at as extern "C" fn(*const i64, i64) -> i64 as usize,
+        sig("fn(i64) -> i64"),
+        &REFUSE_AT as *const i64 as usize,
+    )
+    .unwrap();
+    m.compile_source(RARE_CALLS, "<source>").unwrap();
+    // The same arithmetic in Rust, with the host functions' results.
+    let expect = |n: i64, every: i64| {
+        let (mut total, mut lengths, mut last) = (0.0f64, 0i64, String::new());
+        for i in 0..n {
+            total += 0.5 * i as f64;
+            if i % every == 0 {
+                total += halve(total, i);
+                lengths += last.len() as i64;
+                last = format!("hello, ab{}", "!".repeat((i % 3) as usize));
+            }
+        }
+        total + lengths as f64 + last.len() as f64
+    };
+    for (n, every) in [(10, 1), (1000, 7), (5000, 1000)] {
+        let got = m.call("mixed", &[Value::I64(n), Value::I64(every)]).unwrap();
+        assert_eq!(got, Value::F64(expect(n, every)), "mixed({n}, {every})");
+    }
+    assert_eq!(m.call("refusing", &[Value::I64(50)]).unwrap(), Value::I64(625));
+    let err = m.call("refusing", &[Value::I64(100)]).unwrap_err();
+    assert_eq!(err.to_string(), "refused");
+    // Narrow arguments are extended as C expects through the stub too.
+    m.register_host("narrow", narrow as extern "C" fn(i8, bool, i32) -> i32 as usize, sig("fn(i8, bool, i32) -> i32"))
+        .unwrap();
+    let mir = "mir 1\nextern fn narrow(i8, bool, i32) -> i32\nfn f(n: i64) -> i64 {\n    local i: i64\n    local c: bool\n    \
+               local r: i32\n    local s: i64\n    local w: i64\nentry:\n    jmp head\nhead:\n    c = lt i, n\n    br c, body, done\n\
+               body:\n    c = eq i, 3\n    br c, call, step\ncall:\n    r = call narrow(-2:i8, true, 7:i32)\n    w = sext r\n    \
+               s = add s, w\n    jmp step\nstep:\n    i = add i, 1\n    jmp head\ndone:\n    ret s\n}\n";
+    m.compile_mir(mir.as_bytes(), "<mir>").unwrap();
+    assert_eq!(m.execute("f", &[10]).unwrap(), -200 + 10 + 7);
+}

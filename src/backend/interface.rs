@@ -101,6 +101,8 @@ pub trait Layout {
     fn callee(&self, name: &str) -> Option<Callee>;
     /// The binding cell of an `extern val` (`abi::Binding`).
     fn extern_cell(&self, name: &str) -> Option<ExternCell>;
+    /// The host struct `name` (`xget`/`xset` name the struct they access).
+    fn host_struct(&self, name: &str) -> Option<mir::HostTy>;
     /// The address of a global's 8-byte cell and its type.
     fn global_cell(&self, name: &str) -> Option<(usize, Ty)>;
     /// The id runtime errors report for the function `name` of this unit.

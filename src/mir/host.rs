@@ -1,7 +1,7 @@
 //! Host data: the C structs a host binds (`extern struct`), laid out as a
 //! C compiler lays them out, and the field types they may have. MIR reaches
-//! their memory with plain `load`/`store` at the offsets computed here, and
-//! the bound addresses through `xaddr`/`xlen` (docs/mir.md, "Host data").
+//! their fields with `xget`/`xset` at the offsets computed here, and the
+//! bound addresses through `xaddr`/`xlen` (docs/mir.md, "Host data").
 //!
 //! A struct type is interned once per process, like object types, so a
 //! handle is `Copy` and two declarations with the same name and fields are
@@ -87,7 +87,7 @@ pub struct HostStruct {
 }
 
 /// The most fields a host struct may have (keeps every offset and the
-/// size far inside `i32`, which `load`/`store` offsets are).
+/// size far inside `i32`, which a backend's offsets are).
 pub const MAX_HOST_FIELDS: usize = 4096;
 
 /// A handle to an interned host struct (equal layouts are one struct, so
@@ -139,6 +139,11 @@ impl HostTy {
     /// Field `name`: its number and layout.
     pub fn field(self, name: &str) -> Option<(usize, &'static HostField)> {
         self.0.fields.iter().enumerate().find(|(_, f)| f.name == name)
+    }
+
+    /// Field `k`'s layout, when it has one.
+    pub fn field_at(self, k: i64) -> Option<&'static HostField> {
+        self.0.fields.get(usize::try_from(k).ok()?)
     }
 
     /// Bytes from one element of an array of the struct to the next.

@@ -167,6 +167,18 @@ named_enum! {
         /// `xcheck NAME, p`: `p` (a `ptr` to a host struct `NAME` the host
         /// passed) is not NULL (else `null pointer for extern struct NAME`).
         Check = "xcheck",
+        /// `x = xget S, p, K`: field number `K` (a constant) of the host
+        /// struct `S` at `p`, as its C type's MIR type (`u8` as `i8`).
+        Get = "xget",
+        /// `xset S, p, K, v`: stores `v` in field `K` of the struct at `p`.
+        Set = "xset",
+    }
+}
+
+impl HostOp {
+    /// Whether the instruction has a result.
+    pub fn has_result(self) -> bool {
+        !matches!(self, HostOp::Check | HostOp::Set)
     }
 }
 

@@ -55,8 +55,12 @@ impl Translator<'_, '_> {
             let user_data = self.b.ins().load(types::I64, fixed, binding, 8);
             vals.insert(0, user_data);
         }
-        let call = self.b.ins().call_indirect(sigref, code, &vals);
-        let result = self.b.inst_results(call).first().copied();
+        let result = if host && self.conditional_in_loop.get(self.block).copied().unwrap_or(false) {
+            self.preserving_host_call(sigref, code, &vals)?
+        } else {
+            let call = self.b.ins().call_indirect(sigref, code, &vals);
+            self.b.inst_results(call).first().copied()
+        };
         match &target {
             Callee::Jit { .. } => {
                 let failed = self.error_kind();
@@ -76,6 +80,27 @@ impl Translator<'_, '_> {
             self.set(d, r);
         }
         Ok(())
+    }
+
+    /// A host call through the register-preserving stub of its signature
+    /// (see `cold_call`): the loop's values stay in their registers.
+    fn preserving_host_call(
+        &mut self,
+        sigref: ir::SigRef,
+        code: Value,
+        vals: &[Value],
+    ) -> Result<Option<Value>, CodegenError> {
+        let host = self.b.func.dfg.signatures[sigref].clone();
+        let stub = super::cold_call::host_stub(&host)?;
+        let stub_sig = self.b.import_signature(super::cold_call::host_signature(&host));
+        let stub = self.b.ins().iconst(types::I64, stub as i64);
+        let mut args = vec![self.ctx, code];
+        args.extend_from_slice(vals);
+        self.b.ins().call_indirect(stub_sig, stub, &args);
+        Ok(host
+            .returns
+            .first()
+            .map(|r| self.b.ins().load(r.value_type, MemFlagsData::trusted(), self.ctx, abi::CTX_COLD_RESULT)))
     }
 
     /// A borrowed text as the `const char *` a host function takes: its

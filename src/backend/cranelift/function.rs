@@ -69,6 +69,8 @@ pub(super) fn translate(
         layout: request.layout,
         helpers: request.helpers,
         call_conv: isa.default_call_conv(),
+        conditional_in_loop: super::loops::conditional_in_loop(f),
+        block: 0,
     };
     let entry = t.entry(&blocks);
     let loop_depth = super::loops::depths(f);
@@ -87,12 +89,7 @@ pub(super) fn translate(
             _ => &mb.insts[..],
         };
         let first_inner = t.b.func.dfg.num_blocks();
-        t.b.switch_to_block(cb);
-        t.storage.enter(i);
-        match sole[i].and_then(|p| exits[p].as_ref()) {
-            Some(known) => t.elements.clone_from(known),
-            None => t.elements.clear(),
-        }
+        t.enter_block(i, cb, sole[i].and_then(|p| exits[p].as_ref()));
         let back_edge = back_edge(insts, &mb.term, &blocks);
         for inst in back_edge.map_or(insts, |(rest, _, _)| rest) {
             t.forget_elements(&inst.kind);
@@ -376,9 +373,26 @@ pub(super) struct Translator<'a, 'b> {
     pub layout: &'a dyn Layout,
     pub helpers: &'a Helpers,
     pub call_conv: CallConv,
+    /// `loops::conditional_in_loop` of the function: where a host call
+    /// goes through a register-preserving stub.
+    pub conditional_in_loop: Vec<bool>,
+    /// The MIR block being translated.
+    pub block: usize,
 }
 
 impl Translator<'_, '_> {
+    /// Starts translating MIR block `i` into `cb`, knowing what its sole
+    /// predecessor knew at its end, if it has one that was translated.
+    fn enter_block(&mut self, i: usize, cb: ir::Block, known: Option<&super::tracked::Known>) {
+        self.b.switch_to_block(cb);
+        self.block = i;
+        self.storage.enter(i);
+        match known {
+            Some(known) => self.elements.clone_from(known),
+            None => self.elements.clear(),
+        }
+    }
+
     pub fn invariant(&self, message: impl Into<String>) -> CodegenError {
         invariant(self.f, message)
     }

@@ -2,14 +2,15 @@
 //! cell the runtime owns (the address the host bound, 0 while unbound,
 //! and the element count); JIT code loads them at each access, so a
 //! rebinding between calls (or by a host function during one) is seen at
-//! once. Field reads and writes are MIR's plain `load`/`store`.
+//! once. `xget`/`xset` are a load or store at a field's offset.
 
 use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, condcodes::IntCC, types};
 
 use super::function::Translator;
+use super::types::clif_type;
 use crate::abi::{self, ErrKind};
 use crate::backend::CodegenError;
-use crate::mir::{self, HostOp, Operand};
+use crate::mir::{self, Const, HostOp, Operand};
 
 const I64: types::Type = types::I64;
 
@@ -22,9 +23,14 @@ impl Translator<'_, '_> {
         args: &[Operand],
         line: u32,
     ) -> Result<(), CodegenError> {
-        if op == HostOp::Check {
-            let p = args.first().map(|a| self.operand(a)).ok_or_else(|| self.invariant("xcheck without operand"))?;
-            return self.fail_if_null(p, ErrKind::NullHost, name, line);
+        match op {
+            HostOp::Check => {
+                let p =
+                    args.first().map(|a| self.operand(a)).ok_or_else(|| self.invariant("xcheck without operand"))?;
+                return self.fail_if_null(p, ErrKind::NullHost, name, line);
+            }
+            HostOp::Get | HostOp::Set => return self.host_field(dst, name, args),
+            HostOp::Addr | HostOp::Len => {}
         }
         let cell = self.layout.extern_cell(name).ok_or_else(|| self.invariant(format!("no binding `{name}`")))?;
         let flags = self.regions.binding();
@@ -44,6 +50,32 @@ impl Translator<'_, '_> {
         };
         let d = dst.ok_or_else(|| self.invariant(format!("{} without a result", op.name())))?;
         self.set(d, result);
+        Ok(())
+    }
+
+    /// `xget S, p, K` and `xset S, p, K, v`: a load or store at the field's
+    /// offset, in the field's alias region.
+    fn host_field(&mut self, dst: Option<mir::Local>, name: &str, args: &[Operand]) -> Result<(), CodegenError> {
+        let ty = self.layout.host_struct(name).ok_or_else(|| self.invariant(format!("no host struct `{name}`")))?;
+        let (Some(p), Some(Operand::Const(Const::Int(k, _)))) = (args.first(), args.get(1)) else {
+            return Err(self.invariant("a host field without its pointer and number"));
+        };
+        let field = ty.field_at(*k).ok_or_else(|| self.invariant(format!("no field {k} in `{name}`")))?;
+        let k = usize::try_from(*k).unwrap_or(usize::MAX);
+        let flags = self.regions.host_field(self.b.func, ty, k);
+        let p = self.operand(p);
+        let offset = i32::try_from(field.offset).map_err(|_| self.invariant("a host field offset past i32"))?;
+        match (dst, args.get(2)) {
+            (Some(d), None) => {
+                let v = self.b.ins().load(clif_type(field.ty.mir_ty()), flags, p, offset);
+                self.set(d, v);
+            }
+            (None, Some(value)) => {
+                let v = self.operand(value);
+                self.b.ins().store(flags, v, p, offset);
+            }
+            _ => return Err(self.invariant("xget without a result or xset without a value")),
+        }
         Ok(())
     }
 

@@ -20,6 +20,22 @@ pub(super) fn depths(f: &mir::Function) -> Vec<u32> {
     depth
 }
 
+/// For every block, whether some loop containing it can go round without
+/// running it (it dominates none of that loop's back edges): code there,
+/// such as a callback on a rare event, runs on some iterations only.
+pub(super) fn conditional_in_loop(f: &mir::Function) -> Vec<bool> {
+    let idom = mir::loops::dominators(f);
+    let mut conditional = vec![false; f.blocks.len()];
+    for lp in mir::loops::natural_loops(f) {
+        for (b, c) in conditional.iter_mut().enumerate() {
+            if lp.contains(b) && !lp.latches.iter().all(|l| mir::loops::dominates(&idom, b, *l)) {
+                *c = true;
+            }
+        }
+    }
+    conditional
+}
+
 #[cfg(test)]
 mod tests {
     use crate::mir::fixtures::NESTED_LOOPS as NESTED;

@@ -210,6 +210,9 @@ mod tests {
         fn extern_cell(&self, _: &str) -> Option<crate::backend::ExternCell> {
             None
         }
+        fn host_struct(&self, _: &str) -> Option<crate::mir::HostTy> {
+            None
+        }
         fn function_id(&self, _: &str) -> Option<u32> {
             Some(7)
         }

@@ -4,14 +4,15 @@
 //! store of an f64) leaves the array's element pointers and every header
 //! as they were, so the next `bs[i].x` reuses the pointer it loaded.
 //!
-//! Four regions, each a set of locations that no access outside it
+//! Four regions and one per host field, each a set of locations that no access outside it
 //! touches while a function runs:
 //!
 //! - **header**: an object's reference count, length and capacity;
 //! - **scalar slots**: elements and fields holding numbers and booleans;
 //! - **reference slots**: elements and fields holding managed values;
 //! - **extern bindings**: the cells holding what the host bound to an
-//!   `extern val` (its address and count), which JIT code only reads.
+//!   `extern val` (its address and count), which JIT code only reads;
+//! - **host fields**: one region per field of a host struct.
 //!
 //! A slot's type is fixed for the life of its object, and memory is only
 //! reused after the runtime frees it, inside a helper call, which
@@ -22,7 +23,7 @@
 
 use cranelift_codegen::ir::{self, AliasRegionData, MemFlagsData};
 
-use crate::mir::Ty;
+use crate::mir::{HostTy, Ty};
 
 /// Which part of an object an access touches.
 #[derive(Clone, Copy)]
@@ -38,6 +39,8 @@ pub(super) struct Regions {
     scalar: ir::AliasRegion,
     reference: ir::AliasRegion,
     binding: ir::AliasRegion,
+    /// One region per field of a host struct, made when first accessed.
+    host_fields: Vec<((HostTy, usize), ir::AliasRegion)>,
 }
 
 impl Regions {
@@ -50,6 +53,7 @@ impl Regions {
             scalar: region(2, "scalar slot"),
             reference: region(3, "reference slot"),
             binding: region(4, "extern binding"),
+            host_fields: Vec::new(),
         }
     }
 
@@ -70,5 +74,24 @@ impl Regions {
     /// store to host memory leaves the binding loaded.
     pub fn binding(&self) -> MemFlagsData {
         MemFlagsData::trusted().with_alias_region(Some(self.binding))
+    }
+
+    /// The flags of an access to field `k` of host struct `ty`: trusted
+    /// (the host keeps what it bound valid; JIT code has checked the
+    /// binding and the index) in the field's own region. As C compilers
+    /// assume of typed accesses ("strict aliasing"), two fields never share
+    /// bytes, and host memory is reached only through its fields (a host
+    /// function, which may change anything, is a call: every region).
+    pub fn host_field(&mut self, func: &mut ir::Function, ty: HostTy, k: usize) -> MemFlagsData {
+        let region = match self.host_fields.iter().find(|(key, _)| *key == (ty, k)) {
+            Some((_, r)) => *r,
+            None => {
+                let user_id = 16 + self.host_fields.len() as u32;
+                let r = func.dfg.alias_regions.insert(AliasRegionData { user_id, description: "host field".into() });
+                self.host_fields.push(((ty, k), r));
+                r
+            }
+        };
+        MemFlagsData::trusted().with_alias_region(Some(region))
     }
 }

@@ -1,5 +1,5 @@
 //! Host data to MIR: a binding's address is `xaddr` (checked there), a
-//! field is a `load`/`store` at its C offset, narrowed or widened to the
+//! field is an `xget`/`xset` of its C type, narrowed or widened to the
 //! language's `i64`/`f64`/`bool` with a conversion; a function checks a
 //! host reference it is given once, on entry (`xcheck`).
 
@@ -36,8 +36,8 @@ impl Lower {
                 let (h, p) = self.host_base(base)?;
                 let f = &h.fields()[*k];
                 let raw = self.temp(f.ty.mir_ty());
-                let offset = field_offset(f.offset);
-                self.emit(InstKind::Load { dst: raw, ptr: p, offset }, line);
+                let args = vec![p, field_number(*k)];
+                self.emit(InstKind::Host { dst: Some(raw), op: HostOp::Get, name: h.name().to_string(), args }, line);
                 match widen(f.ty) {
                     None => Operand::Local(raw),
                     Some(op) => {
@@ -60,7 +60,8 @@ impl Lower {
             None => v,
             Some(op) => self.emit_temp(f.ty.mir_ty(), line, |dst| InstKind::Convert { dst, op, src: v }),
         };
-        self.emit(InstKind::Store { ptr: p, offset: field_offset(f.offset), src: v }, line);
+        let args = vec![p, field_number(k), v];
+        self.emit(InstKind::Host { dst: None, op: HostOp::Set, name: h.name().to_string(), args }, line);
         Ok(())
     }
 
@@ -80,9 +81,9 @@ impl Lower {
     }
 }
 
-/// Offsets are below `MAX_HOST_FIELDS * 8`, far inside `i32`.
-fn field_offset(offset: u32) -> i32 {
-    offset as i32
+/// A field's number as `xget`/`xset` take it (below `MAX_HOST_FIELDS`).
+fn field_number(k: usize) -> Operand {
+    Operand::Const(Const::Int(k as i64, Ty::I64))
 }
 
 /// The conversion from a field's C type to the language's type.

@@ -103,7 +103,9 @@ fn resolve_functions(
         .chain(module.externs.iter().map(|e| (e.name.clone(), e.sig.clone())))
         .collect();
     let globals: HashMap<String, Ty> = module.globals.iter().map(|g| (g.name.clone(), g.ty)).collect();
-    let types = resolve::Types { sigs: &sigs, globals: &globals, env };
+    let host_structs: HashMap<String, HostTy> =
+        module.host_structs.iter().map(|h| (h.ty.name().to_string(), h.ty)).collect();
+    let types = resolve::Types { sigs: &sigs, globals: &globals, host_structs: &host_structs, env };
     for raw in raw_fns {
         let r = if raw.init { FnRef::Init } else { FnRef::Function(module.functions.len()) };
         if raw.init && module.init.is_some() {
@@ -157,6 +159,49 @@ mod tests {
         assert_eq!(Signature::parse("fn() -> void").unwrap().to_string(), "fn() -> void");
         assert!(Signature::parse("fn(i64) -> i64 extra").is_err());
         assert!(Signature::parse("fn(text2) -> i64").unwrap_err().contains("unknown type `text2`"));
+    }
+
+    const HOST: &str = "mir 1\nextern struct P { x: f64, n: u8, b: bool } @1\nextern val p: P @2\nextern val ps: [P] @3\n\
+                        fn f(q: ptr) -> i64 {\n    local a: ptr\n    local n: i64\n    local b: i8\nentry:\n    \
+                        xcheck P, q\n    a = xaddr p\n    a = xaddr ps, 2\n    a = xaddr ps\n    n = xlen ps\n    \
+                        b = xget P, a, 1\n    xset P, a, 1, 7\n    xset P, q, 0, 2.5\n    ret n\n}\n";
+
+    #[test]
+    fn host_lines_parse_print_and_validate() {
+        let (m, _) = parse(HOST).unwrap();
+        crate::mir::validate(&m, &crate::mir::NoEnv).unwrap();
+        assert_eq!(m.host_structs[0].ty.size(), 16);
+        let (again, _) = parse(&print(&m)).unwrap();
+        assert_eq!(m, again);
+    }
+
+    #[test]
+    fn host_errors_have_positions_and_prefixes_never_panic() {
+        for (text, words) in [
+            ("extern struct P { }", "at least one field"),
+            ("extern struct P { x: text }", "unknown host field type `text`"),
+            ("extern struct P { x: i8, x: i8 }", "two fields named `x`"),
+            ("extern val p: Q", "unknown host struct `Q`"),
+            ("extern thing", "`fn`, `struct` or `val` after `extern`"),
+        ] {
+            let e = parse(&format!("mir 1\n{text}\n")).unwrap_err();
+            assert_eq!(e.pos.line, 2, "{text}: {e}");
+            assert!(e.message.contains(words), "{text}: {e}");
+        }
+        for (from, to, words) in [
+            ("xlen ps", "xlen p", "xlen needs an array binding"),
+            ("a = xaddr ps\n", "a = xaddr nope\n", "undefined extern val `nope`"),
+            ("xget P, a, 1", "xget P, a, 3", "xget of field 3 of `P`, which has 3 field(s)"),
+            ("xget P, a, 1", "xget P, a, n", "names the field by its number, a constant"),
+            ("xset P, q, 0, 2.5", "xset P, q, 0, n", "expected f64, found i64"),
+        ] {
+            let (m, _) = parse(&HOST.replace(from, to)).unwrap();
+            let e = crate::mir::validate(&m, &crate::mir::NoEnv).unwrap_err();
+            assert!(e.message.contains(words), "{to}: {}", e.message);
+        }
+        for end in 0..HOST.len() {
+            let _ = parse(&HOST[..end]);
+        }
     }
 
     #[test]

@@ -416,7 +416,7 @@ fn instruction(l: &mut Line, has_dst: bool, op: &str, op_col: u32) -> Result<Raw
         return Ok(RawKind::Data(data_op, args));
     }
     if let Some(host_op) = HostOp::from_name(op) {
-        dst_rule(host_op != HostOp::Check)?;
+        dst_rule(host_op.has_result())?;
         let name = l.name("a binding's name (for `xcheck`, a host struct's)")?;
         return Ok(RawKind::Host(host_op, name, more_operands(l)?));
     }

@@ -280,8 +280,15 @@ fn inst_text(k: &InstKind, ops: &Operands, known: &Known) -> String {
             }
         }
         InstKind::Host { dst, op, name, args } => {
-            let want = if *op == crate::mir::HostOp::Check { Ty::Ptr } else { Ty::I64 };
-            let args: String = args.iter().map(|a| format!(", {}", o(a, Some(want)))).collect();
+            // An `xset` value is shown with its suffix unless a bare
+            // constant reads back (the printer knows no struct's fields).
+            let want = |i: usize| match op {
+                crate::mir::HostOp::Check => Some(Ty::Ptr),
+                crate::mir::HostOp::Get | crate::mir::HostOp::Set if i == 0 => Some(Ty::Ptr),
+                _ if i < 2 => Some(Ty::I64),
+                _ => None,
+            };
+            let args: String = args.iter().enumerate().map(|(i, a)| format!(", {}", o(a, want(i)))).collect();
             let text = format!("{} {name}{args}", op.name());
             match dst {
                 Some(d) => format!("{} = {text}", n(d)),

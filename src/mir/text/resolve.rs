@@ -14,7 +14,28 @@ use crate::mir::validate::{FnRef, Loc, MirEnv};
 pub(super) struct Types<'a> {
     pub sigs: &'a HashMap<String, Signature>,
     pub globals: &'a HashMap<String, Ty>,
+    /// The module's host structs.
+    pub host_structs: &'a HashMap<String, HostTy>,
     pub env: &'a dyn MirEnv,
+}
+
+/// The types a host operation's operands have (for constants without a
+/// suffix): `xset`'s value has its field's type.
+fn host_operand_types(op: HostOp, name: &str, args: &[RawOp], types: &Types) -> Vec<Ty> {
+    match op {
+        HostOp::Check => vec![Ty::Ptr],
+        HostOp::Addr | HostOp::Len => vec![Ty::I64],
+        HostOp::Get | HostOp::Set => {
+            let s = types.host_structs.get(name).copied().or_else(|| types.env.host_struct(name));
+            let field = match args.get(1) {
+                Some(RawOp::Int(k, _, _)) => s.and_then(|s| s.field_at(i64::try_from(*k).ok()?)),
+                _ => None,
+            };
+            let mut want = vec![Ty::Ptr, Ty::I64];
+            want.extend(field.map(|f| f.ty.mir_ty()));
+            want
+        }
+    }
 }
 
 impl Types<'_> {
@@ -284,8 +305,9 @@ fn instruction(kind: &RawKind, dst: Option<&Named>, at: At, s: &Scope, types: &T
             InstKind::Data { dst: dst_local, op: *op, args: args? }
         }
         RawKind::Host(op, (name, _), args) => {
-            let want = if *op == HostOp::Check { Ty::Ptr } else { Ty::I64 };
-            let args: Result<Vec<_>, _> = args.iter().map(|a| s.operand(a, Some(want))).collect();
+            let want = host_operand_types(*op, name, args, types);
+            let args: Result<Vec<_>, _> =
+                args.iter().enumerate().map(|(i, a)| s.operand(a, want.get(i).copied())).collect();
             InstKind::Host { dst: dst_local, op: *op, name: name.clone(), args: args? }
         }
         RawKind::Addr((name, col)) => {

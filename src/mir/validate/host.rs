@@ -26,13 +26,31 @@ impl<'a> Checker<'a> {
         self.extern_vals.get(name).copied().or_else(|| self.env.extern_val(name))
     }
 
+    fn host_struct(&self, name: &str) -> Result<HostTy, String> {
+        self.host_structs
+            .get(name)
+            .copied()
+            .or_else(|| self.env.host_struct(name))
+            .ok_or_else(|| format!("undefined host struct `{name}`"))
+    }
+
     pub(super) fn host(&self, f: &Function, dst: Option<Local>, op: HostOp, name: &str, args: &[Operand]) -> Check {
         let (result, operands) = match op {
             HostOp::Check => {
-                if self.host_structs.get(name).copied().or_else(|| self.env.host_struct(name)).is_none() {
-                    return Err(format!("undefined host struct `{name}`"));
-                }
+                self.host_struct(name)?;
                 (None, vec![Ty::Ptr])
+            }
+            HostOp::Get | HostOp::Set => {
+                let s = self.host_struct(name)?;
+                let k = match args.get(1) {
+                    Some(Operand::Const(Const::Int(k, _))) => *k,
+                    _ => return Err(format!("{} names the field by its number, a constant", op.name())),
+                };
+                let field = s.field_at(k).ok_or_else(|| {
+                    format!("{} of field {k} of `{name}`, which has {} field(s)", op.name(), s.fields().len())
+                })?;
+                let t = field.ty.mir_ty();
+                if op == HostOp::Get { (Some(t), vec![Ty::Ptr, Ty::I64]) } else { (None, vec![Ty::Ptr, Ty::I64, t]) }
             }
             HostOp::Addr | HostOp::Len => {
                 let (_, array) = self.extern_val(name).ok_or_else(|| format!("undefined extern val `{name}`"))?;

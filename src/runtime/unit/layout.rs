@@ -31,8 +31,9 @@ pub(super) struct UnitLayout<'a> {
     pub externs: HashMap<&'a str, &'a Signature>,
     /// The unit's globals: cell and type.
     pub globals: HashMap<&'a str, (CellId, Ty)>,
-    /// The unit's `extern val`s.
+    /// The unit's `extern val`s and host structs.
     pub extern_vals: HashMap<&'a str, ExternCell>,
+    pub host_structs: HashMap<&'a str, mir::HostTy>,
     /// Text literals made for the code compiled so far, by value.
     pub literals: RefCell<HashMap<String, OwnedText>>,
 }
@@ -55,6 +56,7 @@ impl<'a> UnitLayout<'a> {
                 .zip(&cells.extern_vals)
                 .map(|(v, cell)| (v.name.as_str(), binding_cell(cell, v.ty)))
                 .collect(),
+            host_structs: module.host_structs.iter().map(|h| (h.ty.name(), h.ty)).collect(),
             literals: RefCell::new(HashMap::new()),
         }
     }
@@ -75,6 +77,10 @@ impl Layout for UnitLayout<'_> {
             return Some(*cell);
         }
         self.catalog.extern_vals.get(name).map(|e| binding_cell(&e.cell, e.ty))
+    }
+
+    fn host_struct(&self, name: &str) -> Option<mir::HostTy> {
+        self.host_structs.get(name).copied().or_else(|| self.catalog.host_struct(name))
     }
 
     fn callee(&self, name: &str) -> Option<Callee> {
