@@ -184,6 +184,9 @@ fn host_memory_is_not_data() {
     refused("fn f():\n    val e = enemies\n", "is the host's memory, not a value");
     refused("fn f():\n    enemies.push(player)\n", "it is the host's memory");
     refused("fn f():\n    print(player)\n", "print its fields");
+    refused("fn f() -> text:\n    return str(player)\n", "use its fields");
+    refused("fn f() -> i64:\n    return len(player)\n", "`len` needs a text, an array or a map, found Player");
+    refused("fn f():\n    for p in player:\n        p.x = 0.0\n", "`for` needs a range `a..b`, an array or a map, found Player");
     refused("fn f() -> bool:\n    return player < player\n", "orders numbers or texts");
     refused("fn f():\n    player.z = 1.0\n", "has no field `z` (its fields: x, vx, hp, flags)");
     refused("fn f():\n    player.x = \"a\"\n", "field `x` of extern struct `Player`");

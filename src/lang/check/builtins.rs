@@ -18,7 +18,9 @@ impl Checker<'_> {
         let line = pos.line;
         let bad = |t: Type, need: &str| Diagnostic::new(pos, format!("`{}` needs {need}, found {t}", b.name()));
         let call = |ty, args| Self::ex(ty, line, TExprKind::Builtin(b, args));
-        if let Some((Ex { ty: Some(t @ Type::Host(_)), .. }, _)) = xs.first().filter(|_| b != Builtin::Print) {
+        if let Some((Ex { ty: Some(t @ Type::Host(_)), .. }, _)) =
+            xs.first().filter(|_| !matches!(b, Builtin::Print | Builtin::Len))
+        {
             return Err(bad(*t, "a value (an extern struct is the host's memory: use its fields)"));
         }
         if let Some((x, _)) =
