@@ -186,7 +186,10 @@ fn host_memory_is_not_data() {
     refused("fn f():\n    print(player)\n", "print its fields");
     refused("fn f() -> text:\n    return str(player)\n", "use its fields");
     refused("fn f() -> i64:\n    return len(player)\n", "`len` needs a text, an array or a map, found Player");
-    refused("fn f():\n    for p in player:\n        p.x = 0.0\n", "`for` needs a range `a..b`, an array or a map, found Player");
+    refused(
+        "fn f():\n    for p in player:\n        p.x = 0.0\n",
+        "`for` needs a range `a..b`, an array or a map, found Player",
+    );
     refused("fn f() -> bool:\n    return player < player\n", "orders numbers or texts");
     refused("fn f():\n    player.z = 1.0\n", "has no field `z` (its fields: x, vx, hp, flags)");
     refused("fn f():\n    player.x = \"a\"\n", "field `x` of extern struct `Player`");
@@ -242,4 +245,22 @@ fn step_b():
     });
     assert!(xs.iter().all(|p| p.x == 500.0 && p.n == 500));
     assert!(ys.iter().all(|p| p.x == -500.0 && p.n == 1000));
+}
+
+/// The seed's line, verbatim (its `dt` has no type, so it is an `i64`).
+#[test]
+fn the_seed_line_runs_verbatim() {
+    let m = manager();
+    let src = "extern struct Player:\n    x: f64\n    vx: f64\nextern val player: Player\n\
+               fn update(dt): player.x += player.vx * dt\n";
+    m.compile_source(src, "<source>").unwrap();
+    #[repr(C)]
+    struct P {
+        x: f64,
+        vx: f64,
+    }
+    let mut p = P { x: 1.0, vx: 0.25 };
+    m.bind_struct("player", addr(&mut p), 1).unwrap();
+    m.call("update", &[Value::I64(4)]).unwrap();
+    assert_eq!(p.x, 2.0);
 }
