@@ -123,6 +123,9 @@ fn a_host_struct_parameter_is_a_pointer_and_null_is_refused() {
     let mut p = Player::default();
     m.execute("nudge", &[addr(&mut p) as i64]).unwrap();
     assert_eq!(p.x, 1.0);
+    // Through a typed call, the address is an i64 value.
+    m.call("nudge", &[Value::I64(addr(&mut p) as i64)]).unwrap();
+    assert_eq!(p.x, 2.0);
     let err = m.execute("nudge", &[0]).unwrap_err();
     assert!(err.to_string().contains("null pointer for extern struct Player in nudge"), "{err}");
 }
