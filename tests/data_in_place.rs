@@ -228,3 +228,84 @@ fn in_place_writes_keep_value_semantics() {
         assert!(e.contains("index out of range") && e.contains("2 (length 2)"), "{label}: {e}");
     });
 }
+
+/// Loop variables that borrow their element from the array the loop walks
+/// (`mir::opt::borrow`), and the ones that must not: each answer changes
+/// if a borrowed element is freed early or released twice, and the
+/// texts are made at run time, so they are freed when their last
+/// reference goes.
+const LOOP_VARIABLES: &str = r##"fn words(n) -> [text]:
+    var ws: [text] = []
+    for i in 0..n:
+        ws.push("w" + str(i % 3))
+    return ws
+
+fn last_word(n) -> text:
+    var last = ""
+    for w in words(n):
+        last = w
+    return last + last
+
+fn found(n) -> text:
+    for w in words(n):
+        if w == "w1":
+            return w
+    return "none"
+
+fn counted(n) -> text:
+    var m: {text: i64} = {}
+    for w in words(n):
+        if w in m:
+            m[w] += 1
+        else:
+            m[w] = 1
+    return str(m) + str(m.keys())
+
+fn pushed_while_walked(n) -> text:
+    var ws = words(n)
+    var out = ""
+    for w in ws:
+        ws.push(w + "!")
+        out = out + w
+    return out + str(len(ws)) + ws[len(ws) - 1]
+
+fn replaced_after(n) -> text:
+    var ws = words(n)
+    var seen = ""
+    for w in ws:
+        seen = seen + w
+    ws = ["x"]
+    return seen + ws[0]
+
+fn rows(n) -> i64:
+    var rs: [[i64]] = []
+    for i in 0..n:
+        rs.push([i] * (i + 1))
+    var t = 0
+    for r in rs:
+        for x in r:
+            t += x
+        rs[0] = [100]
+    return t * 1000 + rs[0][0]
+"##;
+
+#[test]
+fn loop_variables_borrow_only_what_stays_alive() {
+    everywhere(LOOP_VARIABLES, |m, label| {
+        let call = |f: &str, args: &[Value]| m.call(f, args).unwrap_or_else(|e| panic!("{label}: {f}: {e}"));
+        assert_eq!(call("last_word", &[Value::I64(5)]), text("w1w1"), "{label}");
+        assert_eq!(call("last_word", &[Value::I64(0)]), text(""), "{label}");
+        assert_eq!(call("found", &[Value::I64(4)]), text("w1"), "{label}");
+        assert_eq!(call("found", &[Value::I64(1)]), text("none"), "{label}");
+        assert_eq!(
+            call("counted", &[Value::I64(7)]),
+            text(r#"{"w0": 3, "w1": 2, "w2": 2}["w0", "w1", "w2"]"#),
+            "{label}"
+        );
+        // The loop walks the array as it was when the loop began.
+        assert_eq!(call("pushed_while_walked", &[Value::I64(3)]), text("w0w1w26w2!"), "{label}");
+        assert_eq!(call("replaced_after", &[Value::I64(2)]), text("w0w1x"), "{label}");
+        // 0 + 1*2 + 2*3 + 3*4; the outer array is written in its loop.
+        assert_eq!(call("rows", &[Value::I64(4)]), Value::I64(20 * 1000 + 100), "{label}");
+    });
+}

@@ -106,7 +106,7 @@ pub const ARRAY_DATA: i32 = 40;
 /// Where a text's bytes start, from its address: they are NUL-terminated
 /// there, so a host function that takes a `const char *` gets them as
 /// they are. NULL is the empty text, whose C string is [`EMPTY_C_STRING`].
-pub const TEXT_BYTES: i32 = 24;
+pub const TEXT_BYTES: i32 = 32;
 
 /// The C string JIT code passes for the empty text.
 pub static EMPTY_C_STRING: u8 = 0;

@@ -1,12 +1,14 @@
 //! The passes between a validated module and code generation: checkpoints
 //! (where a call may be stopped), the optimisations of the level, and the
 //! ownership pass every backend needs (before the loop storage pass, which
-//! works on the explicit references).
+//! works on the explicit references, as does the pass that lets element
+//! locals borrow).
 //!
 //! Each pass's output is validated again, in every build (validation costs
 //! a fraction of code generation): a pass that breaks MIR is reported as a
 //! bug naming the pass, never compiled into wrong code.
 
+mod borrow;
 mod checkpoints;
 mod loop_storage;
 mod unroll;
@@ -47,6 +49,8 @@ pub fn for_codegen(mut module: Module, level: u8, env: &dyn MirEnv) -> Result<Mo
     }
     check(&module, env, "ownership")?;
     if level >= 1 {
+        module.functions.iter_mut().chain(module.init.iter_mut()).for_each(borrow::run);
+        check(&module, env, "borrowed elements")?;
         module.functions.iter_mut().chain(module.init.iter_mut()).for_each(loop_storage::run);
         check(&module, env, "loop storage")?;
     }

@@ -25,35 +25,39 @@ use crate::abi::{ErrKind, ExecCtx};
 use crate::mir::{ObjTy, Ty};
 use crate::runtime::limits::Account;
 
-/// A key: an `i64`'s bits, or a text reference (hashed and compared by its
-/// bytes).
+/// A key: an `i64`'s bits, or a text reference with its hash (the text's
+/// cached one, never 0; 0 for an `i64`). The entry keeps the hash next to
+/// the reference, so a probe that meets another text with the same 7-bit
+/// tag rejects it without reading that text.
 #[derive(Clone, Copy)]
 pub struct Key {
     pub bits: u64,
-    text: bool,
+    hash: u64,
 }
 
 impl Key {
-    pub fn new(key_ty: Ty, bits: u64) -> Key {
-        Key { bits, text: key_ty == Ty::Text }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: a text key is a live text: the map holds a reference to
-        // each of its keys, and a lookup key is borrowed for the lookup.
-        unsafe { text::text_str(self.bits as *const RtText) }.as_bytes()
+    /// # Safety
+    /// A text key is a live text: the map holds a reference to each of its
+    /// keys, and a lookup key is borrowed for the lookup.
+    unsafe fn new(key_ty: Ty, bits: u64) -> Key {
+        // SAFETY: forwarded from the caller.
+        let hash = if key_ty == Ty::Text { unsafe { text::hash(bits as *const RtText) } } else { 0 };
+        Key { bits, hash }
     }
 }
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        if self.text { self.bytes().hash(state) } else { self.bits.hash(state) }
+        state.write_u64(if self.hash != 0 { self.hash } else { self.bits });
     }
 }
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        if self.text { self.bytes() == other.bytes() } else { self.bits == other.bits }
+        self.hash == other.hash
+            && (self.bits == other.bits
+                // SAFETY: a key with a hash is a live text (see `new`).
+                || (self.hash != 0 && unsafe { text::same(self.bits as *const RtText, other.bits as *const RtText) }))
     }
 }
 
@@ -150,7 +154,7 @@ pub unsafe fn get(p: *const RtMap, key: u64) -> Option<u64> {
     // SAFETY: forwarded from the caller.
     let m = unsafe { p.as_ref() }?;
     // SAFETY: as above.
-    let k = Key::new(key_ty(unsafe { ty_of(p) }), key);
+    let k = unsafe { Key::new(key_ty(ty_of(p)), key) };
     m.entries.get(&k).copied()
 }
 
@@ -164,7 +168,7 @@ pub unsafe fn slot(p: *mut RtMap, key: u64) -> Option<*mut u64> {
         return None;
     }
     // SAFETY: forwarded from the caller (not NULL).
-    let k = Key::new(key_ty(unsafe { ty_of(p) }), key);
+    let k = unsafe { Key::new(key_ty(ty_of(p)), key) };
     // SAFETY: as above; no other reference to the map exists.
     let m = unsafe { &mut *p };
     m.entries.get_mut(&k).map(|v| v as *mut u64)

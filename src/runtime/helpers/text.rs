@@ -25,15 +25,27 @@ pub struct RtText {
     /// The account of the manager whose code made the text, which gets
     /// the text's bytes back when it is freed (NULL: not counted).
     account: *const Account,
+    /// The hash of the bytes, computed by the first map that uses the text
+    /// as a key (0: not yet): a text used as a key again and again (a word
+    /// counted, a field looked up) is hashed once, not per lookup. Any
+    /// thread may compute and store it; all store the same value.
+    hash: AtomicU64,
 }
 
 const HEADER: usize = std::mem::size_of::<RtText>();
 
 const _: () = assert!(HEADER == crate::abi::TEXT_BYTES as usize);
 
-/// The allocation of a text of `len` bytes: the header, the bytes, a NUL.
+/// The allocation of a text of `len` bytes: the header, the bytes, a NUL,
+/// and zeros up to a multiple of 8 bytes, so that [`same`] compares words.
 fn layout(len: usize) -> Option<Layout> {
-    Layout::from_size_align(HEADER.checked_add(len)?.checked_add(1)?, std::mem::align_of::<RtText>()).ok()
+    let size = HEADER.checked_add(words(len)?.checked_mul(8)?)?;
+    Layout::from_size_align(size, std::mem::align_of::<RtText>()).ok()
+}
+
+/// The 8-byte words that hold `len` bytes and the NUL.
+fn words(len: usize) -> Option<usize> {
+    Some(len.checked_add(8)? / 8)
 }
 
 /// A new text of `parts` (UTF-8) joined, with one reference; the empty
@@ -61,13 +73,15 @@ fn make(parts: &[&[u8]], limits: Option<&Limits>) -> Result<*mut RtText, Option<
     let account = limits.map_or(std::ptr::null(), |l| Account::share(&l.account));
     // SAFETY: `p` is a fresh allocation of HEADER + len bytes.
     unsafe {
-        p.write(RtText { refs: AtomicUsize::new(1), len, account });
-        let mut at = (p as *mut u8).add(HEADER);
+        p.write(RtText { refs: AtomicUsize::new(1), len, account, hash: AtomicU64::new(0) });
+        let start = (p as *mut u8).add(HEADER);
+        let mut at = start;
         for part in parts {
             std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
             at = at.add(part.len());
         }
-        at.write(0);
+        // The NUL and the padding.
+        at.write_bytes(0, layout.size() - HEADER - len);
     }
     Ok(p)
 }
@@ -128,6 +142,54 @@ unsafe fn as_str<'a>(p: *const RtText) -> &'a str {
     unsafe { std::str::from_utf8_unchecked(bytes(p)) }
 }
 
+/// The hash of the text's bytes (FxHash, never 0), cached in the text.
+///
+/// # Safety
+/// As for [`bytes`].
+pub unsafe fn hash(p: *const RtText) -> u64 {
+    // The empty text's hash: a constant, as NULL has no header to hold it.
+    const EMPTY: u64 = 1;
+    // SAFETY: forwarded from the caller.
+    let Some(t) = (unsafe { p.as_ref() }) else { return EMPTY };
+    let cached = t.hash.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    use std::hash::BuildHasher;
+    // SAFETY: forwarded from the caller.
+    let computed = rustc_hash::FxBuildHasher.hash_one(unsafe { bytes(p) }).max(EMPTY);
+    t.hash.store(computed, Ordering::Relaxed);
+    computed
+}
+
+/// Whether two texts hold the same bytes: the same text, or the same
+/// length and bytes (the length first, in the header the caller has just
+/// read, so most unequal keys never touch their bytes).
+///
+/// # Safety
+/// As for [`bytes`], for both.
+pub unsafe fn same(a: *const RtText, b: *const RtText) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.is_null() || b.is_null() {
+        return false;
+    }
+    // SAFETY: both are live texts (forwarded from the caller), whose
+    // allocations hold `words(len)` 8-byte words after the header, zero
+    // past the bytes (see `layout`): equal lengths and equal words are
+    // equal texts. Short keys, the common case, take one or two words, so
+    // this beats a call to memcmp.
+    unsafe {
+        let len = (*a).len;
+        if len != (*b).len {
+            return false;
+        }
+        let (x, y) = ((a as *const u8).add(HEADER) as *const u64, (b as *const u8).add(HEADER) as *const u64);
+        (0..words(len).unwrap_or(0)).all(|i| x.add(i).read() == y.add(i).read())
+    }
+}
+
 /// Adds a reference.
 ///
 /// # Safety
@@ -186,7 +248,7 @@ pub unsafe extern "C" fn concat(ctx: *mut ExecCtx, a: *const RtText, b: *const R
 /// As for [`concat`].
 pub unsafe extern "C" fn equal(a: *const RtText, b: *const RtText) -> u8 {
     // SAFETY: borrowed operands.
-    u8::from(a == b || unsafe { bytes(a) == bytes(b) })
+    u8::from(unsafe { same(a, b) })
 }
 
 /// -1, 0 or 1: bytewise order.
@@ -462,8 +524,8 @@ mod tests {
         let mut budget = Budget::start(&limits, None, LongCall::new(&guard, 0));
         let mut ctx = ExecCtx { budget: &mut budget as *mut Budget as *mut u8, ..ExecCtx::default() };
         let a = text(&"x".repeat(100));
-        // The header, the bytes and their NUL.
-        let size = HEADER + 200 + 1;
+        // The header, the bytes and their NUL, padded to 8 bytes.
+        let size = HEADER + 208;
         // SAFETY: `ctx` and its budget are live for the calls.
         let mut join = || owned(unsafe { concat(&mut ctx, a.as_ptr(), a.as_ptr()) });
         let mut held: Vec<OwnedText> = (0..1000 / size).map(|_| join()).collect();
