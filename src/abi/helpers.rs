@@ -16,11 +16,13 @@ pub struct Helpers {
     pub ipow: usize,
     /// libc `memset`, to zero large stack slots.
     pub memset: usize,
-    /// `fn(ctx, function id: u32, line: u32, stack pointer) -> u32`: what a
-    /// checkpoint calls once its tripwire was tripped: nonzero when
-    /// the call must stop (the error is recorded in the context), else it
-    /// has set the next deadline. The stack pointer is the checkpoint
-    /// stub's, where a stack scan starts.
+    /// `fn(stack pointer) -> u32`: what a checkpoint calls once its
+    /// tripwire was tripped, for the thread's running call, whose context
+    /// holds the checkpoint's site in `cold_result` (function id in the
+    /// high half, line in the low): nonzero when the call must stop (the
+    /// error is recorded in the context), else it has set the next
+    /// deadline. The stack pointer is the checkpoint stub's, where a stack
+    /// scan starts.
     pub checkpoint: usize,
     /// `fn(ctx, kind: u32, name: text) -> 0`: records `kind` (`Unbound`,
     /// `NullHost`) with the name as its detail (the result is for the cold

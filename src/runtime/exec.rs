@@ -24,8 +24,14 @@ pub struct Fault {
 
 thread_local! {
     /// The context of the innermost call running on this thread, for
-    /// `rt_raise_error` from a host function.
+    /// `rt_raise_error` from a host function and for checkpoints.
     static CURRENT: std::cell::Cell<*mut ExecCtx> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// The context of the innermost call running on this thread (NULL when
+/// none is): JIT code's checkpoint finds its call's context here.
+pub fn current() -> *mut ExecCtx {
+    CURRENT.with(|c| c.get())
 }
 
 /// Called inside a host function: makes the execution running on this

@@ -24,20 +24,15 @@ use super::function::Translator;
 use crate::abi;
 use crate::backend::CodegenError;
 
-/// `(ctx, function id, line)`, as the stub and the helper take them.
-fn params() -> [AbiParam; 3] {
-    [AbiParam::new(types::I64), AbiParam::new(types::I32), AbiParam::new(types::I32)]
-}
-
-/// The signature JIT code calls the stub with: the context alone. The
-/// checkpoint's site (function id and line, one word) is in the context's
-/// `cold_result`: constants passed in argument registers would tie those
-/// registers on the hot path, where the loop's values then move around
-/// them.
+/// The signature JIT code calls the stub with: no arguments. The running
+/// call's context is the thread's current one, which the helper finds
+/// itself, and the checkpoint's site (function id and line, one word) is
+/// in the context's `cold_result`: an argument register, even on the cold
+/// path alone, made the register allocator keep the loop's values out of
+/// it, and move one out and back on every iteration of a sieve's inner
+/// loop.
 pub(super) fn stub_signature() -> ir::Signature {
-    let mut sig = ir::Signature::new(CallConv::PreserveAll);
-    sig.params.push(AbiParam::new(types::I64));
-    sig
+    ir::Signature::new(CallConv::PreserveAll)
 }
 
 /// The name modules import the stub by (`JITBuilder::symbol`).
@@ -49,8 +44,8 @@ fn site(func_id: u32, line: u32) -> i64 {
 }
 
 /// The address of the process's checkpoint stub, which calls `helper` (a
-/// C function `(ctx, u32, u32, stub's stack pointer) -> u32`; the same for
-/// every module) and preserves all registers.
+/// C function `(stub's stack pointer) -> u32`; the same for every module)
+/// and preserves all registers.
 ///
 /// The stack pointer it passes is where the call's stack scan starts
 /// (`runtime::scan`): above the helper's frames, whose unused slots would
@@ -59,21 +54,15 @@ pub(super) fn stub(helper: usize) -> Result<usize, CodegenError> {
     static STUB: OnceLock<Result<usize, String>> = OnceLock::new();
     let helper_sig = |conv| {
         let mut sig = ir::Signature::new(conv);
-        sig.params.extend(params());
         sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I32));
         sig
     };
     super::stubs::cached(&STUB, "checkpoint", || {
-        super::stubs::compile(stub_signature(), helper_sig, |b, params, sigref| {
-            let ctx = params[0];
-            let site = b.ins().load(types::I64, MemFlagsData::trusted(), ctx, abi::CTX_COLD_RESULT);
-            let high = b.ins().ushr_imm_u(site, 32);
-            let func = b.ins().ireduce(types::I32, high);
-            let line = b.ins().ireduce(types::I32, site);
+        super::stubs::compile(stub_signature(), helper_sig, |b, _, sigref| {
             let sp = b.ins().get_stack_pointer(types::I64);
             let callee = b.ins().iconst(types::I64, helper as i64);
-            b.ins().call_indirect(sigref, callee, &[ctx, func, line, sp]);
+            b.ins().call_indirect(sigref, callee, &[sp]);
         })
     })
 }
@@ -127,7 +116,7 @@ impl Translator<'_, '_> {
     pub(super) fn checkpoint_slow_path(&mut self, line: u32, next: ir::Block) {
         let at = self.b.ins().iconst(types::I64, site(self.func_id, line));
         self.b.ins().store(MemFlagsData::trusted(), at, self.ctx, abi::CTX_COLD_RESULT);
-        self.b.ins().call(self.checkpoint_stub, &[self.ctx]);
+        self.b.ins().call(self.checkpoint_stub, &[]);
         let stopped = self.b.ins().load(types::I32, MemFlagsData::trusted(), self.ctx, abi::CTX_ERR_KIND);
         self.b.ins().brif(stopped, self.propagate, &[], next, &[]);
     }

@@ -25,8 +25,13 @@ impl Translator<'_, '_> {
     }
 
     pub(super) fn release(&mut self, l: mir::Local) -> Result<(), CodegenError> {
-        let h = self.managed(self.local_ty(l))?;
         let v = self.local(l);
+        self.release_value(self.local_ty(l), v)
+    }
+
+    /// Drops a reference to `v`, a value of the managed type `ty`.
+    pub(super) fn release_value(&mut self, ty: Ty, v: Value) -> Result<(), CodegenError> {
+        let h = self.managed(ty)?;
         self.call_helper_void(h.release, &[types::I64], &[v]);
         Ok(())
     }
