@@ -1,7 +1,7 @@
 /*
- * The word-count and n-body benchmarks of docs/benchmarks.md ("Records and
- * maps") in C -O2 and in LuaJIT, for the side-by-side table: the same
- * programs as examples/data_bench.rs.
+ * The data benchmarks of docs/benchmarks.md (sum, sieve, word count,
+ * n-body) in C -O2 and in LuaJIT, for the side-by-side table: the same
+ * programs as examples/arrays_bench.rs and examples/data_bench.rs.
  *
  *   gcc -O2 -o /tmp/data_peers examples/data_peers.c -lluajit-5.1 -lm && /tmp/data_peers
  *
@@ -13,10 +13,13 @@
 #include <luajit-2.1/lua.h>
 #include <luajit-2.1/lualib.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define STEPS 10000000
+#define N 10000000
 
 typedef struct {
     double x, y, z, vx, vy, vz, mass;
@@ -90,12 +93,38 @@ static double now_ms(void) {
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* The sieve of examples/arrays_bench.rs. */
+static long sieve(long n) {
+    bool *f = malloc((size_t)n);
+    if (!f) return -1;
+    for (long i = 0; i < n; i++) f[i] = true;
+    long k = 0;
+    for (long i = 2; i < n; i++) {
+        if (f[i]) {
+            k++;
+            for (long j = i * i; j < n; j += i) f[j] = false;
+        }
+    }
+    free(f);
+    return k;
+}
+
 static const char *lua =
     "local function best(runs, f) local b = 1e18 for r = 1, runs do local t = os.clock(); f(); t = os.clock() - t\n"
     "  if t < b then b = t end end return b * 1e3 end\n"
+    "local xs = {} for i = 0, 9999999 do xs[i + 1] = i end\n"
+    "local s\n"
+    "local ms = best(5, function() s = 0 for i = 1, #xs do s = s + xs[i] end end)\n"
+    "assert(s == 49999995000000)\n"
+    "print(string.format('LuaJIT sum 1e7: %.1f ms', ms))\n"
+    "local k\n"
+    "ms = best(3, function() local n = 10000000 local f = {} for i = 0, n - 1 do f[i] = true end k = 0\n"
+    "  for i = 2, n - 1 do if f[i] then k = k + 1 local j = i * i while j < n do f[j] = false j = j + i end end end end)\n"
+    "assert(k == 664579)\n"
+    "print(string.format('LuaJIT sieve 1e7: %.1f ms', ms))\n"
     "local ws = {} for i = 0, 999999 do ws[i + 1] = 'w' .. ((i * 7919) % 10007) end\n"
     "local n = 0\n"
-    "local ms = best(5, function() local m = {} for _, w in ipairs(ws) do local c = m[w]\n"
+    "ms = best(5, function() local m = {} for _, w in ipairs(ws) do local c = m[w]\n"
     "  if c then m[w] = c + 1 else m[w] = 1 end end n = 0 for _ in pairs(m) do n = n + 1 end end)\n"
     "assert(n == 10007)\n"
     "print(string.format('LuaJIT word count 1e6: %.1f ms', ms))\n"
@@ -122,8 +151,31 @@ static const char *lua =
     "print(string.format('LuaJIT n-body 1e7 steps: %.1f ms', ms))\n";
 
 int main(void) {
+    double *xs = malloc(N * sizeof *xs);
+    if (!xs) return 1;
+    for (long i = 0; i < N; i++) xs[i] = (double)i;
+    double best = 1e18, sum = 0;
+    for (int r = 0; r < 5; r++) {
+        double t = now_ms();
+        volatile double *v = xs; /* keeps the loop from being hoisted out of the runs */
+        sum = 0;
+        for (long i = 0; i < N; i++) sum += v[i];
+        t = now_ms() - t;
+        if (t < best) best = t;
+    }
+    printf("C -O2 sum 1e7: %.1f ms (%.0f)\n", best, sum);
+    free(xs);
+    best = 1e18;
+    long k = 0;
+    for (int r = 0; r < 3; r++) {
+        double t = now_ms();
+        k = sieve(N);
+        t = now_ms() - t;
+        if (t < best) best = t;
+    }
+    printf("C -O2 sieve 1e7: %.1f ms (%ld primes)\n", best, k);
     body bs[5];
-    double best = 1e18;
+    best = 1e18;
     for (int r = 0; r < 3; r++) {
         init(bs);
         double t = now_ms();
