@@ -60,6 +60,18 @@ __attribute__((unused)) static int check_slow(void) {
     return cached;
 }
 
+/* Whether the library under test has the LLVM backend built in: tests/ffi.rs
+ * sets RTJIT_EXPECT_LLVM=1 when it was built with `--features llvm`, so the
+ * programs check what each build must do instead of probing it. */
+__attribute__((unused)) static int check_llvm(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        const char *v = getenv("RTJIT_EXPECT_LLVM");
+        cached = (v != NULL && strcmp(v, "1") == 0);
+    }
+    return cached;
+}
+
 /* `normal`, or `slow` under FFI_SLOW=1. */
 #define SLOW_OR(slow, normal) (check_slow() ? (slow) : (normal))
 

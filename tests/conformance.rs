@@ -14,6 +14,7 @@
 //! `conformance_through_mir` runs the whole table a second time, with every
 //! unit compiled through its printed MIR text.
 
+mod backend_support;
 #[path = "conformance/cases.rs"]
 mod cases;
 #[path = "conformance/harness.rs"]

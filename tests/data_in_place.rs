@@ -5,6 +5,7 @@
 //! write through a stale pointer, a skipped copy or a stale length would
 //! change; each runs at every level and through its printed MIR.
 
+mod backend_support;
 mod data_support;
 
 use data_support::{everywhere, text};

@@ -2,10 +2,12 @@
 //! maps"): the section's examples and each construct's errors, at every
 //! optimisation level and through the unit's printed MIR.
 
-use rtjit::{Backend, Error, Manager, Value};
+mod backend_support;
+
+use rtjit::{Error, Manager, Value};
 
 fn manager(level: u8) -> Manager {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
+    let m = Manager::new(backend_support::backend()).expect("a manager");
     m.set_opt_level(level).unwrap();
     m
 }

@@ -4,6 +4,7 @@
 //! semantics, nesting with arrays and records, `str`, `==` and the
 //! `key not found` error, at every opt level and through printed MIR.
 
+mod backend_support;
 mod data_support;
 
 use data_support::{everywhere, manager, text};

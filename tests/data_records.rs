@@ -4,6 +4,7 @@
 //! `==`, a record holding an array of itself, records across units and
 //! the redefinition rule, at every opt level and through printed MIR.
 
+mod backend_support;
 mod data_support;
 
 use data_support::{everywhere, manager, text};

@@ -29,9 +29,11 @@
 //! A failure prints the program and the seed that reproduces it alone;
 //! `RTJIT_DIFF_SHOW=1` prints every program and its transcript.
 
+mod backend_support;
+
 use std::fmt::Write as _;
 
-use rtjit::{Backend, Error, Manager, Value};
+use rtjit::{Error, Manager, Value};
 
 #[path = "../fuzz/src/rng.rs"]
 mod rng;
@@ -747,7 +749,7 @@ fn show(r: &Result<Value, Error>) -> String {
 
 /// Runs the program on one path; the transcript of every result.
 fn run(p: &Program, path: Path) -> Vec<String> {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
+    let m = Manager::new(backend_support::backend()).expect("a manager");
     let level = match path {
         Path::Source(l) | Path::Mir(l) => l,
     };
@@ -868,7 +870,7 @@ fn a_bool_made_by_a_comparison_prints_the_same_at_every_level() {
                if (not (g1 > 0.5)): g2 = str(((1.0 / 0) < (0.0 / 0)))\n    var w13 = 0\n    v12 /= w13\n    return 1.0\n\
                fn cmp(a: f64, b: f64) -> text: str(a < b) + str(a >= b) + str(a == b) + str(a != b)\n";
     for level in 0..=3 {
-        let m = Manager::new(Backend::Cranelift).expect("a manager");
+        let m = Manager::new(backend_support::backend()).expect("a manager");
         m.set_opt_level(level).unwrap();
         m.compile_source(src, "<source>").unwrap();
         assert!(m.call("f3", &[]).is_err());

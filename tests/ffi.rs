@@ -168,6 +168,8 @@ fn try_run(exe: &Path, args: &[&str]) -> Result<String, Failure> {
     } else {
         (Command::new(exe), TIMEOUT)
     };
+    // What the programs must find about the LLVM backend (`check_llvm`).
+    cmd.env("RTJIT_EXPECT_LLVM", if cfg!(feature = "llvm") { "1" } else { "0" });
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| {
         if valgrind {

@@ -2,10 +2,12 @@
 //! write the host's structs in place through `extern struct` and
 //! `extern val`, bound with `bind_struct`.
 
-use rtjit::{Backend, Error, Manager, Value};
+mod backend_support;
+
+use rtjit::{Error, Manager, Value};
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("a manager")
+    Manager::new(backend_support::backend()).expect("a manager")
 }
 
 #[repr(C)]

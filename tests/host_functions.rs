@@ -4,14 +4,16 @@
 //! as the host function returns. And host functions with user data
 //! (c-api 49), which receive it as their first C argument.
 
+mod backend_support;
+
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 use std::sync::Mutex;
 
-use rtjit::{Backend, Manager, Signature, Value};
+use rtjit::{Manager, Signature, Value};
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("a manager")
+    Manager::new(backend_support::backend()).expect("a manager")
 }
 
 fn sig(s: &str) -> Signature {

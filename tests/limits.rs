@@ -6,15 +6,17 @@
 //! other code as before. The same through the C ABI, with pthreads, is
 //! ffi-tests/limits.c (`c_limits` in tests/ffi.rs).
 
+mod backend_support;
+
 use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rtjit::{Backend, Error, Manager, Value};
+use rtjit::{Error, Manager, Value};
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("Manager::new")
+    Manager::new(backend_support::backend()).expect("Manager::new")
 }
 
 fn at_level(level: u8) -> Manager {

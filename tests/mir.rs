@@ -5,16 +5,18 @@
 //! Expected values come from a reference model written in Rust (wrapping
 //! integer arithmetic per width, IEEE floats), never from the library.
 
+mod backend_support;
+
 use std::ffi::CString;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use rtjit::Signature;
-use rtjit::{Backend, Error, Manager, Value};
+use rtjit::{Error, Manager, Value};
 
 // ------------------------------------------------------------------ helpers
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("a manager")
+    Manager::new(backend_support::backend()).expect("a manager")
 }
 
 /// Compiles MIR text that must be accepted; returns the init value.

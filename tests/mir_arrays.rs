@@ -3,7 +3,9 @@
 //! every optimisation level. The functions return scalars or `str` of an
 //! array, so the expected values are plain Rust values.
 
-use rtjit::{Backend, Error, Manager, Value};
+mod backend_support;
+
+use rtjit::{Error, Manager, Value};
 
 /// `sum(n)`: builds [0, 1, ..., n-1] with apush and adds it up with aget;
 /// `cow()`: a copy written to leaves the original as it was; `ops()`:
@@ -139,7 +141,7 @@ fn shout() -> void {
 "#;
 
 fn manager(level: u8) -> Manager {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
+    let m = Manager::new(backend_support::backend()).expect("a manager");
     m.set_opt_level(level).unwrap();
     m.compile_mir(PROGRAM.as_bytes(), "<mir>").unwrap_or_else(|e| panic!("{e:?}"));
     m
@@ -199,7 +201,7 @@ fn array_memory_counts_against_the_limit_and_is_given_back() {
 
 #[test]
 fn malformed_data_operations_are_compile_errors() {
-    let m = Manager::new(Backend::Cranelift).unwrap();
+    let m = Manager::new(backend_support::backend()).unwrap();
     let cases = [
         ("fn f() -> i64 {\n    local x: i64\n    x = aget x, 0\n    ret x\n}\n", "aget works on an array"),
         ("fn f() -> i64 {\n    local a: [i64]\n    local x: f64\n    x = aget a, 0\n    ret 0\n}\n", "aget result"),

@@ -12,16 +12,18 @@
 //! test `fuzz_worker`), so a blob that crashes the process or loops forever
 //! in its init code is reported by number instead of taking the run down.
 
+mod backend_support;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use rtjit::Signature;
-use rtjit::{Backend, Error, Manager};
+use rtjit::{Error, Manager};
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("a manager")
+    Manager::new(backend_support::backend()).expect("a manager")
 }
 
 // ------------------------------------------------------------ hand-written

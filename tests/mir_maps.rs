@@ -3,7 +3,9 @@
 //! order, copy on write, `key not found`, at every level and through the
 //! printed text.
 
-use rtjit::{Backend, Manager, Value};
+mod backend_support;
+
+use rtjit::{Manager, Value};
 
 const PROGRAM: &str = r#"mir 1
 fn ages() -> {text: i64} {
@@ -116,13 +118,13 @@ fn check(m: &Manager, label: &str) {
 #[test]
 fn maps_at_every_level_and_through_printed_mir() {
     for level in 0..=3 {
-        let m = Manager::new(Backend::Cranelift).unwrap();
+        let m = Manager::new(backend_support::backend()).unwrap();
         m.set_opt_level(level).unwrap();
         m.compile_mir(PROGRAM.as_bytes(), "<maps>").unwrap();
         check(&m, &format!("opt {level}"));
         let (module, _) = rtjit::parse_mir(PROGRAM).unwrap();
         let printed = rtjit::print_mir(&module);
-        let again = Manager::new(Backend::Cranelift).unwrap();
+        let again = Manager::new(backend_support::backend()).unwrap();
         again.set_opt_level(level).unwrap();
         again.compile_mir(printed.as_bytes(), "<printed>").unwrap_or_else(|e| panic!("{e}\n{printed}"));
         check(&again, &format!("printed, opt {level}"));
@@ -131,7 +133,7 @@ fn maps_at_every_level_and_through_printed_mir() {
 
 #[test]
 fn map_keys_are_text_or_i64() {
-    let m = Manager::new(Backend::Cranelift).unwrap();
+    let m = Manager::new(backend_support::backend()).unwrap();
     let e = m.compile_mir(b"mir 1\nfn f(m: {f64: i64}) -> i64 {\n    ret 0\n}\n", "<bad>").unwrap_err();
     assert!(e.to_string().contains("a map's keys are text or i64, not `f64`"), "{e}");
 }

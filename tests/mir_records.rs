@@ -4,7 +4,9 @@
 //! fields, a record holding an array of itself, equality and `str`, at
 //! every optimisation level and through the printed text.
 
-use rtjit::{Backend, Manager, Value};
+mod backend_support;
+
+use rtjit::{Manager, Value};
 
 const PROGRAM: &str = r#"mir 1
 global var origin: Point{x: f64, y: f64}
@@ -101,7 +103,7 @@ fn tree() -> text {
 "#;
 
 fn manager(level: u8) -> Manager {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
+    let m = Manager::new(backend_support::backend()).expect("a manager");
     m.set_opt_level(level).unwrap();
     m
 }

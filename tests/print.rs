@@ -2,13 +2,15 @@
 //! a newline, to the manager's handler or stdout, from source and MIR, at
 //! every optimisation level.
 
+mod backend_support;
+
 use std::sync::{Arc, Mutex};
 
-use rtjit::{Backend, Manager, Value};
+use rtjit::{Manager, Value};
 
 /// A manager whose print handler collects the lines.
 fn capturing(level: u8) -> (Manager, Arc<Mutex<Vec<String>>>) {
-    let m = Manager::new(Backend::Cranelift).unwrap();
+    let m = Manager::new(backend_support::backend()).unwrap();
     m.set_opt_level(level).unwrap();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();

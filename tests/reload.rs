@@ -6,6 +6,8 @@
 //! test of this file holds `SERIAL` while it runs: no other test of this
 //! binary allocates at the same time.
 
+mod backend_support;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +15,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rtjit::{Backend, Error, Manager, Value};
+use rtjit::{Error, Manager, Value};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -22,7 +24,7 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 fn manager() -> Manager {
-    Manager::new(Backend::Cranelift).expect("Manager::new")
+    Manager::new(backend_support::backend()).expect("Manager::new")
 }
 
 fn manager_at(level: u8) -> Manager {

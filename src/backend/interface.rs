@@ -155,3 +155,35 @@ pub trait CompiledCode: Send {
 pub trait CodeGenerator: Sync {
     fn compile(&self, request: &Request<'_>) -> Result<Box<dyn CompiledCode>, CodegenError>;
 }
+
+/// The memory one compile's code lives in, as a backend allocated it.
+pub(crate) trait CodeMemory: Send {
+    /// Frees it.
+    ///
+    /// # Safety
+    /// No code in it may be running or be called afterwards.
+    unsafe fn release(self);
+}
+
+/// A backend's [`CompiledCode`]: its functions and the memory that holds
+/// them.
+pub(crate) struct ModuleCode<M> {
+    pub memory: M,
+    pub functions: Vec<CompiledFn>,
+    pub ranges: Vec<(usize, usize)>,
+}
+
+impl<M: CodeMemory> CompiledCode for ModuleCode<M> {
+    fn functions(&self) -> &[CompiledFn] {
+        &self.functions
+    }
+
+    fn code_ranges(&self) -> &[(usize, usize)] {
+        &self.ranges
+    }
+
+    unsafe fn free(self: Box<Self>) {
+        // SAFETY: forwarded from the caller's guarantee.
+        unsafe { self.memory.release() };
+    }
+}

@@ -16,6 +16,9 @@
 
 mod cranelift;
 mod interface;
+#[cfg(feature = "llvm")]
+mod llvm;
+mod lowering;
 
 pub use interface::*;
 
@@ -23,6 +26,9 @@ pub use interface::*;
 pub fn generator(kind: Backend) -> Result<&'static dyn CodeGenerator, CodegenError> {
     match kind {
         Backend::Cranelift => cranelift::generator(),
+        #[cfg(feature = "llvm")]
+        Backend::Llvm => llvm::generator(),
+        #[cfg(not(feature = "llvm"))]
         Backend::Llvm => Err(CodegenError::Unavailable(format!("the {kind} backend is not built into this library"))),
     }
 }

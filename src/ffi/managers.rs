@@ -31,8 +31,9 @@ fn resolve_backend(backend: i32) -> Result<Backend, Error> {
 /// Sets the process-wide default backend for managers created later with
 /// rt_exec_manager_create.
 ///
-/// `backend` is RT_BACKEND_AUTO or RT_BACKEND_CRANELIFT. Returns RT_OK;
-/// RT_ERR_UNSUPPORTED for RT_BACKEND_LLVM (not built into this library);
+/// `backend` is RT_BACKEND_AUTO (Cranelift), RT_BACKEND_CRANELIFT or
+/// RT_BACKEND_LLVM. Returns RT_OK; RT_ERR_UNSUPPORTED for RT_BACKEND_LLVM
+/// when the library was built without the `llvm` feature;
 /// RT_ERR_INVALID_ARGUMENT for any other value. On failure the default is
 /// unchanged. Existing managers are not affected.
 #[unsafe(no_mangle)]
@@ -66,12 +67,13 @@ pub extern "C" fn rt_exec_manager_create() -> i64 {
     ffi_guard!(fallback = |_| 0, { create(DEFAULT_BACKEND.load(Ordering::Relaxed)) })
 }
 
-/// Creates an execution manager with the given backend (RT_BACKEND_AUTO or
-/// RT_BACKEND_CRANELIFT) and optimisation level 2.
+/// Creates an execution manager with the given backend (RT_BACKEND_AUTO,
+/// RT_BACKEND_CRANELIFT or RT_BACKEND_LLVM) and optimisation level 2.
 ///
 /// Returns a handle (> 0) that the caller owns and releases with
 /// rt_exec_manager_cleanup; 0 on failure: RT_ERR_UNSUPPORTED for
-/// RT_BACKEND_LLVM, RT_ERR_INVALID_ARGUMENT for an unknown backend.
+/// RT_BACKEND_LLVM in a library built without the `llvm` feature,
+/// RT_ERR_INVALID_ARGUMENT for an unknown backend.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_exec_manager_create_with_backend(backend: i32) -> i64 {
     ffi_guard!(fallback = |_| 0, { create(backend) })

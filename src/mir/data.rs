@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-pub use super::host::{CType, ExternVal, HostStructDecl, HostTy};
+pub use super::host::{CType, ExternVal, HostField, HostStructDecl, HostTy};
 use super::ops::{BinOp, CmpOp, ConvOp, DataOp, HostOp, UnOp};
 pub use super::types::{ObjTy, Ty};
 

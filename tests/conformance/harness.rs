@@ -28,7 +28,7 @@
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use rtjit::{Backend, Error, Manager, Value};
+use rtjit::{Error, Manager, Value};
 
 /// The input name compile errors of source text carry.
 pub const INPUT: &str = "<source>";
@@ -314,7 +314,7 @@ struct UnitState {
 /// Runs one case; returns the number of checks and the mismatches.
 fn run_case(case: &Case, compile: &dyn Fn(&Manager, &str) -> Result<Value, Error>) -> (usize, Vec<String>) {
     let mut problems = Vec::new();
-    let m = match Manager::new(Backend::Cranelift) {
+    let m = match Manager::new(crate::backend_support::backend()) {
         Ok(m) => m,
         Err(e) => return (case.checks.len(), vec![format!("Manager::new failed: {e:?}")]),
     };

@@ -2,10 +2,10 @@
 //! manager at a level, and a source unit checked at every level and
 //! through its printed MIR.
 
-use rtjit::{Backend, Manager, Value};
+use rtjit::{Manager, Value};
 
 pub fn manager(level: u8) -> Manager {
-    let m = Manager::new(Backend::Cranelift).expect("a manager");
+    let m = Manager::new(crate::backend_support::backend()).expect("a manager");
     m.set_opt_level(level).unwrap();
     m
 }

@@ -8,9 +8,10 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
 
 use super::function::Translator;
-use super::types::{clif_type, truncate};
+use super::types::clif_type;
 use crate::abi::ErrKind;
 use crate::backend::CodegenError;
+use crate::backend::lowering::{MirView, Op, const_int, truncate};
 use crate::mir::{self, BinOp, CmpOp, Const, ConvOp, Operand, Ty, UnOp};
 
 /// Integer powers with a constant exponent up to this are multiplications
@@ -45,14 +46,10 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn binary(
-        &mut self,
-        dst: mir::Local,
-        op: BinOp,
-        a: &Operand,
-        b: &Operand,
-        line: u32,
-    ) -> Result<(), CodegenError> {
+    pub(super) fn binary(&mut self, i: Op<'_, BinOp>) -> Result<(), CodegenError> {
+        let Op { dst: Some(dst), op, args: [a, b], line } = i else {
+            return Err(self.invariant("a binary operation without a result or two operands"));
+        };
         let t = self.ty_of(a);
         let v = if t == Ty::Text && op == BinOp::Add {
             let (x, y) = (self.operand(a), self.operand(b));
@@ -78,7 +75,7 @@ impl Translator<'_, '_> {
             BinOp::Mul => self.b.ins().imul(x, y),
             BinOp::Div | BinOp::Rem => self.signed_div(op == BinOp::Div, x, y, b, line),
             BinOp::UDiv | BinOp::URem => {
-                if !matches!(b, Operand::Const(Const::Int(v, _)) if truncate(*v, t) != 0) {
+                if const_int(b, t).is_none_or(|v| v == 0) {
                     let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
                     self.check(zero, ErrKind::DivisionByZero, line);
                 }
@@ -100,8 +97,7 @@ impl Translator<'_, '_> {
     /// MIN and `MIN % -1` is 0.
     fn signed_div(&mut self, div: bool, x: Value, y: Value, b: &Operand, line: u32) -> Value {
         let t = self.ty_of(b);
-        if let Operand::Const(Const::Int(v, _)) = b {
-            let v = truncate(*v, t);
+        if let Some(v) = const_int(b, t) {
             if v != 0 && v != -1 && v != truncate(-1, t) {
                 return if div { self.b.ins().sdiv(x, y) } else { self.b.ins().srem(x, y) };
             }
@@ -123,8 +119,7 @@ impl Translator<'_, '_> {
     }
 
     fn int_pow(&mut self, t: Ty, x: Value, y: Value, b: &Operand, line: u32) -> Value {
-        if let Operand::Const(Const::Int(v, _)) = b {
-            let v = truncate(*v, t);
+        if let Some(v) = const_int(b, t) {
             if (0..=MAX_INLINE_POWER).contains(&v) {
                 let mut acc = self.b.ins().iconst(clif_type(t), 1);
                 for _ in 0..v {

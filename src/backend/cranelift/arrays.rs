@@ -10,34 +10,16 @@ use super::regions::Part;
 use super::types::clif_type;
 use crate::abi::{self, ErrKind};
 use crate::backend::CodegenError;
-use crate::mir::{self, DataOp, Operand, Ty};
+use crate::backend::lowering::{DataTarget, MirView, Op};
+use crate::mir::{self, DataOp, ObjTy, Operand, Ty};
 
 const I64: types::Type = types::I64;
 
 impl Translator<'_, '_> {
-    pub(super) fn data(
-        &mut self,
-        dst: Option<mir::Local>,
-        op: DataOp,
-        args: &[Operand],
-        line: u32,
-    ) -> Result<(), CodegenError> {
+    pub(super) fn data(&mut self, i: Op<'_, DataOp>) -> Result<(), CodegenError> {
+        let Op { dst, op, args, line } = i;
         let h = self.helpers.array;
-        if let Some(done) = self.data_elsewhere(dst, op, args, line) {
-            return done;
-        }
-        let array_ty = match (op, dst) {
-            (DataOp::New | DataOp::Record, Some(d)) => self.local_ty(d),
-            _ => self.ty_of(&args[0]),
-        };
-        let obj = array_ty.obj().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
-        if obj.fields().is_some() {
-            return self.record(dst, op, obj, args, line);
-        }
-        if obj.map_types().is_some() {
-            return self.map(dst, op, obj, args, line);
-        }
-        let elem = obj.elem().ok_or_else(|| self.invariant(format!("{} of a {array_ty}", op.name())))?;
+        let Some((obj, elem)) = self.data_elsewhere(i)? else { return Ok(()) };
         let ty_addr = self.b.ins().iconst(I64, obj.addr() as i64);
         let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
         let result = match op {
@@ -97,25 +79,25 @@ impl Translator<'_, '_> {
         self.set_result(dst, result)
     }
 
-    /// The operations translated elsewhere: `print`, paths, `aown`.
-    fn data_elsewhere(
-        &mut self,
-        dst: Option<mir::Local>,
-        op: DataOp,
-        args: &[Operand],
-        line: u32,
-    ) -> Option<Result<(), CodegenError>> {
-        Some(match op {
-            DataOp::Print => {
+    /// Translates the operations that are not on an array (`print`, paths,
+    /// `aown`, records, maps); for an array, says its type and element.
+    fn data_elsewhere(&mut self, i: Op<'_, DataOp>) -> Result<Option<(ObjTy, Ty)>, CodegenError> {
+        let Op { dst, op, args, line } = i;
+        if op == DataOp::Own {
+            return self.own(args, line).map(|()| None);
+        }
+        match self.data_target(op, dst, args)? {
+            DataTarget::Print => {
                 let t = self.operand(&args[0]);
                 self.call_helper_void(self.helpers.array.print, &[I64, I64], &[self.ctx, t]);
-                Ok(())
             }
-            DataOp::Get if args.len() > 2 => self.get_path(dst, args, line),
-            DataOp::Set if args.len() > 3 => self.set_path(args, line),
-            DataOp::Own => self.own(args, line),
-            _ => return None,
-        })
+            DataTarget::GetPath => self.get_path(dst, args, line)?,
+            DataTarget::SetPath => self.set_path(args, line)?,
+            DataTarget::Record(rec) => self.record(i, rec)?,
+            DataTarget::Map { map, key, value } => self.map(i, map, (key, value))?,
+            DataTarget::Array { array, elem } => return Ok(Some((array, elem))),
+        }
+        Ok(None)
     }
 
     /// Stores a data operation's result, when it has one.

@@ -11,19 +11,14 @@ use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Value, ty
 use super::function::Translator;
 use super::types::{c_signature, jit_signature};
 use crate::abi::{self, ErrKind};
+use crate::backend::lowering::{MirView, Op};
 use crate::backend::{Callee, CodegenError};
 use crate::mir::{self, Operand, Signature};
 
 impl Translator<'_, '_> {
-    pub(super) fn call(
-        &mut self,
-        dst: Option<mir::Local>,
-        callee: &str,
-        args: &[Operand],
-        line: u32,
-    ) -> Result<(), CodegenError> {
-        let target =
-            self.layout.callee(callee).ok_or_else(|| self.invariant(format!("unresolved function `{callee}`")))?;
+    pub(super) fn call(&mut self, i: Op<'_, &str>) -> Result<(), CodegenError> {
+        let Op { dst, op: callee, args, line } = i;
+        let target = self.callee(callee)?;
         let mut vals = Vec::with_capacity(args.len() + 1);
         let (cell, sigref) = match &target {
             Callee::Jit { table_cell, sig } => {

@@ -20,6 +20,7 @@ use cranelift_codegen::ir::Value;
 
 use super::function::Translator;
 use super::tracked::{Element, MapSlot};
+use crate::backend::lowering::MirView;
 use crate::mir::{self, DataOp, InstKind, Local, Operand};
 
 impl Translator<'_, '_> {

@@ -20,66 +20,28 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 
-use super::function::{Entry, Translator};
+use super::function::Translator;
 use crate::abi::{self, ErrKind};
-use crate::mir::{self, InstKind, Operand, Terminator};
-
-/// The dispatch of an unrolled function: `checkpoint; counting =
-/// counting_steps; br counting, plain, other`.
-struct StepDispatch {
-    plain: mir::BlockId,
-    other: mir::BlockId,
-}
-
-impl StepDispatch {
-    fn of(block: &mir::Block) -> Option<StepDispatch> {
-        let [checkpoint, counting] = block.insts.as_slice() else { return None };
-        let (InstKind::Checkpoint, InstKind::CountingSteps { dst }) = (&checkpoint.kind, &counting.kind) else {
-            return None;
-        };
-        match block.term {
-            Terminator::Branch { cond: Operand::Local(c), then_block, else_block } if c == *dst => {
-                Some(StepDispatch { plain: then_block, other: else_block })
-            }
-            _ => None,
-        }
-    }
-}
+use crate::backend::lowering::{Entry, EntryPlan};
 
 impl Translator<'_, '_> {
     /// Emits the function's entry, which goes on to `blocks`; says what it
     /// did of the first MIR block.
     pub(super) fn entry(&mut self, blocks: &[ir::Block]) -> Entry {
-        let Some(first) = self.f.blocks.first() else {
+        let EntryPlan::Fused { line, fast, slow, done } = EntryPlan::of(self.f) else {
             self.stack_check(blocks[0]);
             return Entry::Untouched;
         };
-        // A first block some branch returns to must keep its checkpoint.
-        let fusable = first.insts.first().is_some_and(|i| i.kind == InstKind::Checkpoint)
-            && !self.f.blocks.iter().any(|b| b.term.successors().iter().any(|t| t.0 == 0));
-        if !fusable {
-            self.stack_check(blocks[0]);
-            return Entry::Untouched;
-        }
-        let line = first.insts[0].line;
-        let dispatch = StepDispatch::of(first);
-        let body = dispatch.as_ref().map_or(blocks[0], |d| blocks[d.other.0 as usize]);
         let sp = self.b.ins().get_stack_pointer(types::I64);
         // The word is not `readonly`: the runtime writes it at any time.
-        let slow = self.unless_sp_below(sp, abi::CTX_TRIPWIRE, body);
-        self.b.switch_to_block(slow);
+        let cold = self.unless_sp_below(sp, abi::CTX_TRIPWIRE, blocks[fast.0 as usize]);
+        self.b.switch_to_block(cold);
         let checkpoint = self.b.create_block();
         self.b.set_cold_block(checkpoint);
         self.stack_check_at(sp, checkpoint);
         self.b.switch_to_block(checkpoint);
-        // Both forms of a dispatch compute the same; a call that counts
-        // steps must run the plain one, and any call may.
-        let (next, entry) = match dispatch {
-            None => (blocks[0], Entry::CheckpointDone),
-            Some(d) => (blocks[d.plain.0 as usize], Entry::Dispatched),
-        };
-        self.checkpoint_slow_path(line, next);
-        entry
+        self.checkpoint_slow_path(line, blocks[slow.0 as usize]);
+        done
     }
 
     /// Goes on to `body` unless `sp` is below the word at `offset` in the

@@ -14,8 +14,9 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
 
-use super::types::{clif_type, mask, truncate};
+use super::types::{clif_type, mask};
 use crate::abi::{self, ErrKind, Helpers};
+use crate::backend::lowering::{Entry, MirView, Op, invariant, truncate};
 use crate::backend::{CodegenError, Layout, Request};
 use crate::mir::{self, Const, InstKind, Operand, Ownership, Terminator, Ty};
 
@@ -272,20 +273,6 @@ fn inner_order(func: &ir::Function, start: ir::Block, inner: std::ops::Range<usi
 }
 
 /// How [`Translator::entry`] took the function's first MIR block.
-#[derive(Clone, Copy)]
-pub(super) enum Entry {
-    /// Not at all: translate it in full.
-    Untouched,
-    /// Its first instruction, the entry checkpoint, is done.
-    CheckpointDone,
-    /// All of it (the dispatch of an unrolled function): skip it.
-    Dispatched,
-}
-
-pub(super) fn invariant(f: &mir::Function, message: impl Into<String>) -> CodegenError {
-    CodegenError::Invariant { function: f.name.clone(), message: message.into() }
-}
-
 /// A variable per local: parameters start with their values, every other
 /// local with zero (for a managed type, the empty value).
 fn declare_locals(b: &mut FunctionBuilder, f: &mir::Function, params: &[Value]) -> Vec<Variable> {
@@ -341,6 +328,8 @@ pub(super) fn zero(b: &mut FunctionBuilder, t: Ty) -> Value {
     }
 }
 
+crate::backend::lowering::mir_view!(Translator);
+
 /// The state of one function's translation.
 pub(super) struct Translator<'a, 'b> {
     pub b: FunctionBuilder<'b>,
@@ -391,18 +380,6 @@ impl Translator<'_, '_> {
             Some(known) => self.elements.clone_from(known),
             None => self.elements.clear(),
         }
-    }
-
-    pub fn invariant(&self, message: impl Into<String>) -> CodegenError {
-        invariant(self.f, message)
-    }
-
-    pub fn ty_of(&self, op: &Operand) -> Ty {
-        self.f.operand_ty(op).unwrap_or(Ty::I64)
-    }
-
-    pub fn local_ty(&self, l: mir::Local) -> Ty {
-        self.f.local_ty(l).unwrap_or(Ty::I64)
     }
 
     pub fn operand(&mut self, op: &Operand) -> Value {
@@ -523,6 +500,13 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    fn text_const(&mut self, dst: mir::Local, value: &str) -> Result<(), CodegenError> {
+        let addr = self.text_literal(value)?;
+        let v = self.b.ins().iconst(types::I64, addr as i64);
+        self.set(dst, v);
+        Ok(())
+    }
+
     fn inst(&mut self, inst: &mir::Inst) -> Result<(), CodegenError> {
         let line = inst.line;
         match &inst.kind {
@@ -530,16 +514,9 @@ impl Translator<'_, '_> {
                 let v = self.operand(src);
                 self.set(*dst, v);
             }
-            InstKind::TextConst { dst, value } => {
-                let addr = self
-                    .layout
-                    .text_literal(value)
-                    .ok_or_else(|| CodegenError::OutOfMemory(format!("a text literal of {} bytes", value.len())))?;
-                let v = self.b.ins().iconst(types::I64, addr as i64);
-                self.set(*dst, v);
-            }
+            InstKind::TextConst { dst, value } => self.text_const(*dst, value)?,
             InstKind::Unary { dst, op, src } => self.unary(*dst, *op, src)?,
-            InstKind::Binary { dst, op, a, b } => self.binary(*dst, *op, a, b, line)?,
+            InstKind::Binary { dst, op, a, b } => self.binary(Op::of(*dst, *op, &[*a, *b], line))?,
             InstKind::Cmp { dst, op, a, b } => self.cmp(*dst, *op, a, b)?,
             InstKind::Convert { dst, op, src } => self.convert(*dst, *op, src, line)?,
             InstKind::Select { dst, cond, a, b } => {
@@ -549,7 +526,7 @@ impl Translator<'_, '_> {
                 let v = self.b.ins().select(c, x, y);
                 self.set(*dst, v);
             }
-            InstKind::Call { dst, callee, args } => self.call(*dst, callee, args, line)?,
+            InstKind::Call { dst, callee, args } => self.call(Op { dst: *dst, op: callee, args, line })?,
             InstKind::CallIndirect { dst, sig, target, args } => self.call_indirect(*dst, sig, target, args, line),
             InstKind::Load { dst, ptr, offset } => {
                 let ty = self.local_ty(*dst);
@@ -568,8 +545,8 @@ impl Translator<'_, '_> {
             }
             InstKind::GlobalGet { dst, name } => self.global_get(*dst, name)?,
             InstKind::GlobalSet { name, src } => self.global_set(name, src)?,
-            InstKind::Data { dst, op, args } => self.data(*dst, *op, args, line)?,
-            InstKind::Host { dst, op, name, args } => self.host(*dst, *op, name, args, line)?,
+            InstKind::Data { dst, op, args } => self.data(Op { dst: *dst, op: *op, args, line })?,
+            InstKind::Host { dst, op, name, args } => self.host(Op { dst: *dst, op: *op, args, line }, name)?,
             InstKind::Retain { value } => self.retain(*value)?,
             InstKind::Release { value } => self.release(*value)?,
             InstKind::Checkpoint => self.checkpoint(line),

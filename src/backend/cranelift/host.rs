@@ -10,37 +10,44 @@ use super::function::Translator;
 use super::types::clif_type;
 use crate::abi::{self, ErrKind};
 use crate::backend::CodegenError;
-use crate::mir::{self, Const, HostOp, Operand};
+use crate::backend::lowering::{FieldRw, HostAccess, MirView, Op};
+use crate::mir::HostOp;
 
 const I64: types::Type = types::I64;
 
 impl Translator<'_, '_> {
-    pub(super) fn host(
-        &mut self,
-        dst: Option<mir::Local>,
-        op: HostOp,
-        name: &str,
-        args: &[Operand],
-        line: u32,
-    ) -> Result<(), CodegenError> {
-        match op {
-            HostOp::Check => {
-                let p =
-                    args.first().map(|a| self.operand(a)).ok_or_else(|| self.invariant("xcheck without operand"))?;
+    pub(super) fn host(&mut self, i: Op<'_, HostOp>, name: &str) -> Result<(), CodegenError> {
+        let Op { dst, op, args, line } = i;
+        let (dst, cell, len, index) = match self.host_access(dst, op, name, args)? {
+            HostAccess::Check { ptr } => {
+                let p = self.operand(ptr);
                 return self.fail_if_null(p, ErrKind::NullHost, name, line);
             }
-            HostOp::Get | HostOp::Set => return self.host_field(dst, name, args),
-            HostOp::Addr | HostOp::Len => {}
-        }
-        let cell = self.layout.extern_cell(name).ok_or_else(|| self.invariant(format!("no binding `{name}`")))?;
+            HostAccess::Field { ty, k, field, offset, ptr, rw } => {
+                let flags = self.regions.host_field(self.b.func, ty, k);
+                let p = self.operand(ptr);
+                match rw {
+                    FieldRw::Load(d) => {
+                        let v = self.b.ins().load(clif_type(field.ty.mir_ty()), flags, p, offset);
+                        self.set(d, v);
+                    }
+                    FieldRw::Store(value) => {
+                        let v = self.operand(value);
+                        self.b.ins().store(flags, v, p, offset);
+                    }
+                }
+                return Ok(());
+            }
+            HostAccess::Binding { dst, cell, len, index } => (dst, cell, len, index),
+        };
         let flags = self.regions.binding();
         let at = self.b.ins().iconst(I64, cell.addr as i64);
         let base = self.b.ins().load(I64, flags, at, abi::BINDING_ADDR);
         self.fail_if_null(base, ErrKind::Unbound, name, line)?;
-        let result = match (op, args.first()) {
-            (HostOp::Len, _) => self.b.ins().load(I64, flags, at, abi::BINDING_COUNT),
-            (_, None) => base,
-            (_, Some(index)) => {
+        let result = match (len, index) {
+            (true, _) => self.b.ins().load(I64, flags, at, abi::BINDING_COUNT),
+            (false, None) => base,
+            (false, Some(index)) => {
                 let i = self.operand(index);
                 let count = self.b.ins().load(I64, flags, at, abi::BINDING_COUNT);
                 self.check_index(i, count, line);
@@ -48,44 +55,14 @@ impl Translator<'_, '_> {
                 self.b.ins().iadd(base, offset)
             }
         };
-        let d = dst.ok_or_else(|| self.invariant(format!("{} without a result", op.name())))?;
-        self.set(d, result);
-        Ok(())
-    }
-
-    /// `xget S, p, K` and `xset S, p, K, v`: a load or store at the field's
-    /// offset, in the field's alias region.
-    fn host_field(&mut self, dst: Option<mir::Local>, name: &str, args: &[Operand]) -> Result<(), CodegenError> {
-        let ty = self.layout.host_struct(name).ok_or_else(|| self.invariant(format!("no host struct `{name}`")))?;
-        let (Some(p), Some(Operand::Const(Const::Int(k, _)))) = (args.first(), args.get(1)) else {
-            return Err(self.invariant("a host field without its pointer and number"));
-        };
-        let field = ty.field_at(*k).ok_or_else(|| self.invariant(format!("no field {k} in `{name}`")))?;
-        let k = usize::try_from(*k).unwrap_or(usize::MAX);
-        let flags = self.regions.host_field(self.b.func, ty, k);
-        let p = self.operand(p);
-        let offset = i32::try_from(field.offset).map_err(|_| self.invariant("a host field offset past i32"))?;
-        match (dst, args.get(2)) {
-            (Some(d), None) => {
-                let v = self.b.ins().load(clif_type(field.ty.mir_ty()), flags, p, offset);
-                self.set(d, v);
-            }
-            (None, Some(value)) => {
-                let v = self.operand(value);
-                self.b.ins().store(flags, v, p, offset);
-            }
-            _ => return Err(self.invariant("xget without a result or xset without a value")),
-        }
+        self.set(dst, result);
         Ok(())
     }
 
     /// Goes to the error exit with `kind` and the text `name` as its
     /// detail when `p` is 0.
     fn fail_if_null(&mut self, p: Value, kind: ErrKind, name: &str, line: u32) -> Result<(), CodegenError> {
-        let text = self
-            .layout
-            .text_literal(name)
-            .ok_or_else(|| CodegenError::OutOfMemory(format!("the name `{name}` for an error message")))?;
+        let text = self.name_text(name)?;
         let fail = self.b.create_block();
         self.b.set_cold_block(fail);
         let ok = self.b.create_block();

@@ -7,16 +7,12 @@ use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
 
 use super::function::Translator;
 use super::types::clif_type;
-use crate::abi::{ErrKind, ManagedHelpers};
+use crate::abi::ErrKind;
 use crate::backend::CodegenError;
+use crate::backend::lowering::MirView;
 use crate::mir::{self, CmpOp, Operand, Ty};
 
 impl Translator<'_, '_> {
-    fn managed(&self, ty: Ty) -> Result<ManagedHelpers, CodegenError> {
-        let helpers = self.helpers.managed(ty).copied();
-        helpers.ok_or_else(|| self.invariant(format!("{ty} has no reference-counting helpers")))
-    }
-
     pub(super) fn retain(&mut self, l: mir::Local) -> Result<(), CodegenError> {
         let h = self.managed(self.local_ty(l))?;
         let v = self.local(l);

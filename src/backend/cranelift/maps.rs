@@ -8,23 +8,20 @@ use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 use super::function::Translator;
 use super::regions::Part;
 use crate::backend::CodegenError;
-use crate::mir::{self, DataOp, ObjTy, Operand};
+use crate::backend::lowering::{MirView, Op};
+use crate::mir::{self, DataOp, ObjTy, Operand, Ty};
 
 const I64: types::Type = types::I64;
 
 impl Translator<'_, '_> {
     pub(super) fn map(
         &mut self,
-        dst: Option<mir::Local>,
-        op: DataOp,
+        i: Op<'_, DataOp>,
         map: ObjTy,
-        args: &[Operand],
-        line: u32,
+        (key_ty, value_ty): (Ty, Ty),
     ) -> Result<(), CodegenError> {
+        let Op { dst, op, args, line } = i;
         let h = self.helpers.map;
-        let Some((key_ty, value_ty)) = map.map_types() else {
-            return Err(self.invariant(format!("{} of a {} as a map", op.name(), map.name())));
-        };
         let ty = self.b.ins().iconst(I64, map.addr() as i64);
         let vals: Vec<Value> = args.iter().map(|a| self.operand(a)).collect();
         let key = |t: &mut Self| t.element_bits(vals[1], key_ty);

@@ -38,7 +38,7 @@ mod types;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module as _, default_libcall_names};
 
-use super::{CodeGenerator, CodegenError, CompiledCode, CompiledFn, OptLevel, Request};
+use super::{CodeGenerator, CodeMemory, CodegenError, CompiledCode, CompiledFn, ModuleCode, OptLevel, Request};
 use crate::abi::{INIT_FUNC_ID, Trampoline};
 
 struct Cranelift;
@@ -52,25 +52,10 @@ pub(super) fn generator() -> Result<&'static dyn CodeGenerator, CodegenError> {
     Ok(&CRANELIFT)
 }
 
-/// Code in one `JITModule`.
-struct JitCode {
-    jit: JITModule,
-    functions: Vec<CompiledFn>,
-    ranges: Vec<(usize, usize)>,
-}
-
-impl CompiledCode for JitCode {
-    fn functions(&self) -> &[CompiledFn] {
-        &self.functions
-    }
-
-    fn code_ranges(&self) -> &[(usize, usize)] {
-        &self.ranges
-    }
-
-    unsafe fn free(self: Box<Self>) {
+impl CodeMemory for JITModule {
+    unsafe fn release(self) {
         // SAFETY: forwarded from the caller's guarantee.
-        unsafe { self.jit.free_memory() };
+        unsafe { self.free_memory() };
     }
 }
 
@@ -81,7 +66,7 @@ impl CodeGenerator for Cranelift {
         builder.symbol(checkpoint::STUB_SYMBOL, checkpoint::stub(request.helpers.checkpoint)? as *const u8);
         let mut jit = JITModule::new(builder);
         match compile_into(&mut jit, request) {
-            Ok((functions, ranges)) => Ok(Box::new(JitCode { jit, functions, ranges })),
+            Ok((functions, ranges)) => Ok(Box::new(ModuleCode { memory: jit, functions, ranges })),
             Err(e) => {
                 // SAFETY: nothing of this module was finalized or handed out.
                 unsafe { jit.free_memory() };

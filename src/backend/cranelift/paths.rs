@@ -9,11 +9,12 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 
 use super::function::Translator;
-use super::records::field_offset;
 use super::regions::Part;
 use super::types::clif_type;
 use crate::abi;
 use crate::backend::CodegenError;
+use crate::backend::lowering::MirView;
+use crate::backend::lowering::{field_number, field_offset};
 use crate::mir::{self, ObjTy, Operand, Ty};
 
 const I64: types::Type = types::I64;
@@ -40,11 +41,7 @@ impl Translator<'_, '_> {
         for (n, key) in args.iter().enumerate().skip(start) {
             let obj = cur.obj().ok_or_else(|| self.invariant(format!("a path through a {cur}")))?;
             let (next, value) = if let Some(fields) = obj.fields() {
-                let k = match key {
-                    Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
-                    _ => None,
-                };
-                let Some((k, f)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
+                let Some((k, f)) = field_number(obj, key) else {
                     return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
                 };
                 let value = if std::mem::take(&mut non_null) {
@@ -138,12 +135,8 @@ impl Translator<'_, '_> {
         len: Option<Value>,
         line: u32,
     ) -> Result<(Value, i32, Ty), CodegenError> {
-        if let Some(fields) = obj.fields() {
-            let k = match key {
-                Operand::Const(mir::Const::Int(k, _)) => usize::try_from(*k).ok(),
-                _ => None,
-            };
-            let Some((k, t)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
+        if obj.fields().is_some() {
+            let Some((k, t)) = field_number(obj, key) else {
                 return Err(self.invariant(format!("a path into a {} without a field number", obj.name())));
             };
             return Ok((p, field_offset(k), t));

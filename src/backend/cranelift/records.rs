@@ -11,63 +11,48 @@ use super::regions::Part;
 use super::types::clif_type;
 use crate::abi;
 use crate::backend::CodegenError;
-use crate::mir::{self, Const, DataOp, ObjTy, Operand, Ty};
+use crate::backend::lowering::{FieldAccess, MirView, Op, field_offset};
+use crate::mir::{DataOp, ObjTy, Operand, Ty};
 
 const I64: types::Type = types::I64;
 
 impl Translator<'_, '_> {
-    pub(super) fn record(
-        &mut self,
-        dst: Option<mir::Local>,
-        op: DataOp,
-        rec: ObjTy,
-        args: &[Operand],
-        line: u32,
-    ) -> Result<(), CodegenError> {
+    pub(super) fn record(&mut self, i: Op<'_, DataOp>, rec: ObjTy) -> Result<(), CodegenError> {
+        let Op { dst, op, args, line } = i;
         let fields = rec.fields().unwrap_or(&[]);
         let ty_addr = self.b.ins().iconst(I64, rec.addr() as i64);
-        if op == DataOp::Record {
-            let new = self.helpers.array.record_new;
-            let p = self.call_helper(new, &[I64, I64], I64, &[self.ctx, ty_addr]);
-            self.check_recorded(line);
-            for (k, (f, a)) in fields.iter().zip(args).enumerate() {
-                let v = self.operand(a);
-                self.store_new_field(p, k, f.ty, v)?;
+        let result = match self.field_access(op, rec, args)? {
+            FieldAccess::New => {
+                let new = self.helpers.array.record_new;
+                let p = self.call_helper(new, &[I64, I64], I64, &[self.ctx, ty_addr]);
+                self.check_recorded(line);
+                for (k, (f, a)) in fields.iter().zip(args).enumerate() {
+                    let v = self.operand(a);
+                    self.store_new_field(p, k, f.ty, v)?;
+                }
+                Some(p)
             }
-            if let Some(d) = dst {
-                self.set(d, p);
-            }
-            return Ok(());
-        }
-        let k = match args.get(1) {
-            Some(Operand::Const(Const::Int(k, _))) => usize::try_from(*k).ok(),
-            _ => None,
-        };
-        let Some((k, field)) = k.and_then(|k| fields.get(k).map(|f| (k, f.ty))) else {
-            return Err(self.invariant(format!("{} of a {} without a constant field number", op.name(), rec.name())));
-        };
-        let result = match op {
-            DataOp::Get => {
+            FieldAccess::Own => return self.own(args, line),
+            FieldAccess::Get { k, field } => {
                 let p = self.operand(&args[0]);
                 Some(self.load_field(p, k, field, fields.len()))
             }
-            DataOp::Set | DataOp::Put => {
+            FieldAccess::Set { k, field, put } => {
                 let p = self.own_record(&args[0], ty_addr, line)?;
                 let v = self.operand(&args[2]);
-                self.replace_element(p, field_offset(k), field, v, op == DataOp::Put)?;
-                if op == DataOp::Put {
+                self.replace_element(p, field_offset(k), field, v, put)?;
+                if put {
                     self.moved_out(&args[2], field);
                 }
                 None
             }
-            DataOp::Take => {
+            FieldAccess::Take { k, field } => {
                 let p = self.own_record(&args[0], ty_addr, line)?;
                 let v = self.field_value(p, k, field);
                 let zero = super::function::zero(&mut self.b, field);
                 self.b.ins().store(self.regions.flags(Part::Slot(field)), zero, p, field_offset(k));
                 Some(v)
             }
-            _ => return Err(self.invariant(format!("{} of a record", op.name()))),
         };
         self.set_result(dst, result)
     }
@@ -102,7 +87,7 @@ impl Translator<'_, '_> {
     /// managed value gets a reference.
     fn store_new_field(&mut self, p: Value, k: usize, field: Ty, v: Value) -> Result<(), CodegenError> {
         if field.is_managed() {
-            let h = *self.helpers.managed(field).ok_or_else(|| self.invariant(format!("{field} is not managed")))?;
+            let h = self.managed(field)?;
             self.call_helper_void(h.retain, &[I64], &[v]);
         }
         self.b.ins().store(self.regions.flags(Part::Slot(field)), v, p, field_offset(k));
@@ -122,9 +107,4 @@ impl Translator<'_, '_> {
         self.set(l, p);
         Ok(p)
     }
-}
-
-/// Where field `k` sits in a record.
-pub(super) fn field_offset(k: usize) -> i32 {
-    abi::ARRAY_DATA + 8 * k as i32
 }

@@ -8,6 +8,7 @@ use cranelift_codegen::ir::{InstBuilder, Value, types};
 
 use super::function::Translator;
 use crate::backend::CodegenError;
+use crate::backend::lowering::MirView;
 use crate::mir::Operand;
 
 impl Translator<'_, '_> {

@@ -41,16 +41,6 @@ pub(super) fn c_signature(sig: &Signature, call_conv: CallConv) -> ir::Signature
     s
 }
 
-/// `v` wrapped to the width of `t`, sign-extended back to i64.
-pub(super) fn truncate(v: i64, t: Ty) -> i64 {
-    match t.bits() {
-        8 => v as i8 as i64,
-        16 => v as i16 as i64,
-        32 => v as i32 as i64,
-        _ => v,
-    }
-}
-
 /// The bits of a value of type `t`, as a switch case sees them.
 pub(super) fn mask(t: Ty) -> u128 {
     match t.bits() {
