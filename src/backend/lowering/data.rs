@@ -1,6 +1,6 @@
 //! Data instructions: what one works on, and for a record which field.
 
-use super::invariant;
+use super::basics::invariant;
 use crate::abi;
 use crate::backend::CodegenError;
 use crate::mir::{self, Const, DataOp, ObjTy, Operand, Ty};

@@ -1,6 +1,6 @@
 //! Host data instructions: which binding or struct field one reaches.
 
-use super::invariant;
+use super::basics::invariant;
 use crate::backend::{CodegenError, ExternCell, Layout};
 use crate::mir::{self, Const, HostField, HostOp, HostTy, Operand};
 

@@ -4,17 +4,19 @@
 //! two translations cannot drift apart on it; each backend keeps only how
 //! it emits the result.
 
+mod basics;
 mod data;
 mod entry;
 mod host;
 
+pub(crate) use basics::{const_int, invariant, truncate};
 pub(crate) use data::{DataTarget, FieldAccess, field_number, field_offset};
 pub(crate) use entry::{Entry, EntryPlan};
 pub(crate) use host::{FieldRw, HostAccess};
 
 use super::{Callee, CodegenError, Layout};
 use crate::abi::{Helpers, ManagedHelpers};
-use crate::mir::{self, Const, Operand, Ty};
+use crate::mir::{self, Operand, Ty};
 
 /// An instruction as the translation of its family takes it: where its
 /// result goes, what it does, its operands and its source line.
@@ -30,29 +32,6 @@ impl<'i, K> Op<'i, K> {
     /// An instruction with a result.
     pub(crate) fn of(dst: mir::Local, op: K, args: &'i [Operand], line: u32) -> Self {
         Op { dst: Some(dst), op, args, line }
-    }
-}
-
-/// An invariant of prepared MIR that `f` breaks (the validator let it by).
-pub(crate) fn invariant(f: &mir::Function, message: impl Into<String>) -> CodegenError {
-    CodegenError::Invariant { function: f.name.clone(), message: message.into() }
-}
-
-/// `v` wrapped to the width of `t`, sign-extended back to i64.
-pub(crate) fn truncate(v: i64, t: Ty) -> i64 {
-    match t.bits() {
-        8 => v as i8 as i64,
-        16 => v as i16 as i64,
-        32 => v as i32 as i64,
-        _ => v,
-    }
-}
-
-/// The value of an integer constant operand of type `t`, wrapped to `t`.
-pub(crate) fn const_int(op: &Operand, t: Ty) -> Option<i64> {
-    match op {
-        Operand::Const(Const::Int(v, _)) => Some(truncate(*v, t)),
-        _ => None,
     }
 }
 
